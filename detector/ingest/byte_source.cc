@@ -1,0 +1,254 @@
+#include "detector/ingest/byte_source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace vigie {
+namespace {
+
+constexpr size_t kGzipChunk = 256 * 1024;
+
+class FdByteSource : public ByteSource {
+ public:
+  FdByteSource(int fd, bool owned, std::string path)
+      : fd_(fd), owned_(owned), path_(std::move(path)) {}
+  ~FdByteSource() override {
+    if (owned_) close(fd_);
+  }
+  absl::StatusOr<size_t> Read(char* buffer, size_t size) override {
+    while (true) {
+      ssize_t n = read(fd_, buffer, size);
+      if (n >= 0) {
+        raw_bytes_ += n;
+        return static_cast<size_t>(n);
+      }
+      if (errno == EINTR) continue;
+      return absl::UnavailableError(
+          absl::StrCat(path_, ": read failed: ", strerror(errno)));
+    }
+  }
+  uint64_t raw_bytes_read() const override { return raw_bytes_; }
+
+ private:
+  int fd_;
+  bool owned_;
+  std::string path_;
+  uint64_t raw_bytes_ = 0;
+};
+
+class MemorySource : public ByteSource {
+ public:
+  explicit MemorySource(std::string bytes) : bytes_(std::move(bytes)) {}
+  absl::StatusOr<size_t> Read(char* buffer, size_t size) override {
+    size_t n = std::min(size, bytes_.size() - pos_);
+    memcpy(buffer, bytes_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+  uint64_t raw_bytes_read() const override { return pos_; }
+
+ private:
+  std::string bytes_;
+  size_t pos_ = 0;
+};
+
+// Replays bytes already read (to sniff the format) before the rest.
+class PrefixedSource : public ByteSource {
+ public:
+  PrefixedSource(std::string prefix, std::unique_ptr<ByteSource> rest)
+      : prefix_(std::move(prefix)), rest_(std::move(rest)) {}
+  absl::StatusOr<size_t> Read(char* buffer, size_t size) override {
+    if (pos_ < prefix_.size()) {
+      size_t n = std::min(size, prefix_.size() - pos_);
+      memcpy(buffer, prefix_.data() + pos_, n);
+      pos_ += n;
+      return n;
+    }
+    return rest_->Read(buffer, size);
+  }
+  uint64_t raw_bytes_read() const override { return rest_->raw_bytes_read(); }
+
+ private:
+  std::string prefix_;
+  size_t pos_ = 0;
+  std::unique_ptr<ByteSource> rest_;
+};
+
+// Streaming gzip decompression (RFC 1952), multi-member aware.
+class GzipSource : public ByteSource {
+ public:
+  GzipSource(std::unique_ptr<ByteSource> compressed, std::string name)
+      : compressed_(std::move(compressed)),
+        name_(std::move(name)),
+        in_(new char[kGzipChunk]) {
+    memset(&stream_, 0, sizeof(stream_));
+    // 15 + 16: gzip only (the caller checked the magic bytes).
+    init_ok_ = inflateInit2(&stream_, 15 + 16) == Z_OK;
+  }
+  ~GzipSource() override { inflateEnd(&stream_); }
+
+  absl::StatusOr<size_t> Read(char* buffer, size_t size) override {
+    if (!init_ok_) return absl::InternalError("zlib initialisation failed");
+    if (finished_ || size == 0) return 0;
+    stream_.next_out = reinterpret_cast<Bytef*>(buffer);
+    stream_.avail_out = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
+    while (stream_.avail_out > 0) {
+      if (stream_.avail_in == 0 && !input_eof_) {
+        absl::StatusOr<size_t> n = compressed_->Read(in_.get(), kGzipChunk);
+        if (!n.ok()) return n.status();
+        if (*n == 0) {
+          input_eof_ = true;
+        } else {
+          stream_.next_in = reinterpret_cast<Bytef*>(in_.get());
+          stream_.avail_in = static_cast<uInt>(*n);
+        }
+      }
+      if (stream_.avail_in == 0 && input_eof_) {
+        if (in_member_) {
+          return absl::DataLossError(absl::StrCat(
+              name_, ": truncated gzip stream (the file ends inside "
+                     "compressed data)"));
+        }
+        finished_ = true;
+        break;
+      }
+      if (!in_member_) {
+        // Between members: only another gzip header may follow.
+        if (stream_.avail_in >= 1 && stream_.next_in[0] != 0x1f) {
+          return absl::DataLossError(
+              absl::StrCat(name_, ": trailing garbage after gzip data"));
+        }
+        in_member_ = true;
+      }
+      int rc = inflate(&stream_, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END) {
+        in_member_ = false;
+        inflateReset(&stream_);
+        continue;
+      }
+      if (rc == Z_BUF_ERROR) continue;  // Needs more input.
+      if (rc != Z_OK) {
+        return absl::DataLossError(absl::StrCat(
+            name_, ": corrupt gzip data: ",
+            stream_.msg != nullptr ? stream_.msg : "inflate failed"));
+      }
+    }
+    return size - stream_.avail_out;
+  }
+  uint64_t raw_bytes_read() const override {
+    return compressed_->raw_bytes_read();
+  }
+
+ private:
+  std::unique_ptr<ByteSource> compressed_;
+  std::string name_;
+  std::unique_ptr<char[]> in_;
+  z_stream stream_;
+  bool init_ok_ = false;
+  bool input_eof_ = false;
+  bool in_member_ = false;
+  bool finished_ = false;
+};
+
+// Reads up to 2 bytes to check for the gzip magic, then re-chains them.
+absl::StatusOr<std::unique_ptr<ByteSource>> MaybeGunzip(
+    std::unique_ptr<ByteSource> source, const std::string& name) {
+  std::string head;
+  char buf[2];
+  while (head.size() < 2) {
+    absl::StatusOr<size_t> n = source->Read(buf, 2 - head.size());
+    if (!n.ok()) return n.status();
+    if (*n == 0) break;
+    head.append(buf, *n);
+  }
+  bool gzip = head.size() == 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
+              static_cast<unsigned char>(head[1]) == 0x8b;
+  std::unique_ptr<ByteSource> chained =
+      std::make_unique<PrefixedSource>(std::move(head), std::move(source));
+  if (!gzip) return chained;
+  return std::unique_ptr<ByteSource>(
+      std::make_unique<GzipSource>(std::move(chained), name));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ByteSource>> OpenByteSource(
+    const std::string& path) {
+  if (path == "-") {
+    return MaybeGunzip(std::make_unique<FdByteSource>(0, false, "<stdin>"),
+                       "<stdin>");
+  }
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int err = errno;
+    std::string message = absl::StrCat(path, ": ", strerror(err));
+    if (err == ENOENT) return absl::NotFoundError(message);
+    if (err == EACCES) return absl::PermissionDeniedError(message);
+    return absl::UnavailableError(message);
+  }
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": is a directory"));
+  }
+#ifdef POSIX_FADV_SEQUENTIAL
+  posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+  return MaybeGunzip(std::make_unique<FdByteSource>(fd, true, path), path);
+}
+
+std::unique_ptr<ByteSource> MemoryByteSource(std::string bytes) {
+  absl::StatusOr<std::unique_ptr<ByteSource>> source = MaybeGunzip(
+      std::make_unique<MemorySource>(std::move(bytes)), "<memory>");
+  // Reading memory cannot fail.
+  return std::move(source).value();
+}
+
+InputBuffer::InputBuffer(std::unique_ptr<ByteSource> source,
+                         size_t min_capacity, size_t max_capacity)
+    : source_(std::move(source)),
+      capacity_(std::max<size_t>(min_capacity, 4096)),
+      max_capacity_(std::max(max_capacity, capacity_)) {
+  data_.reset(new char[capacity_ + kPadding]);
+  memset(data_.get(), 0, capacity_ + kPadding);
+}
+
+absl::StatusOr<size_t> InputBuffer::Fill() {
+  if (eof_) return 0;
+  size_t live = end_ - begin_;
+  if (begin_ > 0) {
+    memmove(data_.get(), data_.get() + begin_, live);
+    begin_ = 0;
+    end_ = live;
+  }
+  if (end_ == capacity_) {
+    if (capacity_ >= max_capacity_) return 0;  // full(): caller rejects.
+    size_t grown = std::min(max_capacity_, capacity_ * 2);
+    std::unique_ptr<char[]> bigger(new char[grown + kPadding]);
+    memcpy(bigger.get(), data_.get(), end_);
+    memset(bigger.get() + end_, 0, grown + kPadding - end_);
+    data_ = std::move(bigger);
+    capacity_ = grown;
+  }
+  absl::StatusOr<size_t> n = source_->Read(data_.get() + end_, capacity_ - end_);
+  if (!n.ok()) return n.status();
+  if (*n == 0) {
+    eof_ = true;
+    return 0;
+  }
+  end_ += *n;
+  return *n;
+}
+
+}  // namespace vigie

@@ -1,0 +1,397 @@
+// CSV reader: RFC 4180 records, header-driven column mapping.
+//
+// Records are scanned from the input window; when a record runs past the
+// window the window is refilled and the record rescanned from its start
+// (records are small, so the rescan is rare and cheap). Quoted fields that
+// contain doubled quotes are unescaped into a per-reader scratch buffer that
+// is reused, so the success path does not allocate once warm.
+//
+// Recovery: a structural error (unbalanced quote, stray quote, over-long
+// record) is reported at the line where the record starts, and reading
+// resumes at the next physical line, so one bad line costs one record.
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "detector/ingest/field_decoder.h"
+#include "detector/ingest/readers.h"
+
+namespace vigie {
+namespace ingest_internal {
+namespace {
+
+constexpr int kMaxColumns = 1024;
+
+struct Span {
+  // A field is either a view into the input or a range of scratch_.
+  const char* data;
+  size_t size;
+  bool in_scratch;
+  size_t scratch_offset;
+};
+
+enum class ScanStatus { kRecord, kNeedMore, kTooLong, kStructureError };
+
+class CsvReader : public RecordReader {
+ public:
+  CsvReader(std::unique_ptr<InputBuffer> input, std::string name,
+            const ReaderOptions& options)
+      : RecordReader(std::move(name)),
+        input_(std::move(input)),
+        max_record_bytes_(options.max_record_bytes) {
+    spans_.reserve(32);
+    scratch_.reserve(1024);
+  }
+
+  InputFormat format() const override { return InputFormat::kCsv; }
+  uint64_t raw_bytes_read() const override {
+    return input_->source().raw_bytes_read();
+  }
+
+  Result Next(AccessRecord* record, RecordError* error) override {
+    while (!done_) {
+      size_t record_bytes = 0;
+      int64_t newlines = 0;
+      std::string structure_reason;
+      ScanStatus status = ScanNext(&record_bytes, &newlines, &structure_reason);
+      if (done_ && status != ScanStatus::kRecord) {
+        if (fatal_pending_) return Fatal(error);
+        if (!header_read_) return EmptyInput(error);
+        return Result::kEnd;
+      }
+      const int64_t record_line = line_;
+      if (status == ScanStatus::kTooLong ||
+          status == ScanStatus::kStructureError) {
+        FillError(record_line, "", "",
+                  status == ScanStatus::kTooLong
+                      ? absl::StrCat("record longer than ", max_record_bytes_,
+                                     " bytes")
+                      : structure_reason,
+                  error);
+        if (!SkipPhysicalLine()) {
+          if (fatal_pending_) {
+            // The input failed while skipping: report that instead.
+            return Fatal(error);
+          }
+        }
+        if (!header_read_) {
+          // Without a header nothing else can be read.
+          error->fatal = true;
+          error->reason = absl::StrCat("header: ", error->reason);
+          done_ = true;
+        }
+        return Result::kError;
+      }
+      // A complete record of spans_.
+      ResolveViews();
+      input_->Consume(record_bytes);
+      line_ += newlines;
+      if (!header_read_) {
+        if (!ReadHeader(record_line, error)) {
+          done_ = true;
+          return Result::kError;
+        }
+        continue;
+      }
+      if (views_.size() == 1 && views_[0].empty()) continue;  // Blank line.
+      if (static_cast<int>(views_.size()) != num_columns_) {
+        FillError(record_line, "", "",
+                  absl::StrCat("wrong column count: expected ", num_columns_,
+                               ", got ", views_.size()),
+                  error);
+        return Result::kError;
+      }
+      fields_.Clear();
+      for (int c = 0; c < num_columns_; ++c) {
+        int f = column_field_[c];
+        if (f >= 0) fields_.value[f] = views_[c];
+      }
+      if (!DecodeTextFields(fields_, record, error)) {
+        error->source = source_name();
+        error->position = record_line;
+        error->position_is_record = false;
+        return Result::kError;
+      }
+      return Result::kRecord;
+    }
+    if (fatal_pending_) return Fatal(error);
+    return Result::kEnd;
+  }
+
+ private:
+  Result EmptyInput(RecordError* error) {
+    FillError(1, "", "", "empty input: expected a header row", error);
+    error->fatal = true;
+    return Result::kError;
+  }
+
+  Result Fatal(RecordError* error) {
+    fatal_pending_ = false;
+    SetFatalInputError(fatal_status_, error);
+    error->source = source_name();
+    error->position = line_;
+    error->position_is_record = false;
+    return Result::kError;
+  }
+
+  void FillError(int64_t line, absl::string_view field, absl::string_view value,
+                 std::string reason, RecordError* error) {
+    error->code = absl::StatusCode::kInvalidArgument;
+    error->source = source_name();
+    error->position = line;
+    error->position_is_record = false;
+    error->field = std::string(field);
+    error->value = std::string(value);
+    error->reason = std::move(reason);
+    error->fatal = false;
+  }
+
+  // Refills the window; on an input failure remembers it and stops.
+  bool Refill() {
+    absl::StatusOr<size_t> added = input_->Fill();
+    if (!added.ok()) {
+      fatal_status_ = added.status();
+      fatal_pending_ = true;
+      done_ = true;
+      return false;
+    }
+    return *added > 0;
+  }
+
+  // Scans the next record, refilling as needed. Sets done_ at the end of
+  // the input (with no record).
+  ScanStatus ScanNext(size_t* record_bytes, int64_t* newlines,
+                      std::string* reason) {
+    if (!started_) {
+      started_ = true;
+      if (!Refill() && input_->available().empty()) {
+        done_ = true;
+        return ScanStatus::kNeedMore;
+      }
+      absl::string_view in = input_->available();
+      if (in.size() >= 3 && memcmp(in.data(), "\xEF\xBB\xBF", 3) == 0) {
+        input_->Consume(3);
+      }
+    }
+    while (true) {
+      absl::string_view in = input_->available();
+      if (in.empty() && input_->eof()) {
+        done_ = true;
+        return ScanStatus::kNeedMore;
+      }
+      ScanStatus status = Scan(in, input_->eof(), record_bytes, reason);
+      if (status == ScanStatus::kRecord) {
+        *newlines = std::count(in.data(), in.data() + *record_bytes, '\n');
+        return status;
+      }
+      if (status != ScanStatus::kNeedMore) return status;
+      if (in.size() > max_record_bytes_) return ScanStatus::kTooLong;
+      if (!Refill()) {
+        if (done_) return ScanStatus::kNeedMore;  // Input failure.
+        if (input_->full()) return ScanStatus::kTooLong;
+        // End of input: rescan with eof() now true.
+      }
+    }
+  }
+
+  // Scans one record from `in`. On kRecord, spans_ and *record_bytes
+  // describe it (including its line terminator).
+  ScanStatus Scan(absl::string_view in, bool at_eof, size_t* record_bytes,
+                  std::string* reason) {
+    spans_.clear();
+    scratch_.clear();
+    const char* p = in.data();
+    const char* end = p + in.size();
+    while (true) {
+      if (spans_.size() >= kMaxColumns) {
+        *reason = absl::StrCat("more than ", kMaxColumns, " columns");
+        return ScanStatus::kStructureError;
+      }
+      if (p < end && *p == '"') {
+        const char* start = ++p;
+        bool escaped = false;
+        const char* close;
+        while (true) {
+          close = static_cast<const char*>(memchr(p, '"', end - p));
+          if (close == nullptr) {
+            if (!at_eof) return ScanStatus::kNeedMore;
+            *reason = "unbalanced quote";
+            return ScanStatus::kStructureError;
+          }
+          if (close + 1 == end && !at_eof) return ScanStatus::kNeedMore;
+          if (close + 1 < end && close[1] == '"') {
+            escaped = true;
+            p = close + 2;
+            continue;
+          }
+          break;
+        }
+        Span span{start, static_cast<size_t>(close - start), false, 0};
+        if (escaped) {
+          span.in_scratch = true;
+          span.scratch_offset = scratch_.size();
+          for (const char* q = start; q < close; ++q) {
+            scratch_.push_back(*q);
+            if (*q == '"') ++q;  // Skip the second quote of a pair.
+          }
+          span.size = scratch_.size() - span.scratch_offset;
+        }
+        spans_.push_back(span);
+        p = close + 1;
+        if (p == end) {  // at_eof here.
+          *record_bytes = in.size();
+          return ScanStatus::kRecord;
+        }
+        if (*p == ',') {
+          ++p;
+          continue;
+        }
+        if (*p == '\n') {
+          *record_bytes = p + 1 - in.data();
+          return ScanStatus::kRecord;
+        }
+        if (*p == '\r' && (p + 1 == end || p[1] == '\n')) {
+          if (p + 1 == end && !at_eof) return ScanStatus::kNeedMore;
+          *record_bytes = (p + 1 == end ? p + 1 : p + 2) - in.data();
+          return ScanStatus::kRecord;
+        }
+        *reason = "unexpected character after a closing quote";
+        return ScanStatus::kStructureError;
+      }
+      // Unquoted field.
+      const char* q = p;
+      while (q < end && *q != ',' && *q != '\n') {
+        if (*q == '"') {
+          *reason = "quote inside an unquoted field";
+          return ScanStatus::kStructureError;
+        }
+        ++q;
+      }
+      if (q == end && !at_eof) return ScanStatus::kNeedMore;
+      const char* value_end = q;
+      if ((q == end || *q == '\n') && value_end > p && value_end[-1] == '\r') {
+        --value_end;
+      }
+      spans_.push_back(Span{p, static_cast<size_t>(value_end - p), false, 0});
+      if (q == end) {
+        *record_bytes = in.size();
+        return ScanStatus::kRecord;
+      }
+      if (*q == '\n') {
+        *record_bytes = q + 1 - in.data();
+        return ScanStatus::kRecord;
+      }
+      p = q + 1;  // After a comma.
+    }
+  }
+
+  void ResolveViews() {
+    views_.clear();
+    for (const Span& span : spans_) {
+      views_.push_back(span.in_scratch
+                           ? absl::string_view(scratch_.data() +
+                                                   span.scratch_offset,
+                                               span.size)
+                           : absl::string_view(span.data, span.size));
+    }
+  }
+
+  // Discards input up to and including the next newline.
+  bool SkipPhysicalLine() {
+    while (true) {
+      absl::string_view in = input_->available();
+      const void* nl = memchr(in.data(), '\n', in.size());
+      if (nl != nullptr) {
+        size_t n = static_cast<const char*>(nl) - in.data() + 1;
+        input_->Consume(n);
+        ++line_;
+        return true;
+      }
+      input_->Consume(in.size());
+      if (!Refill()) {
+        if (!done_) done_ = input_->eof();
+        return !fatal_pending_;
+      }
+    }
+  }
+
+  bool ReadHeader(int64_t line, RecordError* error) {
+    header_read_ = true;
+    num_columns_ = static_cast<int>(views_.size());
+    column_field_.assign(num_columns_, -1);
+    int column_of[kFieldCount];
+    std::fill(column_of, column_of + kFieldCount, -1);
+    for (int c = 0; c < num_columns_; ++c) {
+      std::string name =
+          absl::AsciiStrToLower(absl::StripAsciiWhitespace(views_[c]));
+      for (int f = 0; f < kFieldCount; ++f) {
+        if (name == FieldName(f)) {
+          if (column_of[f] >= 0) {
+            FillError(line, "", "",
+                      absl::StrCat("header: duplicate column '", name, "'"),
+                      error);
+            error->fatal = true;
+            return false;
+          }
+          column_of[f] = c;
+          column_field_[c] = f;
+        }
+      }
+    }
+    for (int f : {kTime, kAccount, kIp, kAction}) {
+      if (column_of[f] < 0) {
+        FillError(line, "", "",
+                  absl::StrCat("header: missing required column '",
+                               FieldName(f), "'"),
+                  error);
+        error->fatal = true;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  std::unique_ptr<InputBuffer> input_;
+  size_t max_record_bytes_;
+  bool started_ = false;
+  bool done_ = false;
+  bool header_read_ = false;
+  bool fatal_pending_ = false;
+  absl::Status fatal_status_;
+  int64_t line_ = 1;  // Line where the next record starts.
+  int num_columns_ = 0;
+  std::vector<int> column_field_;
+  std::vector<Span> spans_;
+  std::vector<absl::string_view> views_;
+  std::string scratch_;
+  TextFields fields_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordReader> NewCsvReader(std::unique_ptr<InputBuffer> input,
+                                           std::string name,
+                                           const ReaderOptions& options) {
+  return std::make_unique<CsvReader>(std::move(input), std::move(name),
+                                     options);
+}
+
+void SetFatalInputError(const absl::Status& status, RecordError* error) {
+  error->code = status.code();
+  error->field.clear();
+  error->value.clear();
+  // Status messages from the byte source start with the input's name;
+  // the caller's source/position already say where.
+  absl::string_view message = status.message();
+  size_t colon = message.find(": ");
+  error->reason = std::string(
+      colon == absl::string_view::npos ? message : message.substr(colon + 2));
+  error->fatal = true;
+}
+
+}  // namespace ingest_internal
+}  // namespace vigie

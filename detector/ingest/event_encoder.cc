@@ -1,0 +1,55 @@
+#include "detector/ingest/event_encoder.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "detector/ingest/nir.h"
+#include "detector/internal/stable_hash.h"
+
+namespace vigie {
+
+EventEncoder::EventEncoder(const Pseudonymizer* pseudonymizer,
+                           const EncoderOptions& options)
+    : pseudonymizer_(pseudonymizer),
+      accounts_(options.max_accounts),
+      services_(options.max_services),
+      professions_(options.max_professions) {}
+
+void EventEncoder::Encode(const AccessRecord& record, Event* event) {
+  event->time_ms = record.time_ms;
+  event->ip = record.ip;
+  event->account = accounts_.Intern(record.account);
+  event->service = record.service.empty() ? kNoId
+                                          : services_.Intern(record.service);
+  event->profession =
+      record.profession.empty() ? kNoId
+                                : professions_.Intern(record.profession);
+  event->user_agent_hash =
+      record.user_agent.empty()
+          ? 0
+          : internal::StableHash64(record.user_agent) | 1;
+  event->action = record.action;
+  event->outcome = record.outcome;
+  event->has_records = record.has_records;
+  event->records = static_cast<uint32_t>(std::min<uint64_t>(
+      record.records, std::numeric_limits<uint32_t>::max()));
+  event->subject = 0;
+  event->subject_flags = 0;
+  event->nir_prefix = 0;
+  event->nir_order = 0;
+  if (!record.subject.empty()) {
+    event->subject = pseudonymizer_->Subject(record.subject);
+    event->subject_flags = kSubjectPresent;
+    NirInfo nir = AnalyseNir(record.subject);
+    if (nir.is_nir) {
+      event->subject_flags |= kSubjectIsNir;
+      if (nir.key_present) event->subject_flags |= kNirKeyPresent;
+      if (nir.key_valid) event->subject_flags |= kNirKeyValid;
+      event->nir_prefix = pseudonymizer_->NirPrefix(
+          absl::string_view(nir.prefix, sizeof(nir.prefix)));
+      event->nir_order = nir.order;
+    }
+  }
+}
+
+}  // namespace vigie

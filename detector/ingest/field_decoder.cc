@@ -1,0 +1,224 @@
+#include "detector/ingest/field_decoder.h"
+
+#include <simdjson.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "detector/ingest/time_format.h"
+
+namespace vigie {
+namespace ingest_internal {
+namespace {
+
+constexpr absl::string_view kFieldNames[kFieldCount] = {
+    "time",    "account", "ip",         "action",  "outcome",
+    "subject", "records", "user_agent", "service", "profession"};
+
+constexpr absl::string_view kEcsNames[kFieldCount] = {
+    "@timestamp",    "user.name",     "source.ip",
+    "event.action",  "event.outcome", "vigie.subject",
+    "vigie.records", "user_agent.original", "service.name",
+    "vigie.profession"};
+
+// Parses a non-negative decimal integer; false on anything else.
+bool ParseCount(absl::string_view text, uint64_t* out, bool* overflow) {
+  *overflow = false;
+  if (text.empty() || text.size() > 20) {
+    *overflow = text.size() > 20;
+    return false;
+  }
+  uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (value > (UINT64_MAX - digit) / 10) {
+      *overflow = true;
+      return false;
+    }
+    value = value * 10 + digit;
+  }
+  *out = value;
+  return true;
+}
+
+}  // namespace
+
+absl::string_view FieldName(int field) { return kFieldNames[field]; }
+absl::string_view EcsFieldName(int field) { return kEcsNames[field]; }
+
+bool IsValidUtf8(absl::string_view text) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      return simdjson::validate_utf8(text.data(), text.size());
+    }
+  }
+  return true;
+}
+
+void SetErrorValue(absl::string_view raw, RecordError* error) {
+  std::string& out = error->value;
+  out.clear();
+  out.push_back('"');
+  size_t shown = 0;
+  for (char c : raw) {
+    if (shown >= 64) {
+      out.append("...");
+      break;
+    }
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u >= 0x20 && u < 0x7f) {
+      out.push_back(c);
+    } else {
+      static const char kHex[] = "0123456789abcdef";
+      out.append("\\x");
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    }
+    ++shown;
+  }
+  if (out.size() < 4 || out.compare(out.size() - 3, 3, "...") != 0) {
+    out.push_back('"');
+  } else {
+    out.insert(out.size() - 3, "\"");
+  }
+}
+
+void SetFieldError(int field, absl::string_view raw_value,
+                   absl::string_view reason, RecordError* error) {
+  error->code = absl::StatusCode::kInvalidArgument;
+  error->field = std::string(FieldName(field));
+  // The subject is personal data: never quote it.
+  if (field == kSubject || raw_value.empty()) {
+    error->value.clear();
+  } else {
+    SetErrorValue(raw_value, error);
+  }
+  error->reason = std::string(reason);
+  error->fatal = false;
+}
+
+bool ValidateRecord(const AccessRecord& record, RecordError* error) {
+  if (record.time_ms == 0) {
+    SetFieldError(kTime, "", "missing required value", error);
+    return false;
+  }
+  if (record.account.empty()) {
+    SetFieldError(kAccount, "", "missing required value", error);
+    return false;
+  }
+  if (record.action == Action::kLookup && record.subject.empty()) {
+    SetFieldError(kSubject, "", "missing on a lookup", error);
+    return false;
+  }
+  const absl::string_view texts[] = {record.account, record.subject,
+                                     record.user_agent, record.service,
+                                     record.profession};
+  const int fields[] = {kAccount, kSubject, kUserAgent, kService,
+                        kProfession};
+  for (int i = 0; i < 5; ++i) {
+    if (!IsValidUtf8(texts[i])) {
+      SetFieldError(fields[i], "", "invalid UTF-8", error);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool DecodeTextFields(const TextFields& fields, AccessRecord* record,
+                      RecordError* error) {
+  const absl::string_view* v = fields.value;
+  // Required fields, in a fixed order so errors are deterministic.
+  for (int f : {kTime, kAccount, kIp, kAction}) {
+    if (v[f].empty()) {
+      SetFieldError(f, "", "missing required value", error);
+      return false;
+    }
+  }
+  absl::StatusOr<int64_t> time_ms = ParseEventTime(v[kTime]);
+  if (!time_ms.ok()) {
+    SetFieldError(kTime, v[kTime], time_ms.status().message(), error);
+    return false;
+  }
+  if (*time_ms == 0) {
+    // 0 is reserved for "absent" in the binary format.
+    SetFieldError(kTime, v[kTime], "the epoch itself (0) is not a valid event time",
+                  error);
+    return false;
+  }
+  record->time_ms = *time_ms;
+  record->account = v[kAccount];
+  absl::StatusOr<IpAddress> ip = IpAddress::Parse(v[kIp]);
+  if (!ip.ok()) {
+    SetFieldError(kIp, v[kIp], ip.status().message(), error);
+    return false;
+  }
+  record->ip = *ip;
+  std::optional<Action> action = ParseAction(v[kAction]);
+  if (!action.has_value()) {
+    SetFieldError(kAction, v[kAction],
+                  "unknown action (expected login, lookup, export, logout, "
+                  "password_reset or mfa)",
+                  error);
+    return false;
+  }
+  record->action = *action;
+  record->outcome = Outcome::kSuccess;
+  if (!v[kOutcome].empty()) {
+    std::optional<Outcome> outcome = ParseOutcome(v[kOutcome]);
+    if (!outcome.has_value()) {
+      SetFieldError(kOutcome, v[kOutcome],
+                    "unknown outcome (expected success, failure or not_found)",
+                    error);
+      return false;
+    }
+    record->outcome = *outcome;
+  }
+  record->subject = v[kSubject];
+  record->has_records = false;
+  record->records = 0;
+  if (!v[kRecords].empty()) {
+    bool overflow = false;
+    if (!ParseCount(v[kRecords], &record->records, &overflow)) {
+      SetFieldError(kRecords, v[kRecords],
+                    overflow ? "records out of range"
+                             : "not a non-negative integer",
+                    error);
+      return false;
+    }
+    record->has_records = true;
+  }
+  record->user_agent = v[kUserAgent];
+  record->service = v[kService];
+  record->profession = v[kProfession];
+  return ValidateRecord(*record, error);
+}
+
+}  // namespace ingest_internal
+
+std::string RecordError::ToString() const {
+  std::string out = source;
+  if (position > 0) {
+    absl::StrAppend(&out, position_is_record ? ": record " : ":", position);
+  }
+  out.append(": ");
+  if (!field.empty()) absl::StrAppend(&out, "field '", field, "': ");
+  if (!value.empty()) absl::StrAppend(&out, value, ": ");
+  out.append(reason);
+  return out;
+}
+
+absl::Status RecordError::ToStatus() const {
+  return absl::Status(code, ToString());
+}
+
+std::string RecordError::Kind() const {
+  if (field.empty()) return reason;
+  return absl::StrCat("field '", field, "': ", reason);
+}
+
+}  // namespace vigie

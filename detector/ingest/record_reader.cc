@@ -1,0 +1,133 @@
+#include "detector/record_reader.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "detector/ingest/byte_source.h"
+#include "detector/ingest/readers.h"
+
+namespace vigie {
+namespace {
+
+// Tells the format from the first bytes of the (decompressed) input.
+InputFormat Sniff(absl::string_view head) {
+  if (head.size() >= 3 && head.substr(0, 3) == "\xEF\xBB\xBF") {
+    head.remove_prefix(3);
+  }
+  size_t i = 0;
+  while (i < head.size() && (head[i] == ' ' || head[i] == '\t' ||
+                             head[i] == '\r' || head[i] == '\n')) {
+    ++i;
+  }
+  if (i < head.size() && head[i] == '{') return InputFormat::kJsonLines;
+  // Binary: a varint length followed by the tag of a known field
+  // (fields 1..10, wire type 0 or 2).
+  uint64_t length = 0;
+  size_t p = 0;
+  for (int shift = 0; p < head.size() && p < 10; shift += 7) {
+    uint8_t byte = static_cast<uint8_t>(head[p++]);
+    length |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      if (p < head.size()) {
+        uint8_t tag = static_cast<uint8_t>(head[p]);
+        int number = tag >> 3;
+        int wire = tag & 7;
+        if (length > 0 && number >= 1 && number <= 10 &&
+            (wire == 0 || wire == 2) && tag < 0x80 &&
+            !absl::ascii_isprint(head[0])) {
+          return InputFormat::kBinary;
+        }
+      }
+      break;
+    }
+  }
+  return InputFormat::kCsv;
+}
+
+absl::StatusOr<std::unique_ptr<RecordReader>> MakeReader(
+    std::unique_ptr<ByteSource> source, const std::string& name,
+    InputFormat format, const ReaderOptions& options) {
+  if (options.max_record_bytes == 0) {
+    return absl::InvalidArgumentError("max_record_bytes must be positive");
+  }
+  const size_t chunk = std::max<size_t>(options.chunk_bytes, 4096);
+  auto input = std::make_unique<InputBuffer>(
+      std::move(source), chunk, chunk + options.max_record_bytes + 64);
+  if (format == InputFormat::kAuto) {
+    absl::StatusOr<size_t> added = input->Fill();
+    if (!added.ok()) return added.status();
+    format = Sniff(input->available().substr(0, 64));
+  }
+  switch (format) {
+    case InputFormat::kCsv:
+      return ingest_internal::NewCsvReader(std::move(input), name, options);
+    case InputFormat::kJsonLines:
+      return ingest_internal::NewJsonLinesReader(std::move(input), name,
+                                                 options);
+    case InputFormat::kBinary:
+      return ingest_internal::NewBinaryReader(std::move(input), name, options);
+    case InputFormat::kAuto:
+      break;
+  }
+  return absl::InternalError("unreachable");
+}
+
+}  // namespace
+
+absl::string_view InputFormatName(InputFormat format) {
+  switch (format) {
+    case InputFormat::kAuto: return "auto";
+    case InputFormat::kCsv: return "csv";
+    case InputFormat::kJsonLines: return "jsonl";
+    case InputFormat::kBinary: return "binary";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<InputFormat> ParseInputFormat(absl::string_view name) {
+  if (name == "auto") return InputFormat::kAuto;
+  if (name == "csv") return InputFormat::kCsv;
+  if (name == "jsonl" || name == "json" || name == "ndjson") {
+    return InputFormat::kJsonLines;
+  }
+  if (name == "binary" || name == "pb") return InputFormat::kBinary;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown format \"", name, "\" (expected auto, csv, jsonl or binary)"));
+}
+
+InputFormat InputFormatFromPath(absl::string_view path) {
+  if (absl::EndsWith(path, ".gz")) path.remove_suffix(3);
+  if (absl::EndsWithIgnoreCase(path, ".csv")) return InputFormat::kCsv;
+  if (absl::EndsWithIgnoreCase(path, ".jsonl") ||
+      absl::EndsWithIgnoreCase(path, ".ndjson") ||
+      absl::EndsWithIgnoreCase(path, ".json")) {
+    return InputFormat::kJsonLines;
+  }
+  if (absl::EndsWithIgnoreCase(path, ".pb") ||
+      absl::EndsWithIgnoreCase(path, ".bin") ||
+      absl::EndsWithIgnoreCase(path, ".vigie")) {
+    return InputFormat::kBinary;
+  }
+  return InputFormat::kAuto;
+}
+
+absl::StatusOr<std::unique_ptr<RecordReader>> OpenRecordReader(
+    const std::string& path, const ReaderOptions& options) {
+  absl::StatusOr<std::unique_ptr<ByteSource>> source = OpenByteSource(path);
+  if (!source.ok()) return source.status();
+  InputFormat format = options.format;
+  if (format == InputFormat::kAuto) format = InputFormatFromPath(path);
+  return MakeReader(std::move(source).value(), path == "-" ? "<stdin>" : path,
+                    format, options);
+}
+
+absl::StatusOr<std::unique_ptr<RecordReader>> NewRecordReaderFromString(
+    std::string bytes, const std::string& name, const ReaderOptions& options) {
+  InputFormat format = options.format;
+  if (format == InputFormat::kAuto) format = InputFormatFromPath(name);
+  return MakeReader(MemoryByteSource(std::move(bytes)), name, format, options);
+}
+
+}  // namespace vigie

@@ -1,0 +1,147 @@
+#include "tools/config.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+
+namespace vigie {
+namespace {
+
+class CollectingErrors : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit CollectingErrors(std::string name) : name_(std::move(name)) {}
+  void AddError(int line, int column, const std::string& message) override {
+    if (first_.empty()) {
+      first_ = absl::StrCat(name_, ":", line + 1, ":", column + 1, ": ",
+                            message);
+    }
+  }
+  void AddWarning(int line, int column, const std::string& message) override {
+  }
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string name_;
+  std::string first_;
+};
+
+constexpr int64_t kMaxSeconds = int64_t{366} * 24 * 3600;
+
+}  // namespace
+
+absl::StatusOr<v1::DetectorConfig> ParseDetectorConfig(
+    const std::string& text, const std::string& name) {
+  v1::DetectorConfig config;
+  google::protobuf::TextFormat::Parser parser;
+  CollectingErrors errors(name);
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text, &config)) {
+    return absl::InvalidArgumentError(
+        errors.first().empty() ? absl::StrCat(name, ": cannot parse")
+                               : errors.first());
+  }
+  return config;
+}
+
+absl::StatusOr<v1::DetectorConfig> LoadDetectorConfig(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseDetectorConfig(text.str(), path);
+}
+
+absl::StatusOr<LookupBurstOptions> LookupBurstFromConfig(
+    const v1::DetectorConfig& config) {
+  LookupBurstOptions options;
+  const v1::LookupBurstConfig& c = config.lookup_burst();
+  if (c.has_window_seconds()) {
+    if (c.window_seconds() <= 0 || c.window_seconds() > kMaxSeconds) {
+      return absl::InvalidArgumentError(
+          "lookup_burst.window_seconds must be in 1..31622400");
+    }
+    options.window = absl::Seconds(c.window_seconds());
+  }
+  if (c.has_distinct_subjects_threshold()) {
+    options.distinct_subjects_threshold = c.distinct_subjects_threshold();
+  }
+  if (c.has_quiet_seconds_to_close()) {
+    if (c.quiet_seconds_to_close() < 0 ||
+        c.quiet_seconds_to_close() > kMaxSeconds) {
+      return absl::InvalidArgumentError(
+          "lookup_burst.quiet_seconds_to_close must be in 0..31622400");
+    }
+    options.quiet_to_close = absl::Seconds(c.quiet_seconds_to_close());
+  }
+  if (c.has_max_tracked_lookups_per_account()) {
+    options.max_tracked_lookups_per_account =
+        c.max_tracked_lookups_per_account();
+  }
+  absl::Status valid = ValidateLookupBurstOptions(options);
+  if (!valid.ok()) return valid;
+  return options;
+}
+
+absl::StatusOr<ReaderOptions> ReaderOptionsFromConfig(
+    const v1::DetectorConfig& config) {
+  ReaderOptions options;
+  if (config.ingest().has_max_record_bytes()) {
+    int64_t bytes = config.ingest().max_record_bytes();
+    if (bytes < 256 || bytes > (int64_t{1} << 30)) {
+      return absl::InvalidArgumentError(
+          "ingest.max_record_bytes must be in 256..1073741824");
+    }
+    options.max_record_bytes = static_cast<size_t>(bytes);
+  }
+  return options;
+}
+
+std::string DefaultConfigText() {
+  LookupBurstOptions burst;
+  ReaderOptions reader;
+  v1::DetectorConfig config;
+  config.mutable_ingest()->set_max_record_bytes(reader.max_record_bytes);
+  v1::LookupBurstConfig* b = config.mutable_lookup_burst();
+  b->set_window_seconds(absl::ToInt64Seconds(burst.window));
+  b->set_distinct_subjects_threshold(burst.distinct_subjects_threshold);
+  b->set_quiet_seconds_to_close(absl::ToInt64Seconds(burst.quiet_to_close));
+  b->set_max_tracked_lookups_per_account(
+      burst.max_tracked_lookups_per_account);
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(config, &text);
+  return absl::StrCat(
+      "# Vigie detector configuration with every default (text format of\n"
+      "# vigie.v1.DetectorConfig, proto/detector_config.proto).\n"
+      "# pseudonym_key_file: \"/etc/vigie/pseudonym.key\"\n",
+      text);
+}
+
+absl::StatusOr<ResolvedKey> ResolvePseudonymKey(
+    const std::string& flag_path, const v1::DetectorConfig& config) {
+  std::string path = flag_path;
+  if (path.empty() && config.has_pseudonym_key_file()) {
+    path = config.pseudonym_key_file();
+  }
+  if (path.empty()) {
+    const char* env = std::getenv("VIGIE_PSEUDONYM_KEY_FILE");
+    if (env != nullptr) path = env;
+  }
+  ResolvedKey resolved;
+  if (path.empty()) {
+    resolved.key = GeneratePseudonymKey();
+    resolved.origin = "random (this run only)";
+    resolved.ephemeral = true;
+    return resolved;
+  }
+  absl::StatusOr<PseudonymKey> key = LoadPseudonymKey(path);
+  if (!key.ok()) return key.status();
+  resolved.key = *key;
+  resolved.origin = path;
+  return resolved;
+}
+
+}  // namespace vigie

@@ -1,0 +1,52 @@
+// Loading and validating the text-format DetectorConfig
+// (proto/detector_config.proto) that `vigie replay --config FILE` reads,
+// and resolving the pseudonymisation key.
+//
+// Example:
+//   VIGIE_ASSIGN_OR_RETURN(v1::DetectorConfig config,
+//                          LoadDetectorConfig("vigie.conf"));
+//   VIGIE_ASSIGN_OR_RETURN(LookupBurstOptions burst, LookupBurstFromConfig(config));
+#ifndef VIGIE_TOOLS_CONFIG_H_
+#define VIGIE_TOOLS_CONFIG_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "detector/ingest/pseudonymizer.h"
+#include "detector/record_reader.h"
+#include "detector/signals/lookup_burst.h"
+#include "proto/detector_config.pb.h"
+
+namespace vigie {
+
+// Parses a text-format DetectorConfig. NotFound if the file is missing,
+// InvalidArgument (with file:line:column) if it does not parse.
+absl::StatusOr<v1::DetectorConfig> LoadDetectorConfig(const std::string& path);
+
+// Parses text-format config from a string; `name` appears in errors.
+absl::StatusOr<v1::DetectorConfig> ParseDetectorConfig(
+    const std::string& text, const std::string& name);
+
+// The full configuration with every default filled in, as text format:
+// what `vigie config --print-defaults` prints.
+std::string DefaultConfigText();
+
+absl::StatusOr<LookupBurstOptions> LookupBurstFromConfig(
+    const v1::DetectorConfig& config);
+absl::StatusOr<ReaderOptions> ReaderOptionsFromConfig(
+    const v1::DetectorConfig& config);
+
+struct ResolvedKey {
+  PseudonymKey key;
+  // Where it came from: a path, or "random (this run only)".
+  std::string origin;
+  bool ephemeral = false;
+};
+// Key file from `flag_path` if set, else config.pseudonym_key_file, else
+// $VIGIE_PSEUDONYM_KEY_FILE, else a random key (ephemeral).
+absl::StatusOr<ResolvedKey> ResolvePseudonymKey(
+    const std::string& flag_path, const v1::DetectorConfig& config);
+
+}  // namespace vigie
+
+#endif  // VIGIE_TOOLS_CONFIG_H_

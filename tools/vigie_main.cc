@@ -1,0 +1,327 @@
+// vigie: the command-line tool. This file only parses flags and calls the
+// library functions (RunReplay, RunConvert, simulate::Simulate, ...), each of
+// which has its own tests; it prints any error and exits non-zero.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "detector/ingest/pseudonymizer.h"
+#include "detector/internal/status_macros.h"
+#include "tools/command_line.h"
+#include "tools/config.h"
+#include "tools/convert.h"
+#include "tools/replay.h"
+#include "tools/simulate_command.h"
+
+namespace vigie {
+namespace {
+
+constexpr char kUsage[] =
+    R"(vigie: detects anomalous access to professional portals.
+
+Usage: vigie COMMAND [FLAGS] [ARGS]
+
+Commands:
+  replay    run the detector over access logs and print alerts
+  convert   convert an access log between CSV, JSON Lines and binary
+  simulate  write a realistic, labelled portal access log
+  keygen    create a pseudonymisation key file
+  config    print the configuration with every default
+  help      this text; `vigie COMMAND --help` for one command
+
+Exit status: 0 success, 1 error (message on standard error), 2 bad usage.
+)";
+
+constexpr char kReplayUsage[] =
+    R"(Usage: vigie replay [FLAGS] INPUT...
+
+Reads access logs (CSV, ECS JSON Lines or binary; .gz read transparently;
+- for standard input), merges them in time order, runs the detector, and
+writes alerts as ECS JSON Lines. A summary goes to standard error.
+
+Flags:
+  --format auto|csv|jsonl|binary   input format (default auto: from the file
+                                   extension, else from the first bytes)
+  --config FILE      text-format vigie.v1.DetectorConfig (see vigie config
+                     --print-defaults)
+  --alerts FILE      where to write alerts (default - : standard output)
+  --key-file FILE    pseudonymisation key (overrides the configuration and
+                     $VIGIE_PSEUDONYM_KEY_FILE)
+  --strict           stop at the first rejected record (default: count,
+                     report and skip it)
+  --max-errors-shown N   rejected records listed in the summary (default 10)
+)";
+
+constexpr char kConvertUsage[] =
+    R"(Usage: vigie convert [FLAGS] IN OUT
+
+Converts an access log between CSV, ECS JSON Lines and binary
+(length-delimited vigie.v1.AccessEvent). Every field is kept exactly; the
+output holds raw subjects, so protect it like the input. An OUT ending in
+.gz is compressed; - is standard input/output.
+
+Flags:
+  --from auto|csv|jsonl|binary   input format (default auto)
+  --to csv|jsonl|binary          output format (default: from OUT's name)
+  --strict                       stop at the first rejected record
+  --max-record-bytes N           longest accepted record (default 65536)
+)";
+
+constexpr char kSimulateUsage[] =
+    R"(Usage: vigie simulate [FLAGS] --out DIR
+
+Writes a realistic, labelled portal access log: DIR/events.<ext> and
+DIR/labels.json (planted attack campaigns and benign traps). Deterministic:
+the same flags give the same bytes.
+
+Flags:
+  --accounts N       benign accounts (default 2000)
+  --days D           days of traffic (default 2)
+  --seed S           random seed (default 1)
+  --format csv|jsonl|binary   event file format (default csv)
+  --gzip             compress the event file (.gz)
+  --no-campaigns     benign traffic only
+  --out DIR          output directory (created if missing)
+)";
+
+constexpr char kKeygenUsage[] =
+    R"(Usage: vigie keygen --out FILE [--force]
+
+Writes a new random 32-byte pseudonymisation key as 64 hexadecimal
+characters, readable by its owner only (mode 0600). Keep it like a
+database password: the same key must be used for every run whose state or
+alerts are compared, and anyone holding it can test guesses of a subject's
+identifier against the pseudonyms.
+)";
+
+constexpr char kConfigUsage[] =
+    R"(Usage: vigie config --print-defaults
+
+Prints the detector configuration (text-format vigie.v1.DetectorConfig)
+with every field at its default.
+)";
+
+bool WantsHelp(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") return true;
+  }
+  return false;
+}
+
+int Fail(const absl::Status& status) {
+  std::cerr << "vigie: " << status.message() << "\n";
+  return 1;
+}
+
+int Usage(const std::string& message, const char* usage) {
+  std::cerr << "vigie: " << message << "\n\n" << usage;
+  return 2;
+}
+
+absl::StatusOr<InputFormat> FormatFlag(const CommandLine& cl,
+                                       const std::string& name) {
+  return ParseInputFormat(cl.Get(name, "auto"));
+}
+
+int Replay(int argc, char** argv) {
+  CommandLine cl("replay", {{"format", true},
+                            {"config", true},
+                            {"alerts", true},
+                            {"key-file", true},
+                            {"strict", false},
+                            {"max-errors-shown", true}});
+  absl::Status parsed = cl.Parse(argc, argv, 2);
+  if (!parsed.ok()) return Usage(std::string(parsed.message()), kReplayUsage);
+  if (cl.positional().empty()) {
+    return Usage("replay needs at least one INPUT", kReplayUsage);
+  }
+  ReplayOptions options;
+  options.inputs = cl.positional();
+  absl::StatusOr<InputFormat> format = FormatFlag(cl, "format");
+  if (!format.ok()) return Usage(std::string(format.status().message()), kReplayUsage);
+  options.format = *format;
+  options.config_path = cl.Get("config", "");
+  options.alerts_path = cl.Get("alerts", "-");
+  options.pseudonym_key_file = cl.Get("key-file", "");
+  options.strict = cl.Has("strict");
+  absl::StatusOr<int64_t> shown = cl.GetInt("max-errors-shown", 10);
+  if (!shown.ok()) return Usage(std::string(shown.status().message()), kReplayUsage);
+  options.max_errors_shown = static_cast<int>(*shown);
+  ReplaySummary summary;
+  absl::Status status = RunReplay(options, &summary);
+  if (summary.key_ephemeral) {
+    std::cerr << "vigie: warning: no pseudonymisation key configured; using a "
+                 "random key for this run (see vigie keygen)\n";
+  }
+  std::cerr << FormatReplaySummary(summary);
+  if (!status.ok()) return Fail(status);
+  return 0;
+}
+
+int Convert(int argc, char** argv) {
+  CommandLine cl("convert", {{"from", true},
+                             {"to", true},
+                             {"strict", false},
+                             {"max-record-bytes", true}});
+  absl::Status parsed = cl.Parse(argc, argv, 2);
+  if (!parsed.ok()) return Usage(std::string(parsed.message()), kConvertUsage);
+  if (cl.positional().size() != 2) {
+    return Usage("convert needs IN and OUT", kConvertUsage);
+  }
+  ConvertOptions options;
+  options.input = cl.positional()[0];
+  options.output = cl.positional()[1];
+  absl::StatusOr<InputFormat> from = FormatFlag(cl, "from");
+  absl::StatusOr<InputFormat> to = FormatFlag(cl, "to");
+  if (!from.ok()) return Usage(std::string(from.status().message()), kConvertUsage);
+  if (!to.ok()) return Usage(std::string(to.status().message()), kConvertUsage);
+  options.input_format = *from;
+  options.output_format = *to;
+  options.strict = cl.Has("strict");
+  absl::StatusOr<int64_t> max_bytes =
+      cl.GetInt("max-record-bytes", 64 * 1024);
+  if (!max_bytes.ok() || *max_bytes < 256) {
+    return Usage("--max-record-bytes must be an integer >= 256", kConvertUsage);
+  }
+  options.max_record_bytes = static_cast<size_t>(*max_bytes);
+  ConvertSummary summary;
+  absl::Status status = RunConvert(options, &summary);
+  std::cerr << "vigie convert: " << summary.records << " records written, "
+            << summary.rejected << " rejected\n";
+  for (const std::string& line : summary.errors_shown) {
+    std::cerr << "  " << line << "\n";
+  }
+  for (const auto& [kind, count] : summary.rejected_by_kind) {
+    std::cerr << "  " << count << "  " << kind << "\n";
+  }
+  if (!status.ok()) return Fail(status);
+  return 0;
+}
+
+int Simulate(int argc, char** argv) {
+  CommandLine cl("simulate", {{"accounts", true},
+                              {"days", true},
+                              {"seed", true},
+                              {"format", true},
+                              {"gzip", false},
+                              {"no-campaigns", false},
+                              {"out", true}});
+  absl::Status parsed = cl.Parse(argc, argv, 2);
+  if (!parsed.ok()) return Usage(std::string(parsed.message()), kSimulateUsage);
+  if (!cl.positional().empty()) {
+    return Usage("simulate takes no positional arguments", kSimulateUsage);
+  }
+  if (!cl.Has("out")) return Usage("simulate needs --out DIR", kSimulateUsage);
+  SimulateCommandOptions options;
+  absl::StatusOr<int64_t> accounts = cl.GetInt("accounts", options.accounts);
+  absl::StatusOr<int64_t> days = cl.GetInt("days", options.days);
+  absl::StatusOr<int64_t> seed = cl.GetInt("seed", 1);
+  for (const auto* v : {&accounts, &days, &seed}) {
+    if (!v->ok()) return Usage(std::string(v->status().message()), kSimulateUsage);
+  }
+  options.accounts = *accounts;
+  options.days = *days;
+  options.seed = static_cast<uint64_t>(*seed);
+  absl::StatusOr<InputFormat> format = ParseInputFormat(cl.Get("format", "csv"));
+  if (!format.ok() || *format == InputFormat::kAuto) {
+    return Usage("--format must be csv, jsonl or binary", kSimulateUsage);
+  }
+  options.format = *format;
+  options.gzip = cl.Has("gzip");
+  options.campaigns = !cl.Has("no-campaigns");
+  options.out_dir = cl.Get("out", "");
+  SimulateCommandSummary summary;
+  absl::Status status = RunSimulateCommand(options, &summary);
+  if (!status.ok()) return Fail(status);
+  std::cerr << FormatSimulateSummary(summary);
+  return 0;
+}
+
+int Keygen(int argc, char** argv) {
+  CommandLine cl("keygen", {{"out", true}, {"force", false}});
+  absl::Status parsed = cl.Parse(argc, argv, 2);
+  if (!parsed.ok()) return Usage(std::string(parsed.message()), kKeygenUsage);
+  if (!cl.Has("out") || !cl.positional().empty()) {
+    return Usage("keygen needs --out FILE", kKeygenUsage);
+  }
+  const std::string path = cl.Get("out", "");
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC |
+              (cl.Has("force") ? O_TRUNC : O_EXCL);
+  int fd = open(path.c_str(), flags, 0600);
+  if (fd < 0) {
+    int err = errno;
+    return Fail(absl::UnavailableError(absl::StrCat(
+        path, ": ", strerror(err),
+        err == EEXIST ? " (use --force to replace it; the old key's "
+                        "pseudonyms will no longer match)"
+                      : "")));
+  }
+  fchmod(fd, 0600);
+  std::string text = FormatPseudonymKey(GeneratePseudonymKey()) + "\n";
+  bool ok = write(fd, text.data(), text.size()) ==
+            static_cast<ssize_t>(text.size());
+  ok = (close(fd) == 0) && ok;
+  if (!ok) return Fail(absl::UnavailableError(path + ": write failed"));
+  std::cerr << "vigie keygen: wrote a new key to " << path << " (mode 0600)\n";
+  return 0;
+}
+
+int Config(int argc, char** argv) {
+  CommandLine cl("config", {{"print-defaults", false}});
+  absl::Status parsed = cl.Parse(argc, argv, 2);
+  if (!parsed.ok()) return Usage(std::string(parsed.message()), kConfigUsage);
+  if (!cl.Has("print-defaults")) {
+    return Usage("config needs --print-defaults", kConfigUsage);
+  }
+  std::cout << DefaultConfigText();
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = argv[1];
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::cout << kUsage;
+    return 0;
+  }
+  struct Command {
+    const char* name;
+    int (*run)(int, char**);
+    const char* usage;
+  };
+  const Command commands[] = {
+      {"replay", Replay, kReplayUsage},
+      {"convert", Convert, kConvertUsage},
+      {"simulate", Simulate, kSimulateUsage},
+      {"keygen", Keygen, kKeygenUsage},
+      {"config", Config, kConfigUsage},
+  };
+  for (const Command& c : commands) {
+    if (command == c.name) {
+      if (WantsHelp(argc, argv)) {
+        std::cout << c.usage;
+        return 0;
+      }
+      return c.run(argc, argv);
+    }
+  }
+  std::cerr << "vigie: unknown command \"" << command << "\"\n\n" << kUsage;
+  return 2;
+}
+
+}  // namespace
+}  // namespace vigie
+
+int main(int argc, char** argv) { return vigie::Main(argc, argv); }
