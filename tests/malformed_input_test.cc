@@ -116,10 +116,7 @@ INSTANTIATE_TEST_SUITE_P(
              "'ip'",
              0, true},
         Case{"empty.csv", absl::StatusCode::kInvalidArgument,
-             "empty.csv:1: empty input: expected a header row", 0, true},
-        Case{"truncated_gzip.csv.gz", absl::StatusCode::kDataLoss,
-             // The line number depends on where the cut falls; checked below.
-             "", 0, true}),
+             "empty.csv:1: empty input: expected a header row", 0, true}),
     [](const ::testing::TestParamInfo<Case>& info) {
       std::string name = info.param.file;
       for (char& ch : name) {
@@ -207,9 +204,8 @@ INSTANTIATE_TEST_SUITE_P(
     Corpus, MalformedJsonTest,
     ::testing::Values(
         Case{"bad_json.jsonl", absl::StatusCode::kInvalidArgument,
-             "bad_json.jsonl:3: invalid JSON: The JSON document has an "
-             "improper structure: missing or superfluous commas, braces, "
-             "missing keys, etc.",
+             "bad_json.jsonl:3: invalid JSON: JSON document ended early in "
+             "the middle of an object or array.",
              3, false},
         Case{"not_an_object.jsonl", absl::StatusCode::kInvalidArgument,
              "not_an_object.jsonl:3: not a JSON object", 3, false},
@@ -256,8 +252,8 @@ INSTANTIATE_TEST_SUITE_P(
     Corpus, MalformedBinaryTest,
     ::testing::Values(
         Case{"truncated_record.pb", absl::StatusCode::kDataLoss,
-             "truncated_record.pb: record 4: truncated record: 22 bytes "
-             "announced, 17 present",
+             "truncated_record.pb: record 4: truncated record: 26 bytes "
+             "announced, 21 present",
              3, true},
         Case{"oversized_length.pb", absl::StatusCode::kDataLoss,
              "oversized_length.pb: record 4: record length 4294967296 exceeds "

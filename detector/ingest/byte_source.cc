@@ -99,7 +99,22 @@ class GzipSource : public ByteSource {
 
   absl::StatusOr<size_t> Read(char* buffer, size_t size) override {
     if (!init_ok_) return absl::InternalError("zlib initialisation failed");
+    if (!pending_error_.ok()) return pending_error_;
     if (finished_ || size == 0) return 0;
+    absl::StatusOr<size_t> produced = Inflate(buffer, size);
+    if (!produced.ok()) {
+      // Hand out what was decompressed before the damage; report the error
+      // on the next call, so no good record is lost.
+      pending_error_ = produced.status();
+      size_t partial = size - stream_.avail_out;
+      if (partial > 0) return partial;
+      return pending_error_;
+    }
+    return produced;
+  }
+
+ private:
+  absl::StatusOr<size_t> Inflate(char* buffer, size_t size) {
     stream_.next_out = reinterpret_cast<Bytef*>(buffer);
     stream_.avail_out = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
     while (stream_.avail_out > 0) {
@@ -145,12 +160,15 @@ class GzipSource : public ByteSource {
     }
     return size - stream_.avail_out;
   }
+
+ public:
   uint64_t raw_bytes_read() const override {
     return compressed_->raw_bytes_read();
   }
 
  private:
   std::unique_ptr<ByteSource> compressed_;
+  absl::Status pending_error_;
   std::string name_;
   std::unique_ptr<char[]> in_;
   z_stream stream_;

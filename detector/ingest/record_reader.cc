@@ -11,6 +11,48 @@
 namespace vigie {
 namespace {
 
+// Reads a varint at head[*pos]; false if incomplete or too long.
+bool SniffVarint(absl::string_view head, size_t* pos, uint64_t* value) {
+  *value = 0;
+  for (int shift = 0; shift < 64 && *pos < head.size(); shift += 7) {
+    uint8_t byte = static_cast<uint8_t>(head[(*pos)++]);
+    *value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+// True when the input starts with a length-delimited AccessEvent: a length,
+// then well-formed fields of known numbers filling exactly that length (as
+// far as the sniffed bytes go). Text almost never passes: the first
+// characters of a CSV header decode as unknown field numbers.
+bool LooksLikeBinary(absl::string_view head) {
+  size_t pos = 0;
+  uint64_t length;
+  if (!SniffVarint(head, &pos, &length) || length == 0) return false;
+  const size_t end = pos + length;
+  int fields = 0;
+  while (pos < end && pos < head.size()) {
+    uint64_t tag;
+    if (!SniffVarint(head, &pos, &tag)) return fields > 0;
+    const uint64_t number = tag >> 3;
+    const int wire = static_cast<int>(tag & 7);
+    if (number < 1 || number > 10) return false;
+    if (wire == 0) {
+      uint64_t ignored;
+      if (!SniffVarint(head, &pos, &ignored)) return fields > 0;
+    } else if (wire == 2) {
+      uint64_t size;
+      if (!SniffVarint(head, &pos, &size) || size > end - pos) return false;
+      pos += size;
+    } else {
+      return false;
+    }
+    ++fields;
+  }
+  return fields > 0 && (pos == end || pos >= head.size());
+}
+
 // Tells the format from the first bytes of the (decompressed) input.
 InputFormat Sniff(absl::string_view head) {
   if (head.size() >= 3 && head.substr(0, 3) == "\xEF\xBB\xBF") {
@@ -22,27 +64,7 @@ InputFormat Sniff(absl::string_view head) {
     ++i;
   }
   if (i < head.size() && head[i] == '{') return InputFormat::kJsonLines;
-  // Binary: a varint length followed by the tag of a known field
-  // (fields 1..10, wire type 0 or 2).
-  uint64_t length = 0;
-  size_t p = 0;
-  for (int shift = 0; p < head.size() && p < 10; shift += 7) {
-    uint8_t byte = static_cast<uint8_t>(head[p++]);
-    length |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) {
-      if (p < head.size()) {
-        uint8_t tag = static_cast<uint8_t>(head[p]);
-        int number = tag >> 3;
-        int wire = tag & 7;
-        if (length > 0 && number >= 1 && number <= 10 &&
-            (wire == 0 || wire == 2) && tag < 0x80 &&
-            !absl::ascii_isprint(head[0])) {
-          return InputFormat::kBinary;
-        }
-      }
-      break;
-    }
-  }
+  if (LooksLikeBinary(head)) return InputFormat::kBinary;
   return InputFormat::kCsv;
 }
 
@@ -56,9 +78,12 @@ absl::StatusOr<std::unique_ptr<RecordReader>> MakeReader(
   auto input = std::make_unique<InputBuffer>(
       std::move(source), chunk, chunk + options.max_record_bytes + 64);
   if (format == InputFormat::kAuto) {
-    absl::StatusOr<size_t> added = input->Fill();
-    if (!added.ok()) return added.status();
-    format = Sniff(input->available().substr(0, 64));
+    // Sniff from up to 4 KiB (sources may return short reads).
+    while (input->available().size() < 4096 && !input->eof()) {
+      absl::StatusOr<size_t> added = input->Fill();
+      if (!added.ok()) return added.status();
+    }
+    format = Sniff(input->available().substr(0, 4096));
   }
   switch (format) {
     case InputFormat::kCsv:

@@ -1,0 +1,146 @@
+#include "detector/ingest/pseudonymizer.h"
+
+#include <sodium.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace vigie {
+namespace {
+
+static_assert(crypto_shorthash_KEYBYTES == 16, "SipHash-2-4 key size");
+static_assert(crypto_shorthash_BYTES == 8, "SipHash-2-4 output size");
+
+void EnsureSodium() {
+  static const bool initialised = [] { return sodium_init() >= 0; }();
+  (void)initialised;
+}
+
+// Derives a 16-byte sub-key per purpose: BLAKE2b keyed by the master key
+// over a domain label, so the pseudonyms of different purposes are
+// unrelated and the master key is never used directly.
+std::array<uint8_t, 16> DeriveKey(const PseudonymKey& key,
+                                  absl::string_view domain) {
+  std::array<uint8_t, 16> out{};
+  crypto_generichash(out.data(), out.size(),
+                     reinterpret_cast<const unsigned char*>(domain.data()),
+                     domain.size(), key.bytes.data(), key.bytes.size());
+  return out;
+}
+
+uint64_t SipHash(const std::array<uint8_t, 16>& key, const char* data,
+                 size_t size) {
+  unsigned char out[8];
+  crypto_shorthash(out, reinterpret_cast<const unsigned char*>(data), size,
+                   key.data());
+  uint64_t value;
+  memcpy(&value, out, 8);
+  return value;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+absl::StatusOr<PseudonymKey> ParsePseudonymKey(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  PseudonymKey key;
+  if (text.size() != 64) {
+    return absl::InvalidArgumentError("expected 64 hexadecimal characters");
+  }
+  for (int i = 0; i < 32; ++i) {
+    int hi = HexValue(text[2 * i]);
+    int lo = HexValue(text[2 * i + 1]);
+    if (hi < 0 || lo < 0) {
+      return absl::InvalidArgumentError("expected 64 hexadecimal characters");
+    }
+    key.bytes[i] = static_cast<uint8_t>(hi * 16 + lo);
+  }
+  return key;
+}
+
+absl::StatusOr<PseudonymKey> LoadPseudonymKey(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    int err = errno;
+    std::string message = absl::StrCat("pseudonym key file ", path, ": ",
+                                       strerror(err));
+    if (err == ENOENT) return absl::NotFoundError(message);
+    if (err == EACCES) return absl::PermissionDeniedError(message);
+    return absl::UnavailableError(message);
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<PseudonymKey> key = ParsePseudonymKey(text.str());
+  if (!key.ok()) {
+    // Never echo the content: it may be a (damaged) secret.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pseudonym key file ", path, ": expected 64 hexadecimal characters"));
+  }
+  return key;
+}
+
+PseudonymKey GeneratePseudonymKey() {
+  EnsureSodium();
+  PseudonymKey key;
+  randombytes_buf(key.bytes.data(), key.bytes.size());
+  return key;
+}
+
+std::string FormatPseudonymKey(const PseudonymKey& key) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : key.bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+Pseudonymizer::Pseudonymizer(const PseudonymKey& key) {
+  EnsureSodium();
+  subject_key_ = DeriveKey(key, "vigie subject v1");
+  prefix_key_ = DeriveKey(key, "vigie nir prefix v1");
+  fingerprint_key_ = DeriveKey(key, "vigie key fingerprint v1");
+}
+
+uint64_t Pseudonymizer::Subject(absl::string_view subject) const {
+  char buffer[256];
+  std::string long_buffer;
+  char* out = buffer;
+  if (subject.size() > sizeof(buffer)) {
+    long_buffer.resize(subject.size());
+    out = &long_buffer[0];
+  }
+  size_t n = 0;
+  for (char c : subject) {
+    if (c == ' ') continue;
+    out[n++] = absl::ascii_toupper(static_cast<unsigned char>(c));
+  }
+  uint64_t value = SipHash(subject_key_, out, n);
+  return value == 0 ? 1 : value;
+}
+
+uint32_t Pseudonymizer::NirPrefix(absl::string_view prefix) const {
+  uint64_t value = SipHash(prefix_key_, prefix.data(), prefix.size());
+  uint32_t folded = static_cast<uint32_t>(value ^ (value >> 32));
+  return folded == 0 ? 1 : folded;
+}
+
+uint64_t Pseudonymizer::KeyFingerprint() const {
+  static constexpr char kLabel[] = "fingerprint";
+  return SipHash(fingerprint_key_, kLabel, sizeof(kLabel) - 1);
+}
+
+}  // namespace vigie

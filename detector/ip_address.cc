@@ -1,0 +1,116 @@
+#include "detector/ip_address.h"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+#include "absl/status/status.h"
+
+namespace vigie {
+namespace {
+
+// Strict dotted quad: four decimal parts 0..255, no leading zeros.
+bool ParseV4(absl::string_view text, uint32_t* out) {
+  uint32_t value = 0;
+  int parts = 0;
+  size_t i = 0;
+  while (parts < 4) {
+    if (i >= text.size() || text[i] < '0' || text[i] > '9') return false;
+    uint32_t part = 0;
+    size_t start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      part = part * 10 + static_cast<uint32_t>(text[i] - '0');
+      if (part > 255) return false;
+      ++i;
+    }
+    if (i - start > 1 && text[start] == '0') return false;
+    value = (value << 8) | part;
+    ++parts;
+    if (parts < 4) {
+      if (i >= text.size() || text[i] != '.') return false;
+      ++i;
+    }
+  }
+  if (i != text.size()) return false;
+  *out = value;
+  return true;
+}
+
+uint64_t LoadBigEndian64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | p[i];
+  return v;
+}
+
+void StoreBigEndian64(uint64_t v, uint8_t* p) {
+  for (int i = 7; i >= 0; --i) {
+    p[i] = static_cast<uint8_t>(v);
+    v >>= 8;
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<IpAddress> IpAddress::FromBytes(absl::string_view bytes) {
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(bytes.data());
+  if (bytes.size() == 4) {
+    return FromV4((uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) |
+                  (uint32_t{p[2]} << 8) | p[3]);
+  }
+  if (bytes.size() == 16) {
+    return FromHalves(LoadBigEndian64(p), LoadBigEndian64(p + 8));
+  }
+  return absl::InvalidArgumentError("expected 4 or 16 bytes");
+}
+
+absl::StatusOr<IpAddress> IpAddress::Parse(absl::string_view text) {
+  if (text.empty()) return absl::InvalidArgumentError("empty");
+  uint32_t v4;
+  if (ParseV4(text, &v4)) return FromV4(v4);
+  // IPv6: at most 45 characters ("ffff:...:255.255.255.255"), no zone.
+  if (text.size() <= 45 && text.find_first_of("%/ \t") == text.npos &&
+      text.find(':') != text.npos) {
+    char buffer[64];
+    memcpy(buffer, text.data(), text.size());
+    buffer[text.size()] = '\0';
+    uint8_t bytes[16];
+    if (inet_pton(AF_INET6, buffer, bytes) == 1) {
+      return FromHalves(LoadBigEndian64(bytes), LoadBigEndian64(bytes + 8));
+    }
+  }
+  return absl::InvalidArgumentError("not an IPv4 or IPv6 address");
+}
+
+IpAddress IpAddress::Network() const {
+  if (is_v4()) return FromV4(v4() & 0xffffff00u);
+  return FromHalves(hi_ & 0xffffffffffff0000ull, 0);
+}
+
+std::string IpAddress::ToBytes() const {
+  if (is_v4()) {
+    uint32_t v = v4();
+    char out[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                   static_cast<char>(v >> 8), static_cast<char>(v)};
+    return std::string(out, 4);
+  }
+  uint8_t out[16];
+  StoreBigEndian64(hi_, out);
+  StoreBigEndian64(lo_, out + 8);
+  return std::string(reinterpret_cast<char*>(out), 16);
+}
+
+std::string IpAddress::ToString() const {
+  char buffer[INET6_ADDRSTRLEN];
+  if (is_v4()) {
+    uint32_t v = htonl(v4());
+    inet_ntop(AF_INET, &v, buffer, sizeof(buffer));
+    return buffer;
+  }
+  uint8_t bytes[16];
+  StoreBigEndian64(hi_, bytes);
+  StoreBigEndian64(lo_, bytes + 8);
+  inet_ntop(AF_INET6, bytes, buffer, sizeof(buffer));
+  return buffer;
+}
+
+}  // namespace vigie
