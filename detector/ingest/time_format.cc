@@ -167,7 +167,7 @@ void AppendEventTime(int64_t time_ms, std::string* out) {
                         static_cast<int>(seconds / 3600),
                         static_cast<int>(seconds / 60 % 60),
                         static_cast<int>(seconds % 60)};
-  static constexpr char kSep[] = {'\0', '-', '-', 'T', ':', ':', '.'};
+  static constexpr char kSep[] = {'\0', '\0', '-', '-', 'T', ':', ':'};
   char buffer[32];
   size_t n = 0;
   for (int f = 0; f < 7; ++f) {
@@ -175,6 +175,7 @@ void AppendEventTime(int64_t time_ms, std::string* out) {
     buffer[n++] = static_cast<char>('0' + fields[f] / 10);
     buffer[n++] = static_cast<char>('0' + fields[f] % 10);
   }
+  buffer[n++] = '.';
   buffer[n++] = static_cast<char>('0' + ms / 100);
   buffer[n++] = static_cast<char>('0' + ms / 10 % 10);
   buffer[n++] = static_cast<char>('0' + ms % 10);

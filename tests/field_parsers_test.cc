@@ -1,0 +1,277 @@
+// Field parsers: event time, IP addresses, NIR structure, pseudonyms.
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "absl/time/time.h"
+#include "detector/event.h"
+#include "detector/ingest/nir.h"
+#include "detector/ingest/pseudonymizer.h"
+#include "detector/ingest/time_format.h"
+#include "detector/ip_address.h"
+#include "gtest/gtest.h"
+
+namespace vigie {
+namespace {
+
+void ExpectTimeError(absl::string_view text, absl::string_view reason) {
+  absl::StatusOr<int64_t> ms = ParseEventTime(text);
+  ASSERT_FALSE(ms.ok()) << text;
+  EXPECT_EQ(ms.status().code(), absl::StatusCode::kInvalidArgument) << text;
+  EXPECT_EQ(ms.status().message(), reason) << text;
+}
+
+TEST(ParseEventTime, ReadsUtcWithMilliseconds) {
+  EXPECT_EQ(ParseEventTime("2022-03-10T08:15:02.123Z").value(),
+            1646900102123);
+}
+
+TEST(ParseEventTime, AppliesTheOffset) {
+  EXPECT_EQ(ParseEventTime("2022-03-10T09:15:02+01:00").value(),
+            ParseEventTime("2022-03-10T08:15:02Z").value());
+  EXPECT_EQ(ParseEventTime("2022-03-09T23:45:02-08:30").value(),
+            ParseEventTime("2022-03-10T08:15:02Z").value());
+}
+
+TEST(ParseEventTime, AcceptsLowerCaseAndSpaceSeparators) {
+  EXPECT_EQ(ParseEventTime("2022-03-10t08:15:02z").value(), 1646900102000);
+  EXPECT_EQ(ParseEventTime("2022-03-10 08:15:02Z").value(), 1646900102000);
+}
+
+TEST(ParseEventTime, TruncatesFractionsBeyondMilliseconds) {
+  EXPECT_EQ(ParseEventTime("2022-03-10T08:15:02.5Z").value(), 1646900102500);
+  EXPECT_EQ(ParseEventTime("2022-03-10T08:15:02.123999999Z").value(),
+            1646900102123);
+}
+
+TEST(ParseEventTime, ReadsEpochMilliseconds) {
+  EXPECT_EQ(ParseEventTime("1646900102123").value(), 1646900102123);
+  EXPECT_EQ(ParseEventTime("-1000").value(), -1000);
+}
+
+TEST(ParseEventTime, KnowsLeapYears) {
+  EXPECT_TRUE(ParseEventTime("2024-02-29T00:00:00Z").ok());
+  EXPECT_TRUE(ParseEventTime("2000-02-29T00:00:00Z").ok());
+  ExpectTimeError("2023-02-29T00:00:00Z", "day out of range");
+  ExpectTimeError("1900-02-29T00:00:00Z", "day out of range");
+  ExpectTimeError("2022-04-31T00:00:00Z", "day out of range");
+}
+
+TEST(ParseEventTime, RejectsOutOfRangeFieldsWithTheirReason) {
+  ExpectTimeError("2022-13-01T00:00:00Z", "month out of range");
+  ExpectTimeError("2022-00-01T00:00:00Z", "month out of range");
+  ExpectTimeError("2022-01-00T00:00:00Z", "day out of range");
+  ExpectTimeError("2022-01-01T24:00:00Z", "hour out of range");
+  ExpectTimeError("2022-01-01T23:60:00Z", "minute out of range");
+  ExpectTimeError("2022-01-01T23:59:61Z", "second out of range");
+  ExpectTimeError("2022-01-01T23:59:00+24:00", "offset out of range");
+  ExpectTimeError("12345678901234567", "epoch milliseconds out of range");
+  ExpectTimeError("", "empty");
+}
+
+TEST(ParseEventTime, ReadsALeapSecondAsTheLastMillisecond) {
+  EXPECT_EQ(ParseEventTime("2016-12-31T23:59:60Z").value(),
+            ParseEventTime("2016-12-31T23:59:59.999Z").value());
+}
+
+TEST(ParseEventTime, RejectsGarbage) {
+  for (const char* bad :
+       {"yesterday", "2022-03-10", "2022-03-10T08:15:02", "2022-03-10T08:15Z",
+        "2022-03-10T08:15:02.Z", "2022/03/10T08:15:02Z", "12a4",
+        "2022-03-10T08:15:02Zjunk", "2022-03-10T08:15:02+0100", "-"}) {
+    ExpectTimeError(bad, "not an RFC 3339 time or epoch milliseconds");
+  }
+}
+
+TEST(FormatEventTime, RoundTripsRandomInstantsAgainstAbsl) {
+  std::mt19937_64 random(7);
+  std::uniform_int_distribution<int64_t> dist(-2208988800000,  // 1900
+                                              4102444800000);  // 2100
+  for (int i = 0; i < 20000; ++i) {
+    int64_t ms = dist(random);
+    std::string text = FormatEventTime(ms);
+    EXPECT_EQ(text, absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ",
+                                     absl::FromUnixMillis(ms),
+                                     absl::UTCTimeZone()));
+    EXPECT_EQ(ParseEventTime(text).value(), ms) << text;
+  }
+}
+
+TEST(IpAddress, ParsesAndFormatsIpv4) {
+  IpAddress ip = IpAddress::Parse("192.0.2.10").value();
+  EXPECT_TRUE(ip.is_v4());
+  EXPECT_EQ(ip.v4(), 0xc000020au);
+  EXPECT_EQ(ip.ToString(), "192.0.2.10");
+  EXPECT_EQ(ip.ToBytes(), std::string("\xc0\x00\x02\x0a", 4));
+}
+
+TEST(IpAddress, TreatsIpv4MappedAsIpv4) {
+  EXPECT_EQ(IpAddress::Parse("::ffff:192.0.2.10").value(),
+            IpAddress::Parse("192.0.2.10").value());
+  EXPECT_EQ(IpAddress::Parse("::FFFF:c000:20a").value().ToString(),
+            "192.0.2.10");
+}
+
+TEST(IpAddress, FormatsIpv6Canonically) {
+  EXPECT_EQ(IpAddress::Parse("2001:DB8:0:0:0:0:0:1").value().ToString(),
+            "2001:db8::1");
+  EXPECT_EQ(IpAddress::Parse("::").value().ToString(), "::");
+  EXPECT_EQ(IpAddress::Parse("fe80::1:2").value().ToString(), "fe80::1:2");
+  IpAddress ip = IpAddress::Parse("2001:db8::1").value();
+  EXPECT_EQ(IpAddress::FromBytes(ip.ToBytes()).value(), ip);
+}
+
+TEST(IpAddress, RejectsMalformedText) {
+  for (const char* bad :
+       {"1.2.3", "256.1.1.1", "01.2.3.4", "1.2.3.4 ", " 1.2.3.4", "1.2.3.4.5",
+        "fe80::1%eth0", "::ffff:1.2.3", "2001:db8:::1", "example.com",
+        "1..2.3", "2001:db8::/32"}) {
+    absl::StatusOr<IpAddress> ip = IpAddress::Parse(bad);
+    EXPECT_FALSE(ip.ok()) << bad;
+    EXPECT_EQ(ip.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(ip.status().message(), "not an IPv4 or IPv6 address") << bad;
+  }
+  EXPECT_EQ(IpAddress::Parse("").status().message(), "empty");
+}
+
+TEST(IpAddress, NetworkIsSlash24ForIpv4AndSlash48ForIpv6) {
+  EXPECT_EQ(IpAddress::Parse("192.0.2.77").value().Network().ToString(),
+            "192.0.2.0");
+  EXPECT_EQ(IpAddress::Parse("2001:db8:1:2:3::9").value().Network().ToString(),
+            "2001:db8:1::");
+}
+
+TEST(Event, ActionAndOutcomeNamesRoundTrip) {
+  for (int i = 1; i <= 6; ++i) {
+    Action action = static_cast<Action>(i);
+    EXPECT_EQ(ParseAction(ActionName(action)), action);
+  }
+  for (int i = 1; i <= 3; ++i) {
+    Outcome outcome = static_cast<Outcome>(i);
+    EXPECT_EQ(ParseOutcome(OutcomeName(outcome)), outcome);
+  }
+  EXPECT_FALSE(ParseAction("Login").has_value());
+  EXPECT_FALSE(ParseOutcome("unknown").has_value());
+}
+
+// Independent key computation with 64-bit arithmetic.
+int ReferenceKey(const std::string& body13) {
+  std::string digits = body13;
+  if (digits.substr(5, 2) == "2A") digits.replace(5, 2, "19");
+  if (digits.substr(5, 2) == "2B") digits.replace(5, 2, "18");
+  return static_cast<int>(97 - std::stoull(digits) % 97);
+}
+
+TEST(Nir, ComputesTheControlKey) {
+  for (const char* body : {"1850578006084", "2991299123456", "185052A001001",
+                           "285052B123999", "7000101001001"}) {
+    EXPECT_EQ(NirControlKey(body), ReferenceKey(body)) << body;
+  }
+  EXPECT_EQ(NirControlKey("5850578006084"), -1);
+  EXPECT_EQ(NirControlKey("185057800608"), -1);
+}
+
+TEST(Nir, AnalysesAValidNirWithSpacesAndLowerCase) {
+  std::string body = "185052A001042";
+  int key = ReferenceKey(body);
+  std::string text = "1 85 05 2a 001 042 " + std::to_string(key / 10) +
+                     std::to_string(key % 10);
+  NirInfo info = AnalyseNir(text);
+  EXPECT_TRUE(info.is_nir);
+  EXPECT_TRUE(info.key_present);
+  EXPECT_TRUE(info.key_valid);
+  EXPECT_EQ(std::string(info.prefix, 10), "185052A001");
+  EXPECT_EQ(info.order, 42);
+}
+
+TEST(Nir, FlagsAWrongKey) {
+  std::string body = "1850578006084";
+  int wrong = (ReferenceKey(body) % 97) + 1;
+  char key[3];
+  snprintf(key, sizeof(key), "%02d", wrong);
+  NirInfo info = AnalyseNir(body + key);
+  EXPECT_TRUE(info.is_nir);
+  EXPECT_TRUE(info.key_present);
+  EXPECT_FALSE(info.key_valid);
+}
+
+TEST(Nir, ReadsThirteenCharactersWithoutKey) {
+  NirInfo info = AnalyseNir("1850578006084");
+  EXPECT_TRUE(info.is_nir);
+  EXPECT_FALSE(info.key_present);
+  EXPECT_FALSE(info.key_valid);
+}
+
+TEST(Nir, RejectsOtherShapes) {
+  for (const char* bad : {"", "patient-42", "585057800608491", "18505780060",
+                          "1850578006084911", "18505X8006084", "1850578006A84"}) {
+    EXPECT_FALSE(AnalyseNir(bad).is_nir) << bad;
+  }
+}
+
+PseudonymKey KeyOf(uint8_t fill) {
+  PseudonymKey key;
+  key.bytes.fill(fill);
+  return key;
+}
+
+TEST(Pseudonymizer, IsStableForAKeyAndDiffersAcrossKeys) {
+  Pseudonymizer a(KeyOf(1));
+  Pseudonymizer again(KeyOf(1));
+  Pseudonymizer b(KeyOf(2));
+  EXPECT_EQ(a.Subject("185057800608491"), again.Subject("185057800608491"));
+  EXPECT_NE(a.Subject("185057800608491"), b.Subject("185057800608491"));
+  EXPECT_NE(a.Subject("185057800608491"), a.Subject("185057800608492"));
+  EXPECT_NE(a.KeyFingerprint(), b.KeyFingerprint());
+}
+
+TEST(Pseudonymizer, NormalisesSpacesAndCase) {
+  Pseudonymizer p(KeyOf(3));
+  EXPECT_EQ(p.Subject("1 85 05 2a 001 001 85"), p.Subject("185052A00100185"));
+}
+
+TEST(Pseudonymizer, HandlesLongIdentifiers) {
+  Pseudonymizer p(KeyOf(4));
+  std::string long_id(1000, 'x');
+  std::string other = long_id;
+  other[999] = 'y';
+  EXPECT_NE(p.Subject(long_id), p.Subject(other));
+  EXPECT_NE(p.Subject(long_id), 0u);
+}
+
+TEST(Pseudonymizer, KeepsSubjectAndPrefixDomainsApart) {
+  Pseudonymizer p(KeyOf(5));
+  EXPECT_NE(static_cast<uint32_t>(p.Subject("1850578006")),
+            p.NirPrefix("1850578006"));
+}
+
+TEST(PseudonymKey, ParsesHexAndRejectsAnythingElse) {
+  std::string hex(64, 'a');
+  EXPECT_TRUE(ParsePseudonymKey(hex + "\n").ok());
+  EXPECT_EQ(ParsePseudonymKey(hex.substr(1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParsePseudonymKey(std::string(63, 'a') + "g").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  PseudonymKey key = GeneratePseudonymKey();
+  EXPECT_EQ(ParsePseudonymKey(FormatPseudonymKey(key)).value().bytes,
+            key.bytes);
+}
+
+TEST(PseudonymKey, LoadsAKeyFileAndNeverEchoesBadContent) {
+  const std::string dir = std::getenv("TEST_TMPDIR");
+  const std::string good = dir + "/good.key";
+  const std::string bad = dir + "/bad.key";
+  PseudonymKey key = GeneratePseudonymKey();
+  std::ofstream(good) << FormatPseudonymKey(key) << "\n";
+  std::ofstream(bad) << "secret-looking-content";
+  EXPECT_EQ(LoadPseudonymKey(good).value().bytes, key.bytes);
+  absl::Status status = LoadPseudonymKey(bad).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message().find("secret"), absl::string_view::npos);
+  EXPECT_EQ(LoadPseudonymKey(dir + "/missing.key").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace vigie
