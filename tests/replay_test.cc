@@ -1,0 +1,232 @@
+// RunReplay end to end: alerts from the lookup-burst rule, lenient and strict
+// handling of bad records, and privacy: no raw subject in the alert stream.
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "detector/ingest/nir.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tools/replay.h"
+
+namespace vigie {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string TmpPath(const std::string& name) {
+  return absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A valid 15-character NIR with the given order number.
+std::string Nir(int prefix, int order) {
+  std::string body = absl::StrFormat("1850578%03d%03d", prefix % 1000, order);
+  return absl::StrFormat("%s%02d", body, NirControlKey(body));
+}
+
+struct Log {
+  std::string csv;
+  std::vector<std::string> subjects;
+};
+
+// One robot account sweeping 120 sequential NIRs at one per 2 s, and ten
+// ordinary accounts looking up a handful of people each.
+Log ChainedLookupLog() {
+  Log log;
+  log.csv = "time,account,ip,action,outcome,subject,user_agent\n";
+  int64_t t = 1646900000000;
+  for (int i = 0; i < 10; ++i) {
+    std::string account = absl::StrCat("user", i);
+    log.csv += absl::StrCat(t + i * 1000, ",", account, ",192.0.2.", i + 1,
+                            ",login,success,,Mozilla/5.0\n");
+    for (int j = 0; j < 5; ++j) {
+      std::string nir = Nir(100 + i, j + 1);
+      log.subjects.push_back(nir);
+      log.csv += absl::StrCat(t + i * 1000 + (j + 1) * 60000, ",", account,
+                              ",192.0.2.", i + 1, ",lookup,success,", nir,
+                              ",Mozilla/5.0\n");
+    }
+  }
+  std::vector<std::pair<int64_t, std::string>> robot;
+  for (int k = 0; k < 120; ++k) {
+    std::string nir = Nir(7, k + 1);
+    log.subjects.push_back(nir);
+    robot.emplace_back(t + 400000 + k * 2000,
+                       absl::StrCat(",dr.victim,203.0.113.7,lookup,",
+                                    k % 10 == 0 ? "not_found" : "success",
+                                    ",", nir, ",Mozilla/5.0\n"));
+  }
+  // Keep the file in time order: robot lookups start after the others.
+  for (const auto& [time, rest] : robot) {
+    log.csv += absl::StrCat(time, rest);
+  }
+  return log;
+}
+
+TEST(RunReplay, RaisesOneIncidentForAChainedLookupRobot) {
+  Log log = ChainedLookupLog();
+  std::ofstream(TmpPath("chained.csv")) << log.csv;
+  ReplayOptions options;
+  options.inputs = {TmpPath("chained.csv")};
+  options.alerts_path = TmpPath("chained_alerts.jsonl");
+  ReplaySummary summary;
+  ASSERT_TRUE(RunReplay(options, &summary).ok());
+  EXPECT_EQ(summary.events, 10 + 50 + 120);
+  EXPECT_EQ(summary.rejected, 0);
+  EXPECT_EQ(summary.incidents, 1);
+  std::string alerts = ReadFile(options.alerts_path);
+  std::vector<std::string> lines =
+      absl::StrSplit(alerts, '\n', absl::SkipEmpty());
+  ASSERT_GE(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr("\"rule\":{\"name\":\"lookup_burst\"}"));
+  EXPECT_THAT(lines[0], HasSubstr("\"user\":{\"name\":\"dr.victim\"}"));
+  EXPECT_THAT(lines[0], HasSubstr("\"source\":{\"ip\":\"203.0.113.7\"}"));
+  EXPECT_THAT(lines[0], HasSubstr("\"state\":\"opened\""));
+  EXPECT_THAT(lines[0], HasSubstr("looked up 51 distinct people in 10 min"));
+  EXPECT_THAT(lines[0], HasSubstr("sequential NIR order"));
+  // Opened at the 51st robot lookup: 50 records exposed before the alert.
+  EXPECT_THAT(lines[0],
+              HasSubstr("\"@timestamp\":\"2022-03-10T08:21:40.000Z\""));
+  EXPECT_THAT(lines[0],
+              HasSubstr("\"first_seen\":\"2022-03-10T08:20:00.000Z\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"event_count\":51"));
+}
+
+TEST(RunReplay, AlertStreamHoldsNoRawSubject) {
+  Log log = ChainedLookupLog();
+  std::ofstream(TmpPath("privacy.csv")) << log.csv;
+  ReplayOptions options;
+  options.inputs = {TmpPath("privacy.csv")};
+  options.alerts_path = TmpPath("privacy_alerts.jsonl");
+  ReplaySummary summary;
+  ASSERT_TRUE(RunReplay(options, &summary).ok());
+  std::string alerts = ReadFile(options.alerts_path);
+  ASSERT_FALSE(alerts.empty());
+  for (const std::string& subject : log.subjects) {
+    EXPECT_EQ(alerts.find(subject), std::string::npos);
+    // Nor the 13-digit body or the 10-character prefix.
+    EXPECT_EQ(alerts.find(subject.substr(0, 13)), std::string::npos);
+    EXPECT_EQ(alerts.find(subject.substr(0, 10)), std::string::npos);
+  }
+  EXPECT_EQ(FormatReplaySummary(summary).find(log.subjects[0].substr(0, 10)),
+            std::string::npos);
+}
+
+TEST(RunReplay, LenientModeCountsAndSkipsBadRecords) {
+  std::string csv =
+      "time,account,ip,action,subject\n"
+      "2022-03-10T08:00:00Z,a,192.0.2.1,login,\n"
+      "2022-13-10T08:00:01Z,a,192.0.2.1,login,\n"
+      "2022-03-10T08:00:02Z,a,192.0.2.1,lookup,\n"
+      "2022-03-10T08:00:03Z,a,192.0.2.1,lookup,185057800608491\n";
+  std::ofstream(TmpPath("bad.csv")) << csv;
+  ReplayOptions options;
+  options.inputs = {TmpPath("bad.csv")};
+  options.alerts_path = TmpPath("bad_alerts.jsonl");
+  ReplaySummary summary;
+  ASSERT_TRUE(RunReplay(options, &summary).ok());
+  EXPECT_EQ(summary.events, 2);
+  EXPECT_EQ(summary.rejected, 2);
+  EXPECT_EQ(summary.rejected_by_kind["field 'time': month out of range"].count,
+            1);
+  EXPECT_EQ(summary.rejected_by_kind["field 'subject': missing on a lookup"]
+                .count,
+            1);
+  std::string text = FormatReplaySummary(summary);
+  EXPECT_THAT(text, HasSubstr(absl::StrCat(
+                        TmpPath("bad.csv"),
+                        ":3: field 'time': \"2022-13-10T08:00:01Z\": month out "
+                        "of range")));
+  EXPECT_THAT(text, HasSubstr("rejected: 2"));
+}
+
+TEST(RunReplay, StrictModeStopsAtTheFirstBadRecord) {
+  std::ofstream(TmpPath("strict.csv"))
+      << "time,account,ip,action\n"
+         "2022-03-10T08:00:00Z,a,192.0.2.1,login\n"
+         "2022-03-10T08:00:01Z,a,192.0.2.300,login\n"
+         "2022-03-10T08:00:02Z,a,192.0.2.1,login\n";
+  ReplayOptions options;
+  options.inputs = {TmpPath("strict.csv")};
+  options.alerts_path = TmpPath("strict_alerts.jsonl");
+  options.strict = true;
+  ReplaySummary summary;
+  absl::Status status = RunReplay(options, &summary);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            absl::StrCat(TmpPath("strict.csv"),
+                         ":3: field 'ip': \"192.0.2.300\": not an IPv4 or "
+                         "IPv6 address"));
+  EXPECT_EQ(summary.events, 1);
+}
+
+TEST(RunReplay, MergesInputsInTimeOrder) {
+  std::ofstream(TmpPath("a.csv")) << "time,account,ip,action\n"
+                                     "1000,a,192.0.2.1,login\n"
+                                     "3000,a,192.0.2.1,logout\n";
+  std::ofstream(TmpPath("b.jsonl"))
+      << R"({"@timestamp":2000,"user.name":"b","source.ip":"192.0.2.2","event.action":"login"})"
+      << "\n";
+  ReplayOptions options;
+  options.inputs = {TmpPath("a.csv"), TmpPath("b.jsonl")};
+  options.alerts_path = TmpPath("merge_alerts.jsonl");
+  ReplaySummary summary;
+  ASSERT_TRUE(RunReplay(options, &summary).ok());
+  EXPECT_EQ(summary.events, 3);
+  EXPECT_EQ(summary.accounts, 2);
+}
+
+TEST(RunReplay, ReportsAnInputCutShortAsDataLoss) {
+  // A binary record announcing 100 bytes, holding 3.
+  std::ofstream(TmpPath("cut.pb"), std::ios::binary) << "\x64\x08\x01\x12";
+  ReplayOptions options;
+  options.inputs = {TmpPath("cut.pb")};
+  options.alerts_path = TmpPath("cut_alerts.jsonl");
+  ReplaySummary summary;
+  absl::Status status = RunReplay(options, &summary);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("truncated record: 100 bytes announced, 3 present"));
+}
+
+TEST(RunReplay, MissingInputIsNotFound) {
+  ReplayOptions options;
+  options.inputs = {TmpPath("does-not-exist.csv")};
+  options.alerts_path = TmpPath("x.jsonl");
+  ReplaySummary summary;
+  EXPECT_EQ(RunReplay(options, &summary).code(), absl::StatusCode::kNotFound);
+}
+
+TEST(RunReplay, BadConfigurationIsInvalidArgumentWithItsLocation) {
+  std::ofstream(TmpPath("bad.conf")) << "lookup_burst { window_seconds: -5 }\n";
+  std::ofstream(TmpPath("syntax.conf")) << "lookup_burst { nonsense: 1 }\n";
+  std::ofstream(TmpPath("ok.csv")) << "time,account,ip,action\n";
+  ReplayOptions options;
+  options.inputs = {TmpPath("ok.csv")};
+  options.alerts_path = TmpPath("y.jsonl");
+  options.config_path = TmpPath("bad.conf");
+  ReplaySummary summary;
+  absl::Status status = RunReplay(options, &summary);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("window_seconds"));
+  options.config_path = TmpPath("syntax.conf");
+  status = RunReplay(options, &summary);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr(TmpPath("syntax.conf") + ":1:"));
+}
+
+}  // namespace
+}  // namespace vigie
