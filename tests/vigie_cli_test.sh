@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `vigie` binary: help texts, exit statuses, the
+# simulate -> convert -> replay pipeline, keygen's refusal to overwrite, and
+# that no raw subject reaches the alert stream or the summary.
+set -uo pipefail
+vigie=$1
+tmp=${TEST_TMPDIR:-$(mktemp -d)}
+failures=0
+check() {  # check DESCRIPTION COMMAND...
+  local what=$1; shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+status_of() { "$@" >/dev/null 2>&1; echo $?; }
+
+check "help exits 0" test "$(status_of "$vigie" help)" = 0
+for command in replay convert simulate keygen config; do
+  check "$command --help exits 0" test "$(status_of "$vigie" $command --help)" = 0
+done
+check "no command exits 2" test "$(status_of "$vigie")" = 2
+check "unknown command exits 2" test "$(status_of "$vigie" frobnicate)" = 2
+check "unknown flag exits 2" test "$(status_of "$vigie" replay --frobnicate x.csv)" = 2
+"$vigie" replay --frobnicate x.csv 2>"$tmp/err.txt"
+check "unknown flag is named" grep -q "unknown flag --frobnicate" "$tmp/err.txt"
+check "missing input exits 1" test "$(status_of "$vigie" replay "$tmp/nope.csv")" = 1
+
+check "keygen writes a key" "$vigie" keygen --out "$tmp/key"
+check "key file is private" test "$(stat -c %a "$tmp/key")" = 600
+check "keygen refuses to overwrite" test "$(status_of "$vigie" keygen --out "$tmp/key")" = 1
+
+check "simulate runs" "$vigie" simulate --accounts 300 --days 2 --seed 3 --out "$tmp/sim"
+check "simulate writes labels" grep -q '"kind": "chained_lookup"' "$tmp/sim/labels.json"
+check "convert csv -> binary.gz" "$vigie" convert "$tmp/sim/events.csv" "$tmp/sim/events.pb.gz"
+check "convert binary -> jsonl" "$vigie" convert "$tmp/sim/events.pb.gz" "$tmp/sim/events.jsonl"
+"$vigie" replay --key-file "$tmp/key" "$tmp/sim/events.csv" >"$tmp/a_csv.jsonl" 2>"$tmp/summary.txt"
+check "replay csv exits 0" test $? = 0
+"$vigie" replay --key-file "$tmp/key" "$tmp/sim/events.pb.gz" >"$tmp/a_pb.jsonl" 2>/dev/null
+"$vigie" replay --key-file "$tmp/key" --format jsonl - <"$tmp/sim/events.jsonl" >"$tmp/a_json.jsonl" 2>/dev/null
+check "replay raises alerts" test -s "$tmp/a_csv.jsonl"
+check "binary replay gives identical alerts" cmp -s "$tmp/a_csv.jsonl" "$tmp/a_pb.jsonl"
+check "stdin JSON replay gives identical alerts" cmp -s "$tmp/a_csv.jsonl" "$tmp/a_json.jsonl"
+check "summary counts events" grep -q "events (" "$tmp/summary.txt"
+
+# Privacy: no subject (nor its 13-digit body) in alerts or the summary.
+cut -d, -f6 "$tmp/sim/events.csv" | grep -E '^[0-9]' | cut -c1-13 | sort -u >"$tmp/subjects.txt"
+check "subjects were extracted" test -s "$tmp/subjects.txt"
+check "no subject in the alert stream" bash -c "! grep -F -f '$tmp/subjects.txt' '$tmp/a_csv.jsonl'"
+check "no subject in the summary" bash -c "! grep -F -f '$tmp/subjects.txt' '$tmp/summary.txt'"
+
+# Strict mode stops at the first bad record with its location.
+printf 'time,account,ip,action\n2022-03-10T08:00:00Z,a,192.0.2.1,login\n2022-03-10T08:00:01Z,a,192.0.2.1,dance\n' >"$tmp/bad.csv"
+"$vigie" replay --strict "$tmp/bad.csv" >/dev/null 2>"$tmp/strict.txt"
+check "strict exits 1" test $? = 1
+check "strict names the line" grep -q "bad.csv:3: field 'action': \"dance\"" "$tmp/strict.txt"
+check "lenient exits 0" test "$(status_of "$vigie" replay "$tmp/bad.csv")" = 0
+
+check "config defaults print" bash -c "'$vigie' config --print-defaults | grep -q distinct_subjects_threshold"
+"$vigie" config --print-defaults >"$tmp/defaults.conf"
+check "printed defaults are a valid config" "$vigie" replay --config "$tmp/defaults.conf" "$tmp/bad.csv"
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
