@@ -40,6 +40,9 @@ ReadOutcome ReadAll(const std::string& name,
   return outcome;
 }
 
+struct Case;
+std::string CaseName(const ::testing::TestParamInfo<Case>& info);
+
 struct Case {
   const char* file;
   absl::StatusCode code;
@@ -48,9 +51,17 @@ struct Case {
   bool fatal;
 };
 
-class MalformedCsvTest : public ::testing::TestWithParam<Case> {};
+std::string CaseName(const ::testing::TestParamInfo<Case>& info) {
+  std::string name = info.param.file;
+  for (char& ch : name) {
+    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return name;
+}
 
-TEST_P(MalformedCsvTest, ReportsTheExactErrorAndSkipsOnlyThatRecord) {
+class MalformedCorpusTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(MalformedCorpusTest, ReportsTheExactErrorAndSkipsOnlyThatRecord) {
   const Case& c = GetParam();
   ReadOutcome outcome = ReadAll(c.file);
   ASSERT_EQ(outcome.errors.size(), 1u) << c.file;
@@ -65,7 +76,7 @@ TEST_P(MalformedCsvTest, ReportsTheExactErrorAndSkipsOnlyThatRecord) {
 
 // Every corpus CSV has a header, valid lines 2, 3, 5, 6 and the bad line 4.
 INSTANTIATE_TEST_SUITE_P(
-    Corpus, MalformedCsvTest,
+    Csv, MalformedCorpusTest,
     ::testing::Values(
         Case{"bad_time.csv", absl::StatusCode::kInvalidArgument,
              "bad_time.csv:4: field 'time': \"yesterday\": not an RFC 3339 "
@@ -117,13 +128,7 @@ INSTANTIATE_TEST_SUITE_P(
              0, true},
         Case{"empty.csv", absl::StatusCode::kInvalidArgument,
              "empty.csv:1: empty input: expected a header row", 0, true}),
-    [](const ::testing::TestParamInfo<Case>& info) {
-      std::string name = info.param.file;
-      for (char& ch : name) {
-        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      }
-      return name;
-    });
+    CaseName);
 
 TEST(MalformedCsv, HeaderOnlyFileHasNoRecordsAndNoError) {
   ReadOutcome outcome = ReadAll("header_only.csv");
@@ -186,22 +191,9 @@ TEST(MalformedCsv, TruncatedGzipKeepsTheRecordsBeforeTheCutAndFailsFatally) {
   EXPECT_LT(outcome.record_times.size(), 205u);
 }
 
-class MalformedJsonTest : public ::testing::TestWithParam<Case> {};
-
-TEST_P(MalformedJsonTest, ReportsTheExactErrorAndSkipsOnlyThatRecord) {
-  const Case& c = GetParam();
-  ReadOutcome outcome = ReadAll(c.file);
-  ASSERT_EQ(outcome.errors.size(), 1u) << c.file;
-  const RecordError& error = outcome.errors[0];
-  EXPECT_EQ(error.code, c.code);
-  EXPECT_EQ(error.ToString(), absl::StrCat(kDir, c.message));
-  EXPECT_FALSE(error.fatal);
-  EXPECT_EQ(static_cast<int>(outcome.record_times.size()), c.records);
-}
-
 // Every corpus JSON Lines file has valid lines 1, 2, 4 and the bad line 3.
 INSTANTIATE_TEST_SUITE_P(
-    Corpus, MalformedJsonTest,
+    JsonLines, MalformedCorpusTest,
     ::testing::Values(
         Case{"bad_json.jsonl", absl::StatusCode::kInvalidArgument,
              "bad_json.jsonl:3: invalid JSON: JSON document ended early in "
@@ -221,13 +213,7 @@ INSTANTIATE_TEST_SUITE_P(
              3, false},
         Case{"invalid_utf8.jsonl", absl::StatusCode::kInvalidArgument,
              "invalid_utf8.jsonl:3: invalid UTF-8", 3, false}),
-    [](const ::testing::TestParamInfo<Case>& info) {
-      std::string name = info.param.file;
-      for (char& ch : name) {
-        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      }
-      return name;
-    });
+    CaseName);
 
 }  // namespace
 }  // namespace vigie
@@ -235,21 +221,8 @@ INSTANTIATE_TEST_SUITE_P(
 namespace vigie {
 namespace {
 
-class MalformedBinaryTest : public ::testing::TestWithParam<Case> {};
-
-TEST_P(MalformedBinaryTest, ReportsTheExactErrorAndSkipsOnlyThatRecord) {
-  const Case& c = GetParam();
-  ReadOutcome outcome = ReadAll(c.file);
-  ASSERT_EQ(outcome.errors.size(), 1u) << c.file;
-  const RecordError& error = outcome.errors[0];
-  EXPECT_EQ(error.code, c.code);
-  EXPECT_EQ(error.ToString(), absl::StrCat(kDir, c.message));
-  EXPECT_EQ(error.fatal, c.fatal);
-  EXPECT_EQ(static_cast<int>(outcome.record_times.size()), c.records);
-}
-
 INSTANTIATE_TEST_SUITE_P(
-    Corpus, MalformedBinaryTest,
+    Binary, MalformedCorpusTest,
     ::testing::Values(
         Case{"truncated_record.pb", absl::StatusCode::kDataLoss,
              "truncated_record.pb: record 4: truncated record: 26 bytes "
@@ -273,13 +246,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"invalid_utf8.pb", absl::StatusCode::kInvalidArgument,
              "invalid_utf8.pb: record 2: field 'account': invalid UTF-8", 3,
              false}),
-    [](const ::testing::TestParamInfo<Case>& info) {
-      std::string name = info.param.file;
-      for (char& ch : name) {
-        if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-      }
-      return name;
-    });
+    CaseName);
 
 }  // namespace
 }  // namespace vigie

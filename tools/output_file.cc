@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "detector/internal/file_errors.h"
 
 namespace vigie {
 namespace {
@@ -19,13 +20,7 @@ absl::StatusOr<std::unique_ptr<OutputFile>> OutputFile::Open(
     return std::unique_ptr<OutputFile>(new OutputFile(1, false, "<stdout>"));
   }
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    int err = errno;
-    std::string message = absl::StrCat(path, ": ", strerror(err));
-    if (err == ENOENT) return absl::NotFoundError(message);
-    if (err == EACCES) return absl::PermissionDeniedError(message);
-    return absl::UnavailableError(message);
-  }
+  if (fd < 0) return internal::FileError(path, errno);
   return std::unique_ptr<OutputFile>(new OutputFile(fd, true, path));
 }
 
@@ -48,8 +43,7 @@ absl::Status OutputFile::Flush() {
     ssize_t n = write(fd_, buffer_.data() + done, buffer_.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      status_ = absl::UnavailableError(
-          absl::StrCat(path_, ": write failed: ", strerror(errno)));
+      status_ = internal::FileError(path_, errno, "write failed");
       break;
     }
     done += n;
@@ -62,8 +56,7 @@ absl::Status OutputFile::Close() {
   if (fd_ < 0) return status_;
   absl::Status flushed = Flush();
   if (owned_ && close(fd_) != 0 && status_.ok()) {
-    status_ = absl::UnavailableError(
-        absl::StrCat(path_, ": close failed: ", strerror(errno)));
+    status_ = internal::FileError(path_, errno, "close failed");
   }
   fd_ = -1;
   return status_;

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "detector/internal/file_errors.h"
 
 namespace vigie {
 namespace {
@@ -33,8 +34,7 @@ class FdByteSource : public ByteSource {
         return static_cast<size_t>(n);
       }
       if (errno == EINTR) continue;
-      return absl::UnavailableError(
-          absl::StrCat(path_, ": read failed: ", strerror(errno)));
+      return internal::FileError(path_, errno, "read failed");
     }
   }
   uint64_t raw_bytes_read() const override { return raw_bytes_; }
@@ -207,13 +207,7 @@ absl::StatusOr<std::unique_ptr<ByteSource>> OpenByteSource(
                        "<stdin>");
   }
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    std::string message = absl::StrCat(path, ": ", strerror(err));
-    if (err == ENOENT) return absl::NotFoundError(message);
-    if (err == EACCES) return absl::PermissionDeniedError(message);
-    return absl::UnavailableError(message);
-  }
+  if (fd < 0) return internal::FileError(path, errno);
   struct stat st;
   if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     close(fd);

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "detector/ingest/time_format.h"
+#include "detector/internal/file_errors.h"
 #include "detector/internal/json_writer.h"
 #include "detector/record_writer.h"
 #include "proto/access_event.pb.h"
@@ -78,8 +79,7 @@ class FileSink : public Sink {
 
  private:
   absl::Status Error(absl::string_view what) {
-    return absl::UnavailableError(
-        absl::StrCat(path_, ": ", what, ": ", strerror(errno)));
+    return internal::FileError(path_, errno, what);
   }
 
   absl::Status WriteAll(const char* data, size_t size) {
@@ -328,13 +328,7 @@ absl::StatusOr<std::unique_ptr<RecordWriter>> OpenRecordWriter(
     sink = std::make_unique<FileSink>(1, false, "<stdout>", false);
   } else {
     int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      int err = errno;
-      std::string message = absl::StrCat(path, ": ", strerror(err));
-      if (err == ENOENT) return absl::NotFoundError(message);
-      if (err == EACCES) return absl::PermissionDeniedError(message);
-      return absl::UnavailableError(message);
-    }
+    if (fd < 0) return internal::FileError(path, errno);
     sink = std::make_unique<FileSink>(fd, true, path, gzip);
   }
   return MakeWriter(std::move(sink), format);
