@@ -17,7 +17,7 @@ echo "== simulating $accounts accounts x $days days into $demo" >&2
 "$vigie" keygen --out "$demo/pseudonym.key"
 "$vigie" simulate --accounts "$accounts" --days "$days" --seed 1 --out "$demo"
 echo "== planted campaigns ($demo/labels.json):" >&2
-grep -E '"(id|kind)"' "$demo/labels.json" | paste - - | sed 's/^ */   /' >&2 || true
+grep -E '^ +"(id|kind)": ' "$demo/labels.json" | paste - - | tr -d '",' | sed 's/^ */   /' >&2 || true
 echo "== replaying; alerts (ECS JSON Lines) follow, also in $demo/alerts.jsonl" >&2
 "$vigie" replay --key-file "$demo/pseudonym.key" --alerts "$demo/alerts.jsonl" "$demo/events.csv"
 cat "$demo/alerts.jsonl"
