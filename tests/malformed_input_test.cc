@@ -127,7 +127,10 @@ INSTANTIATE_TEST_SUITE_P(
              "'ip'",
              0, true},
         Case{"empty.csv", absl::StatusCode::kInvalidArgument,
-             "empty.csv:1: empty input: expected a header row", 0, true}),
+             "empty.csv:1: empty input: expected a header row", 0, true},
+        // A 1 MiB line (stored compressed: 1 KiB on disk).
+        Case{"long_line.csv.gz", absl::StatusCode::kInvalidArgument,
+             "long_line.csv.gz:3: record longer than 65536 bytes", 2, false}),
     CaseName);
 
 TEST(MalformedCsv, HeaderOnlyFileHasNoRecordsAndNoError) {
