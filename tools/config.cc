@@ -86,6 +86,50 @@ absl::StatusOr<LookupBurstOptions> LookupBurstFromConfig(
   return options;
 }
 
+absl::StatusOr<RulesBaselineOptions> RulesBaselineFromConfig(
+    const v1::DetectorConfig& config) {
+  RulesBaselineOptions options;
+  const v1::RulesBaselineConfig& c = config.rules_baseline();
+  auto positive = [](int64_t value, const char* name) {
+    return value >= 1 ? absl::OkStatus()
+                      : absl::InvalidArgumentError(
+                            absl::StrCat("rules_baseline.", name,
+                                         " must be at least 1"));
+  };
+  if (c.has_distinct_subjects_per_hour()) {
+    absl::Status s = positive(c.distinct_subjects_per_hour(),
+                              "distinct_subjects_per_hour");
+    if (!s.ok()) return s;
+    options.distinct_subjects_per_hour = c.distinct_subjects_per_hour();
+  }
+  if (c.has_failures_per_ip_10min()) {
+    absl::Status s = positive(c.failures_per_ip_10min(), "failures_per_ip_10min");
+    if (!s.ok()) return s;
+    options.failures_per_ip_10min = c.failures_per_ip_10min();
+  }
+  if (c.has_failing_accounts_per_ip_hour()) {
+    absl::Status s = positive(c.failing_accounts_per_ip_hour(),
+                              "failing_accounts_per_ip_hour");
+    if (!s.ok()) return s;
+    options.failing_accounts_per_ip_hour = c.failing_accounts_per_ip_hour();
+  }
+  if (c.has_new_ip_learning_seconds()) {
+    if (c.new_ip_learning_seconds() < 0 ||
+        c.new_ip_learning_seconds() > kMaxSeconds) {
+      return absl::InvalidArgumentError(
+          "rules_baseline.new_ip_learning_seconds must be in 0..31622400");
+    }
+    options.new_ip_learning = absl::Seconds(c.new_ip_learning_seconds());
+  }
+  if (c.has_export_records_per_day()) {
+    absl::Status s = positive(c.export_records_per_day(),
+                              "export_records_per_day");
+    if (!s.ok()) return s;
+    options.export_records_per_day = c.export_records_per_day();
+  }
+  return options;
+}
+
 absl::StatusOr<ReaderOptions> ReaderOptionsFromConfig(
     const v1::DetectorConfig& config) {
   ReaderOptions options;
@@ -111,6 +155,14 @@ std::string DefaultConfigText() {
   b->set_quiet_seconds_to_close(absl::ToInt64Seconds(burst.quiet_to_close));
   b->set_max_tracked_lookups_per_account(
       burst.max_tracked_lookups_per_account);
+  config.set_mode(v1::DETECTION_MODE_VIGIE);
+  RulesBaselineOptions rules;
+  v1::RulesBaselineConfig* r = config.mutable_rules_baseline();
+  r->set_distinct_subjects_per_hour(rules.distinct_subjects_per_hour);
+  r->set_failures_per_ip_10min(rules.failures_per_ip_10min);
+  r->set_failing_accounts_per_ip_hour(rules.failing_accounts_per_ip_hour);
+  r->set_new_ip_learning_seconds(absl::ToInt64Seconds(rules.new_ip_learning));
+  r->set_export_records_per_day(rules.export_records_per_day);
   std::string text;
   google::protobuf::TextFormat::PrintToString(config, &text);
   return absl::StrCat(

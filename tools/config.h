@@ -15,6 +15,7 @@
 #include "detector/ingest/pseudonymizer.h"
 #include "detector/record_reader.h"
 #include "detector/signals/lookup_burst.h"
+#include "detector/signals/rules_baseline.h"
 #include "proto/detector_config.pb.h"
 
 namespace vigie {
@@ -32,6 +33,8 @@ absl::StatusOr<v1::DetectorConfig> ParseDetectorConfig(
 std::string DefaultConfigText();
 
 absl::StatusOr<LookupBurstOptions> LookupBurstFromConfig(
+    const v1::DetectorConfig& config);
+absl::StatusOr<RulesBaselineOptions> RulesBaselineFromConfig(
     const v1::DetectorConfig& config);
 absl::StatusOr<ReaderOptions> ReaderOptionsFromConfig(
     const v1::DetectorConfig& config);

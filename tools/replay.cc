@@ -12,6 +12,7 @@
 #include "detector/ingest/pseudonymizer.h"
 #include "detector/internal/status_macros.h"
 #include "detector/signals/lookup_burst.h"
+#include "detector/signals/rules_baseline.h"
 #include "tools/config.h"
 #include "tools/output_file.h"
 
@@ -115,15 +116,32 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   VIGIE_ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> alerts_out,
                          OutputFile::Open(options.alerts_path));
 
+  v1::DetectionMode mode = config.mode();
+  if (options.mode == "baseline") {
+    mode = v1::DETECTION_MODE_RULES_BASELINE;
+  } else if (options.mode == "vigie") {
+    mode = v1::DETECTION_MODE_VIGIE;
+  } else if (!options.mode.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown mode \"", options.mode, "\" (expected vigie or baseline)"));
+  }
+  VIGIE_ASSIGN_OR_RETURN(RulesBaselineOptions baseline_options,
+                         RulesBaselineFromConfig(config));
+
   Pseudonymizer pseudonymizer(key.key);
   EventEncoder encoder(&pseudonymizer, EncoderOptions());
   JsonLinesAlertSink sink(alerts_out.get(), summary);
-  LookupBurstRule burst(
-      burst_options,
-      [&encoder](uint32_t account) {
-        return std::string(encoder.AccountName(account));
-      },
-      &sink);
+  auto namer = [&encoder](uint32_t account) {
+    return std::string(encoder.AccountName(account));
+  };
+  // Exactly one detection runs: Vigie's, or the rules baseline.
+  std::unique_ptr<LookupBurstRule> burst;
+  std::unique_ptr<RulesBaseline> baseline;
+  if (mode == v1::DETECTION_MODE_RULES_BASELINE) {
+    baseline = std::make_unique<RulesBaseline>(baseline_options, namer, &sink);
+  } else {
+    burst = std::make_unique<LookupBurstRule>(burst_options, namer, &sink);
+  }
 
   for (Input& input : inputs) {
     VIGIE_RETURN_IF_ERROR(Advance(input, options, summary));
@@ -142,11 +160,13 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
     if (next == nullptr) break;
     encoder.Encode(next->record, &event);
     ++summary->events;
-    burst.Observe(event);
+    if (burst) burst->Observe(event);
+    if (baseline) baseline->Observe(event);
     VIGIE_RETURN_IF_ERROR(sink.status());
     VIGIE_RETURN_IF_ERROR(Advance(*next, options, summary));
   }
-  burst.Flush();
+  if (burst) burst->Flush();
+  if (baseline) baseline->Flush();
   VIGIE_RETURN_IF_ERROR(sink.status());
   VIGIE_RETURN_IF_ERROR(alerts_out->Close());
   for (const Input& input : inputs) {

@@ -36,6 +36,8 @@ struct ReplayOptions {
   std::string alerts_path = "-";    // "-": standard output.
   std::string pseudonym_key_file;   // Overrides the configuration.
   bool strict = false;
+  // Overrides the configuration's mode when set: "vigie" or "baseline".
+  std::string mode;
   // Individual rejected records printed in the summary (the rest are only
   // counted). Default: 10.
   int max_errors_shown = 10;

@@ -123,7 +123,7 @@ void LookupBurstRule::Observe(const Event& event) {
   if (!above) return;
   auto fresh = std::make_unique<Incident>();
   ++incidents_opened_;
-  fresh->id = absl::StrFormat("%s-%06d", kRuleName, incidents_opened_);
+  fresh->id = absl::StrFormat("%s-%06d", options_.rule_name, incidents_opened_);
   // The incident starts with the lookups that are in the window now.
   fresh->first_seen_ms = state.lookups.front().time_ms;
   fresh->last_seen_ms = event.time_ms;
@@ -178,7 +178,7 @@ void LookupBurstRule::Emit(uint32_t account, const AccountState& state,
 
   v1::Alert alert;
   alert.set_time_ms(time_ms);
-  alert.set_rule_name(std::string(kRuleName));
+  alert.set_rule_name(options_.rule_name);
   alert.set_account(namer_(account));
   alert.set_source_ip(incident.last_ip.ToString());
   alert.set_incident_id(incident.id);

@@ -45,6 +45,9 @@
 namespace vigie {
 
 struct LookupBurstOptions {
+  // Name of the rule in alerts (rule.name) and incident ids. Default:
+  // "lookup_burst"; the rules baseline reuses this rule under another name.
+  std::string rule_name = "lookup_burst";
   // Sliding window. Default: 10 minutes.
   absl::Duration window = absl::Minutes(10);
   // Alert above this many distinct subjects per window. Default: 50, about
@@ -63,8 +66,6 @@ absl::Status ValidateLookupBurstOptions(const LookupBurstOptions& options);
 
 class LookupBurstRule {
  public:
-  static constexpr absl::string_view kRuleName = "lookup_burst";
-
   // Turns an account id into its name for alerts.
   using AccountNamer = std::function<std::string(uint32_t account)>;
 

@@ -1,0 +1,66 @@
+#include "detector/alerts/incident_tracker.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_format.h"
+
+namespace vigie {
+
+IncidentTracker::IncidentTracker(absl::Duration quiet, AlertSink* sink)
+    : quiet_ms_(absl::ToInt64Milliseconds(quiet)), sink_(sink) {}
+
+void IncidentTracker::Emit(Open& incident, v1::IncidentState state,
+                           int64_t time_ms) {
+  v1::Alert alert = incident.last;
+  alert.set_time_ms(time_ms);
+  alert.set_incident_id(incident.id);
+  alert.set_incident_state(state);
+  alert.set_first_seen_ms(incident.first_seen_ms);
+  alert.set_last_seen_ms(incident.last_seen_ms);
+  alert.set_event_count(incident.firings);
+  if (state == v1::INCIDENT_CLOSED) {
+    alert.set_message(absl::StrFormat(
+        "ended after %d firings: quiet for %d min; last: %s", incident.firings,
+        quiet_ms_ / 60000, incident.last.message()));
+  }
+  sink_->Emit(alert);
+}
+
+void IncidentTracker::Fire(const std::string& key, const v1::Alert& alert,
+                           int64_t time_ms) {
+  Advance(time_ms);
+  auto [it, inserted] = open_.try_emplace(key);
+  Open& incident = it->second;
+  incident.last = alert;
+  incident.last_seen_ms = std::max(incident.last_seen_ms, time_ms);
+  ++incident.firings;
+  next_check_ms_ = std::min(next_check_ms_, time_ms + quiet_ms_);
+  if (inserted) {
+    ++opened_;
+    incident.id = absl::StrFormat("%s-%06d", alert.rule_name(), opened_);
+    incident.first_seen_ms = time_ms;
+    incident.reported_risk = alert.risk_score();
+    Emit(incident, v1::INCIDENT_OPENED, time_ms);
+  } else if (alert.risk_score() > incident.reported_risk) {
+    incident.reported_risk = alert.risk_score();
+    Emit(incident, v1::INCIDENT_UPDATED, time_ms);
+  }
+}
+
+void IncidentTracker::Advance(int64_t now_ms) {
+  latest_ms_ = std::max(latest_ms_, now_ms);
+  if (latest_ms_ < next_check_ms_) return;
+  int64_t next = INT64_MAX;
+  for (auto it = open_.begin(); it != open_.end();) {
+    if (it->second.last_seen_ms + quiet_ms_ <= latest_ms_) {
+      Emit(it->second, v1::INCIDENT_CLOSED, latest_ms_);
+      it = open_.erase(it);
+    } else {
+      next = std::min(next, it->second.last_seen_ms + quiet_ms_);
+      ++it;
+    }
+  }
+  next_check_ms_ = next;
+}
+
+}  // namespace vigie

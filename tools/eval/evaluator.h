@@ -1,0 +1,126 @@
+// Evaluate: measures an alert stream against the labels of a simulated log
+// (`vigie simulate`), in the three numbers a portal security team judges a
+// detector by: records exposed before the first alert, false incidents per
+// 10,000 account-days, and how well risk scores separate attackers.
+//
+// Matching. An alert belongs to a campaign when its user.name is one of the
+// campaign's accounts or its source.ip one of its addresses, and its
+// @timestamp lies between the campaign's start and one hour after its end.
+// An incident (alerts sharing vigie.incident.id) is a false incident when
+// none of its alerts belongs to any campaign; it is attributed to the
+// benign trap its entity is labelled with (hospital_nat, cgnat, traveller,
+// pharmacist, service_account, night_shift) or to "other".
+//
+// Exposure (needs the events): the campaign's events are those whose
+// account and address both belong to the campaign, within its time span.
+// Records exposed = successful lookups + exported records. "Before the first
+// alert" counts events strictly earlier than the campaign's first alert (all
+// of them when it was never detected).
+//
+// Entity ROC AUC: every account in the events (or named in labels and
+// alerts when no events are given) scored by the highest risk_score of its
+// alerts (0 without alerts); positives are the campaigns' accounts. Ties
+// count half (Mann-Whitney).
+//
+// Example:
+//   VIGIE_ASSIGN_OR_RETURN(Labels labels, LoadLabels("sim/labels.json"));
+//   VIGIE_ASSIGN_OR_RETURN(std::vector<AlertLine> alerts,
+//                          LoadAlerts("alerts.jsonl"));
+//   Evaluation e = Evaluate(labels, alerts, &events_or_null);
+#ifndef VIGIE_TOOLS_EVAL_EVALUATOR_H_
+#define VIGIE_TOOLS_EVAL_EVALUATOR_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace vigie {
+namespace eval {
+
+struct LabeledCampaign {
+  std::string id;
+  std::string kind;
+  std::set<std::string> accounts;
+  std::set<std::string> ips;
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+};
+
+struct Labels {
+  int64_t accounts = 0;
+  int64_t days = 0;
+  std::vector<LabeledCampaign> campaigns;
+  std::map<std::string, std::string> traps;  // entity -> trap kind
+};
+
+struct AlertLine {
+  int64_t time_ms = 0;
+  std::string rule;
+  std::string account;
+  std::string ip;
+  double risk = 0;
+  std::string incident_id;
+};
+
+// What the evaluator needs of one event (no subject).
+struct EventFacts {
+  int64_t time_ms;
+  std::string account;
+  std::string ip;
+  bool successful_lookup;
+  uint64_t exported_records;
+};
+
+absl::StatusOr<Labels> LoadLabels(const std::string& path);
+absl::StatusOr<Labels> ParseLabels(const std::string& json);
+// InvalidArgument naming file:line for a malformed line.
+absl::StatusOr<std::vector<AlertLine>> LoadAlerts(const std::string& path);
+// Reads events through RecordReader (any format).
+absl::StatusOr<std::vector<EventFacts>> LoadEventFacts(const std::string& path);
+
+struct CampaignResult {
+  std::string id;
+  std::string kind;
+  bool detected = false;
+  int64_t first_alert_ms = 0;
+  int64_t time_to_first_alert_ms = 0;
+  std::optional<int64_t> exposed_before_alert;  // Needs events.
+  std::optional<int64_t> exposed_total;
+};
+
+struct Evaluation {
+  std::vector<CampaignResult> campaigns;
+  int64_t incidents = 0;
+  int64_t false_incidents = 0;
+  std::map<std::string, int64_t> false_by_trap;
+  double account_days = 0;
+  double false_per_10k_account_days = 0;
+  std::optional<double> auc;
+  // Median exposure before the first alert, per campaign kind.
+  std::map<std::string, double> median_exposed_by_kind;
+};
+
+Evaluation Evaluate(const Labels& labels, const std::vector<AlertLine>& alerts,
+                    const std::vector<EventFacts>* events);
+
+// Human-readable report, several lines.
+std::string FormatEvaluation(const std::string& name, const Evaluation& e);
+// One markdown table row: | name | detected | median records exposed before
+// the first alert for chained_lookup, low_and_slow | false incidents per
+// 10,000 account-days | AUC |, after the given leading cells.
+std::string FormatTableRow(const std::string& leading_cells,
+                           const std::string& name, const Evaluation& e);
+std::string TableHeader();
+
+// JSON object for one evaluation.
+std::string EvaluationToJson(const std::string& name, const Evaluation& e);
+
+}  // namespace eval
+}  // namespace vigie
+
+#endif  // VIGIE_TOOLS_EVAL_EVALUATOR_H_
