@@ -11,8 +11,9 @@ accounts=${1:-2000}
 days=${2:-2}
 scripts/install-deps.sh
 bazel build -c opt //:vigie
-vigie=bazel-bin/tools/vigie
 demo=$(mktemp -d "${TMPDIR:-/tmp}/vigie-demo.XXXXXX")
+cp bazel-bin/tools/vigie "$demo/vigie"
+vigie=$demo/vigie
 echo "== simulating $accounts accounts x $days days into $demo" >&2
 "$vigie" keygen --out "$demo/pseudonym.key"
 "$vigie" simulate --accounts "$accounts" --days "$days" --seed 1 --out "$demo"

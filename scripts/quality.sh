@@ -12,9 +12,11 @@ sizes=${SIZES:-"2000x2 20000x7"}
 seeds=${SEEDS:-"1 2 3"}
 scripts/install-deps.sh
 bazel build -c opt //:vigie >&2
-vigie=bazel-bin/tools/vigie
 work=$(mktemp -d "${TMPDIR:-/tmp}/vigie-quality.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# A private copy: bazel-bin changes when another build runs meanwhile.
+cp bazel-bin/tools/vigie "$work/vigie"
+vigie=$work/vigie
 "$vigie" keygen --out "$work/key" 2>/dev/null
 "$vigie" eval --help >/dev/null
 printf '| accounts × days | seed | detector | campaigns detected | chained lookups: records exposed before 1st alert | low-and-slow: records exposed before 1st alert | kinds missed | false incidents / 10k account-days | entity AUC |\n'
