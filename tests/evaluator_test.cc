@@ -125,6 +125,19 @@ TEST(Evaluate, AucRanksCampaignAccountsAboveOthers) {
   EXPECT_DOUBLE_EQ(*Evaluate(labels, inverted, &events).auc, 0.0);
 }
 
+TEST(Evaluate, SprayTargetsAlertedFromTheirOwnAddressAreNotDetections) {
+  Labels labels = ParseLabels(R"({"accounts": 10, "days": 1, "campaigns": [
+      {"id": "password_spray-1", "kind": "password_spray",
+       "accounts": ["u1", "u2"], "ips": ["203.0.113.9"],
+       "start": "2022-03-08T00:00:00Z", "end": "2022-03-08T05:00:00Z"}]})")
+                      .value();
+  std::vector<AlertLine> own = {Alert(kT0 + kMin, "u1", "90.1.1.1", 50, "i1")};
+  EXPECT_FALSE(Evaluate(labels, own, nullptr).campaigns[0].detected);
+  std::vector<AlertLine> attacker = {
+      Alert(kT0 + kMin, "u1", "203.0.113.9", 50, "i1")};
+  EXPECT_TRUE(Evaluate(labels, attacker, nullptr).campaigns[0].detected);
+}
+
 TEST(ParseLabels, RejectsMalformedLabels) {
   EXPECT_EQ(ParseLabels("{").status().code(),
             absl::StatusCode::kInvalidArgument);

@@ -53,6 +53,13 @@ absl::StatusOr<int64_t> TimeOf(simdjson::simdjson_result<dom::element> e,
 
 bool Matches(const LabeledCampaign& c, const AlertLine& a) {
   if (a.time_ms < c.start_ms || a.time_ms > c.end_ms + kGraceMs) return false;
+  // The accounts of a spray or stuffing campaign are its targets, hundreds
+  // of ordinary users: an alert on one of them is the campaign's only if it
+  // names one of the campaign's addresses.
+  if ((c.kind == "password_spray" || c.kind == "credential_stuffing") &&
+      !a.ip.empty()) {
+    return c.ips.count(a.ip) > 0;
+  }
   return (!a.account.empty() && c.accounts.count(a.account)) ||
          (!a.ip.empty() && c.ips.count(a.ip));
 }

@@ -6,6 +6,9 @@
 // Matching. An alert belongs to a campaign when its user.name is one of the
 // campaign's accounts or its source.ip one of its addresses, and its
 // @timestamp lies between the campaign's start and one hour after its end.
+// For password_spray and credential_stuffing, whose accounts are the
+// targets (hundreds of ordinary users), an alert that names an address must
+// name one of the campaign's.
 // An incident (alerts sharing vigie.incident.id) is a false incident when
 // none of its alerts belongs to any campaign; it is attributed to the
 // benign trap its entity is labelled with (hospital_nat, cgnat, traveller,

@@ -68,7 +68,6 @@ constexpr BrowserFamily kBrowsers[] = {
 constexpr int kNumBrowsers = 4;
 constexpr int kVersionsPerBrowser = 4;
 constexpr int kServiceAgent = kNumBrowsers * kVersionsPerBrowser;
-constexpr int kScriptAgent = kServiceAgent + 1;
 
 struct Account {
   std::string name;
@@ -119,7 +118,6 @@ class Simulator {
       }
     }
     agents_.push_back("vigie-batch-client/2.3 (+integration; libcurl 7.88)");
-    agents_.push_back("python-requests/2.27.1");
   }
 
   absl::StatusOr<SimulationResult> Run() {
@@ -490,7 +488,9 @@ class Simulator {
               SimEvent& e = Add(t, chosen[v], ip, Action::kLookup,
                                 random_.Chance(0.15) ? Outcome::kNotFound
                                                      : Outcome::kSuccess,
-                                AgentOf(a), kPatientLookup, c);
+                                AgentOf(a),
+                                random_.Chance(0.2) ? kCoverage : kPatientLookup,
+                                c);
               e.has_subject = true;
               SweepNir(options_.seed, sweep_prefix, sweep_order++, true, e.nir);
               --sweep_left;
@@ -593,19 +593,20 @@ class Simulator {
       const int32_t victim = PickVictim({kGp, kNurse, kPharmacist, kSpecialist});
       at(attack_day, [this, c, victim](int64_t day_start) {
         const IpAddress ip = HostingIp(static_cast<uint32_t>(random_.Below(250)));
+        const int agent = static_cast<int>(random_.Below(kServiceAgent));
         Label(c, names_[victim], ip);
         int64_t t = day_start + random_.Between(0, 22 * 60) * kMinute;
         const int failures = static_cast<int>(random_.Between(200, 400));
         for (int k = 0; k < failures; ++k) {
-          Add(t, victim, ip, Action::kLogin, Outcome::kFailure, kScriptAgent,
+          Add(t, victim, ip, Action::kLogin, Outcome::kFailure, agent,
               kPortal, c);
           t += random_.Between(1, 3) * kSecond;
         }
-        Add(t, victim, ip, Action::kLogin, Outcome::kSuccess, kScriptAgent,
-            kPortal, c);
+        Add(t, victim, ip, Action::kLogin, Outcome::kSuccess, agent, kPortal,
+            c);
         for (int k = 0; k < 10; ++k) {
           t += random_.Between(2, 8) * kSecond;
-          Lookup(t, victim, ip, kScriptAgent,
+          Lookup(t, victim, ip, agent,
                  static_cast<int64_t>(random_.Below(population_)), false, c);
         }
       });
