@@ -22,3 +22,6 @@ grep -E '^ +"(id|kind)": ' "$demo/labels.json" | paste - - | tr -d '",' | sed 's
 echo "== replaying; alerts (ECS JSON Lines) follow, also in $demo/alerts.jsonl" >&2
 "$vigie" replay --key-file "$demo/pseudonym.key" --alerts "$demo/alerts.jsonl" "$demo/events.csv"
 cat "$demo/alerts.jsonl"
+echo "== detection quality against the planted campaigns (vigie eval):" >&2
+"$vigie" eval --labels "$demo/labels.json" --events "$demo/events.csv" \
+  vigie="$demo/alerts.jsonl" >&2
