@@ -1,0 +1,242 @@
+// Event-time windows, windowed sums and windowed distinct counts against
+// exact computations on the same bucket-aligned spans; HyperLogLog accuracy
+// and hardening.
+#include <cmath>
+#include <map>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "detector/stats/hyperloglog.h"
+#include "detector/stats/window_spec.h"
+#include "detector/stats/windowed_distinct.h"
+#include "detector/stats/windowed_sum.h"
+#include "gtest/gtest.h"
+
+namespace vigie {
+namespace {
+
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+bool InSpan(const WindowSpec& spec, int h, int64_t t, int64_t now) {
+  return spec.BucketOf(h, t) >= spec.BucketOf(h, now) - 6 &&
+         spec.BucketOf(h, t) <= spec.BucketOf(h, now);
+}
+
+TEST(WindowSpec, RejectsBadHorizonsAndLateness) {
+  EXPECT_EQ(WindowSpec::Create({}, absl::Seconds(1)).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(WindowSpec::Create({absl::Minutes(10), absl::Minutes(1)},
+                               absl::Seconds(1))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(WindowSpec::Create({absl::Minutes(1)}, absl::Minutes(1))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(WindowSpec::Create({absl::Milliseconds(7)}, absl::ZeroDuration())
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  WindowSpec spec;
+  EXPECT_EQ(spec.num_horizons(), 4);
+  EXPECT_EQ(spec.horizon_ms(3), 86400000);
+  EXPECT_EQ(spec.lateness_ms(), 5000);
+}
+
+TEST(WindowedSum, MatchesAnExactSumOverTheBucketAlignedSpan) {
+  WindowSpec spec;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    std::mt19937_64 random(seed);
+    WindowedSum<uint32_t> sum;
+    std::vector<std::pair<int64_t, uint32_t>> accepted;
+    int64_t clock = 1646900000000;
+    for (int i = 0; i < 3000; ++i) {
+      // Mostly forward, sometimes a burst, sometimes a jump of hours, and
+      // a few events slightly out of order.
+      const int kind = random() % 100;
+      if (kind < 80) clock += random() % 20000;
+      else if (kind < 85) clock += random() % (3 * 3600000);
+      const int64_t t = kind >= 95 ? clock - static_cast<int64_t>(random() % 8000)
+                                   : clock;
+      const uint32_t value = 1 + random() % 5;
+      const bool late = t < sum.newest_ms() - spec.lateness_ms() && !sum.empty();
+      EXPECT_EQ(sum.Add(spec, t, value), !late);
+      if (!late) accepted.emplace_back(t, value);
+      if (i % 37 == 0) {
+        const int64_t now = std::max(clock, sum.newest_ms()) + random() % 600000;
+        for (int h = 0; h < spec.num_horizons(); ++h) {
+          uint64_t exact = 0;
+          for (const auto& [time, v] : accepted) {
+            if (InSpan(spec, h, time, now)) exact += v;
+          }
+          ASSERT_EQ(sum.Sum(spec, h, now), exact)
+              << "seed " << seed << " event " << i << " horizon " << h;
+        }
+      }
+    }
+  }
+}
+
+TEST(WindowedSum, EmptyWindowsAreZeroAndOldEventsLeave) {
+  WindowSpec spec;
+  WindowedSum<uint32_t> sum;
+  EXPECT_EQ(sum.Sum(spec, 0, 123), 0u);
+  sum.Add(spec, 0, 7);
+  EXPECT_EQ(sum.Sum(spec, 0, 0), 7u);
+  EXPECT_EQ(sum.Sum(spec, 0, 59999), 7u);
+  // 1-minute horizon, 10 s buckets: the event's bucket leaves after 70 s.
+  EXPECT_EQ(sum.Sum(spec, 0, 70000), 0u);
+  EXPECT_EQ(sum.Sum(spec, 1, 70000), 7u);
+  EXPECT_EQ(sum.Sum(spec, 3, 86400000), 7u);
+  EXPECT_EQ(sum.Sum(spec, 3, 86400000 + 4 * 3600000), 0u);
+}
+
+TEST(WindowedSum, RejectsEventsLaterThanTheLateness) {
+  WindowSpec spec;
+  WindowedSum<uint32_t> sum;
+  EXPECT_TRUE(sum.Add(spec, 100000, 1));
+  EXPECT_TRUE(sum.Add(spec, 95000, 1));   // 5 s late: accepted.
+  EXPECT_FALSE(sum.Add(spec, 94999, 1));  // Later than that: rejected.
+  EXPECT_EQ(sum.Sum(spec, 0, 100000), 2u);
+}
+
+TEST(WindowedSum, SaturatesInsteadOfWrapping) {
+  WindowSpec spec;
+  WindowedSum<uint32_t> sum;
+  sum.Add(spec, 0, 4000000000u);
+  sum.Add(spec, 1, 4000000000u);
+  EXPECT_EQ(sum.Sum(spec, 0, 1), UINT32_MAX);
+}
+
+TEST(WindowedDistinct, ExactModeMatchesAnExactCount) {
+  WindowSpec spec;
+  WindowedDistinct::Options options;
+  options.exact_limit = 1 << 20;  // Stay exact.
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    std::mt19937_64 random(seed);
+    WindowedDistinct distinct;
+    std::map<uint64_t, int64_t> last_seen;
+    int64_t clock = 1646900000000;
+    for (int i = 0; i < 4000; ++i) {
+      clock += random() % 30000;
+      if (random() % 200 == 0) clock += random() % (6 * 3600000);
+      const int64_t t = random() % 20 == 0 ? clock - random() % 4000 : clock;
+      const uint64_t item = Mix(random() % 300);
+      ASSERT_TRUE(distinct.Add(spec, options, t, item));
+      int64_t& seen = last_seen[item];
+      seen = std::max(seen, t);
+      if (i % 29 == 0) {
+        const int64_t now = clock + random() % 1000000;
+        for (int h = 0; h < spec.num_horizons(); ++h) {
+          int exact = 0;
+          for (const auto& [it, time] : last_seen) {
+            exact += InSpan(spec, h, time, now);
+          }
+          ASSERT_EQ(distinct.Count(spec, h, now), exact)
+              << "seed " << seed << " event " << i << " horizon " << h;
+        }
+      }
+    }
+    EXPECT_TRUE(distinct.exact());
+  }
+}
+
+TEST(WindowedDistinct, SwitchesToTheSketchAndStaysWithinTwoPercent) {
+  auto spec = WindowSpec::Create({absl::Minutes(10), absl::Hours(1)},
+                                 absl::Seconds(5))
+                  .value();
+  WindowedDistinct::Options options;
+  options.exact_limit = 1000;
+  WindowedDistinct distinct;
+  // 200,000 distinct items over 2 hours, then a window query per horizon.
+  const int n = 200000;
+  const int64_t start = 1646900000000;
+  std::vector<int64_t> times(n);
+  for (int i = 0; i < n; ++i) {
+    times[i] = start + static_cast<int64_t>(i) * 7200000 / n;
+    ASSERT_TRUE(distinct.Add(spec, options, times[i], Mix(i + 1)));
+  }
+  EXPECT_FALSE(distinct.exact());
+  const int64_t now = times.back();
+  for (int h = 0; h < 2; ++h) {
+    int exact = 0;
+    for (int64_t t : times) exact += InSpan(spec, h, t, now);
+    const double estimate = distinct.Count(spec, h, now);
+    EXPECT_NEAR(estimate / exact, 1.0, 0.02) << "horizon " << h;
+  }
+  // Re-seeing items does not inflate the count.
+  const double before = distinct.Count(spec, 0, now);
+  for (int i = n - 1000; i < n; ++i) distinct.Add(spec, options, now, Mix(i + 1));
+  EXPECT_NEAR(distinct.Count(spec, 0, now) / before, 1.0, 0.005);
+}
+
+TEST(HyperLogLog, IsWithinTwoPercentAtAMillionOverManySeeds) {
+  int within = 0;
+  const int seeds = 10;
+  for (int seed = 0; seed < seeds; ++seed) {
+    HyperLogLog hll;
+    for (uint64_t i = 0; i < 1000000; ++i) hll.Add(Mix(i * 1000003 + seed * 7919 + 1));
+    const double error = std::fabs(hll.Estimate() / 1e6 - 1.0);
+    within += error <= 0.02;
+    EXPECT_LT(error, 0.03) << "seed " << seed;  // 3.7 sigma.
+  }
+  EXPECT_GE(within, seeds - 1);
+}
+
+TEST(HyperLogLog, IsNearlyExactForSmallCountsAndZeroWhenEmpty) {
+  HyperLogLog hll;
+  EXPECT_EQ(hll.Estimate(), 0.0);
+  for (uint64_t i = 0; i < 100; ++i) hll.Add(Mix(i));
+  EXPECT_NEAR(hll.Estimate(), 100, 2);
+}
+
+TEST(HyperLogLog, MergeEqualsTheSketchOfTheUnion) {
+  HyperLogLog a, b, both;
+  for (uint64_t i = 0; i < 50000; ++i) {
+    (i % 2 ? a : b).Add(Mix(i));
+    both.Add(Mix(i));
+  }
+  ASSERT_TRUE(a.Merge(b).ok());
+  EXPECT_EQ(a.Estimate(), both.Estimate());
+  HyperLogLog other(10);
+  EXPECT_EQ(a.Merge(other).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(HyperLogLog, SerialisationRoundTripsAndRejectsMalformedBytes) {
+  HyperLogLog hll(12);
+  for (uint64_t i = 0; i < 10000; ++i) hll.Add(Mix(i));
+  const std::string bytes = hll.Serialize();
+  absl::StatusOr<HyperLogLog> back = HyperLogLog::Deserialize(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->Estimate(), hll.Estimate());
+  EXPECT_EQ(HyperLogLog::Deserialize("").status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(HyperLogLog::Deserialize("XHLL\x01\x0c").status().code(),
+            absl::StatusCode::kDataLoss);
+  std::string wrong_version = bytes;
+  wrong_version[4] = 9;
+  EXPECT_EQ(HyperLogLog::Deserialize(wrong_version).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(HyperLogLog::Deserialize(bytes.substr(0, bytes.size() - 1))
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
+  std::string bad_register = bytes;
+  bad_register[10] = static_cast<char>(200);
+  EXPECT_EQ(HyperLogLog::Deserialize(bad_register).status().code(),
+            absl::StatusCode::kDataLoss);
+  std::string bad_precision = bytes;
+  bad_precision[5] = 30;
+  EXPECT_EQ(HyperLogLog::Deserialize(bad_precision).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace vigie
