@@ -1,0 +1,80 @@
+#include "detector/stats/online_covariance.h"
+
+#include <cmath>
+
+#include <eigen3/Eigen/Dense>
+
+#include "absl/strings/str_cat.h"
+
+namespace vigie {
+
+using RowMatrix =
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+OnlineCovariance::OnlineCovariance(int dimension)
+    : dimension_(dimension),
+      mean_(dimension, 0.0),
+      comoment_(static_cast<size_t>(dimension) * dimension, 0.0) {}
+
+void OnlineCovariance::Update(absl::Span<const double> x, bool anomalous) {
+  if (anomalous) return;
+  ++count_;
+  Eigen::Map<Eigen::VectorXd> mean(mean_.data(), dimension_);
+  Eigen::Map<RowMatrix> c(comoment_.data(), dimension_, dimension_);
+  Eigen::Map<const Eigen::VectorXd> v(x.data(), dimension_);
+  const Eigen::VectorXd before = v - mean;
+  mean += before / static_cast<double>(count_);
+  const Eigen::VectorXd after = v - mean;
+  c.noalias() += before * after.transpose();
+}
+
+absl::Status OnlineCovariance::Merge(const OnlineCovariance& other) {
+  if (other.dimension_ != dimension_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot merge covariances of dimension ", dimension_,
+                     " and ", other.dimension_));
+  }
+  if (other.count_ == 0) return absl::OkStatus();
+  const double n1 = static_cast<double>(count_);
+  const double n2 = static_cast<double>(other.count_);
+  const double n = n1 + n2;
+  Eigen::Map<Eigen::VectorXd> mean(mean_.data(), dimension_);
+  Eigen::Map<RowMatrix> c(comoment_.data(), dimension_, dimension_);
+  Eigen::Map<const Eigen::VectorXd> mean2(other.mean_.data(), dimension_);
+  Eigen::Map<const RowMatrix> c2(other.comoment_.data(), dimension_,
+                                 dimension_);
+  const Eigen::VectorXd delta = mean2 - mean;
+  c += c2 + delta * delta.transpose() * (n1 * n2 / n);
+  mean += delta * (n2 / n);
+  count_ += other.count_;
+  return absl::OkStatus();
+}
+
+std::vector<double> OnlineCovariance::Covariance() const {
+  std::vector<double> out(comoment_.size(), 0.0);
+  if (count_ < 2) return out;
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i] = comoment_[i] / static_cast<double>(count_ - 1);
+  }
+  return out;
+}
+
+std::optional<double> OnlineCovariance::Distance(absl::Span<const double> x,
+                                                 double shrinkage) const {
+  if (count_ < static_cast<uint64_t>(dimension_) + 2) return std::nullopt;
+  Eigen::Map<const RowMatrix> c(comoment_.data(), dimension_, dimension_);
+  Eigen::MatrixXd s = c / static_cast<double>(count_ - 1);
+  const double lambda =
+      std::max(shrinkage * s.trace() / dimension_, 1e-12);
+  s.diagonal().array() += lambda;
+  Eigen::Map<const Eigen::VectorXd> v(x.data(), dimension_);
+  Eigen::Map<const Eigen::VectorXd> mean(mean_.data(), dimension_);
+  const Eigen::VectorXd delta = v - mean;
+  const Eigen::LDLT<Eigen::MatrixXd> ldlt(s);
+  if (ldlt.info() != Eigen::Success) return std::nullopt;
+  const Eigen::VectorXd y = ldlt.solve(delta);
+  const double squared = delta.dot(y);
+  return std::sqrt(std::max(0.0, squared));
+}
+
+}  // namespace vigie

@@ -1,0 +1,59 @@
+// QuantileSketch: a robust baseline for heavy-tailed counts (how many people
+// a pharmacist looks up per hour), answering "what is the median, the 99th
+// percentile?" with a bounded relative error, after DDSketch (Masson et al.,
+// VLDB 2019).
+//
+// Positive values fall into logarithmic buckets of ratio
+// gamma = (1 + alpha) / (1 - alpha); a quantile is reported as the middle
+// of its bucket, so any quantile of values >= 1e-9 is within relative error
+// alpha of the exact one (default alpha = 2%). Zero and negative values are
+// counted together as 0. Buckets are bounded (default 512, a dynamic range
+// of gamma^512, nine orders of magnitude at 2%); beyond that the lowest
+// buckets are collapsed into one, which only degrades the lowest quantiles.
+//
+// Warm-up: an empty sketch returns 0 for every quantile. Can refuse to learn
+// like RunningMoments. Cost: Add O(1) amortised; Quantile O(buckets).
+// Size ~ 16 bytes per used bucket. Thread-compatible.
+//
+// Example:
+//   QuantileSketch hourly;
+//   hourly.Add(lookups_this_hour);
+//   double p99 = hourly.Quantile(0.99);
+#ifndef VIGIE_DETECTOR_STATS_QUANTILE_SKETCH_H_
+#define VIGIE_DETECTOR_STATS_QUANTILE_SKETCH_H_
+
+#include <cstdint>
+#include <map>
+
+namespace vigie {
+
+class QuantileSketch {
+ public:
+  // REQUIRES: 0 < relative_accuracy < 1, max_buckets >= 2.
+  explicit QuantileSketch(double relative_accuracy = 0.02,
+                          int max_buckets = 512);
+
+  void Add(double value, bool anomalous = false);
+  // REQUIRES: 0 <= q <= 1.
+  double Quantile(double q) const;
+  uint64_t count() const { return count_; }
+  uint64_t skipped() const { return skipped_; }
+  double relative_accuracy() const { return alpha_; }
+
+ private:
+  int Index(double value) const;
+  double Value(int index) const;
+
+  double alpha_;
+  double gamma_;
+  double log_gamma_;
+  int max_buckets_;
+  std::map<int, uint64_t> buckets_;  // Index -> count.
+  uint64_t zeros_ = 0;
+  uint64_t count_ = 0;
+  uint64_t skipped_ = 0;
+};
+
+}  // namespace vigie
+
+#endif  // VIGIE_DETECTOR_STATS_QUANTILE_SKETCH_H_

@@ -1,0 +1,99 @@
+// GapRegularity and HourProfile: two behavioural fingerprints of an account.
+//
+// GapRegularity: the coefficient of variation (stddev / mean) of the gaps
+// between an entity's consecutive events. People browse irregularly (CV
+// around 1 or more); a script that looks someone up every 2 s ± 10% has a
+// CV near 0.1. Gaps are learned as an exponentially weighted mean and
+// variance (alpha 0.05: about the last 20 gaps), so the value follows the
+// current behaviour. Warm-up: nullopt before 8 gaps. 32 bytes.
+//
+// HourProfile: how an account's activity spreads over the 24 UTC hours
+// (callers shift to local time), as decayed counts. Surprise(hour) is
+// -log2 of the smoothed probability of activity at that hour, high for an
+// account active at 3 a.m. that never was. Counts are halved when the total
+// reaches 60,000, which keeps 16-bit counters and forgets old habits.
+// Empty profile: every hour has probability 1/24. 48 bytes.
+//
+// Thread-compatible. Example:
+//   GapRegularity gaps;
+//   gaps.Observe(event.time_ms);
+//   if (auto cv = gaps.CoefficientOfVariation(); cv && *cv < 0.2) { ... }
+#ifndef VIGIE_DETECTOR_STATS_REGULARITY_H_
+#define VIGIE_DETECTOR_STATS_REGULARITY_H_
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+
+namespace vigie {
+
+class GapRegularity {
+ public:
+  static constexpr double kAlpha = 0.05;
+  static constexpr uint32_t kWarmUpGaps = 8;
+
+  void Observe(int64_t time_ms) {
+    if (count_ > 0 && time_ms >= last_ms_) {
+      const double gap = static_cast<double>(time_ms - last_ms_);
+      if (gaps_ == 0) {
+        mean_ = gap;
+        variance_ = 0;
+      } else {
+        const double delta = gap - mean_;
+        mean_ += kAlpha * delta;
+        variance_ = (1 - kAlpha) * (variance_ + kAlpha * delta * delta);
+      }
+      ++gaps_;
+    }
+    if (count_ == 0 || time_ms > last_ms_) last_ms_ = time_ms;
+    ++count_;
+  }
+  std::optional<double> CoefficientOfVariation() const {
+    if (gaps_ < kWarmUpGaps || mean_ <= 0) return std::nullopt;
+    return std::sqrt(variance_) / mean_;
+  }
+  double mean_gap_ms() const { return mean_; }
+  uint32_t gaps() const { return gaps_; }
+
+ private:
+  int64_t last_ms_ = 0;
+  double mean_ = 0;
+  double variance_ = 0;
+  uint32_t count_ = 0;
+  uint32_t gaps_ = 0;
+};
+
+class HourProfile {
+ public:
+  void Observe(int64_t time_ms) {
+    const int hour = HourOf(time_ms);
+    if (++counts_[hour] == 0) counts_[hour] = UINT16_MAX;  // Never wraps.
+    if (++total_ >= 60000) {
+      total_ = 0;
+      for (uint16_t& c : counts_) {
+        c /= 2;
+        total_ += c;
+      }
+    }
+  }
+  // Laplace-smoothed probability of activity at `hour` (0..23).
+  double Probability(int hour) const {
+    return (counts_[hour] + 1.0) / (total_ + 24.0);
+  }
+  double Surprise(int hour) const { return -std::log2(Probability(hour)); }
+  static int HourOf(int64_t time_ms) {
+    const int64_t hours = time_ms >= 0 ? time_ms / 3600000
+                                       : -((-time_ms + 3599999) / 3600000);
+    return static_cast<int>(((hours % 24) + 24) % 24);
+  }
+  uint32_t total() const { return total_; }
+
+ private:
+  std::array<uint16_t, 24> counts_{};
+  uint32_t total_ = 0;
+};
+
+}  // namespace vigie
+
+#endif  // VIGIE_DETECTOR_STATS_REGULARITY_H_

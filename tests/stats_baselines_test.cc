@@ -1,0 +1,248 @@
+// Baselines, novelty and regularity against exact or batch computations.
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <set>
+#include <vector>
+
+#include <eigen3/Eigen/Dense>
+
+#include "detector/stats/novelty_filter.h"
+#include "detector/stats/online_covariance.h"
+#include "detector/stats/quantile_sketch.h"
+#include "detector/stats/regularity.h"
+#include "detector/stats/running_moments.h"
+#include "gtest/gtest.h"
+
+namespace vigie {
+namespace {
+
+TEST(RunningMoments, MatchesBatchMeanAndVariance) {
+  std::mt19937_64 random(1);
+  std::lognormal_distribution<double> dist(3, 1);
+  std::vector<double> xs;
+  RunningMoments m;
+  for (int i = 0; i < 10000; ++i) {
+    xs.push_back(dist(random) + 1e6);  // Offset: a stability trap.
+    m.Update(xs.back());
+  }
+  double mean = 0;
+  for (double x : xs) mean += x;
+  mean /= xs.size();
+  double var = 0;
+  for (double x : xs) var += (x - mean) * (x - mean);
+  var /= xs.size() - 1;
+  EXPECT_NEAR(m.mean(), mean, 1e-6);
+  EXPECT_NEAR(m.variance() / var, 1.0, 1e-9);
+}
+
+TEST(RunningMoments, MergeEqualsOneStreamAndSkipsAnomalies) {
+  RunningMoments a, b, all;
+  for (int i = 0; i < 1000; ++i) {
+    (i % 3 ? a : b).Update(i * 0.5);
+    all.Update(i * 0.5);
+  }
+  a.Merge(b);
+  EXPECT_EQ(a.count(), all.count());
+  EXPECT_NEAR(a.mean(), all.mean(), 1e-9);
+  EXPECT_NEAR(a.variance(), all.variance(), 1e-6);
+  all.Update(1e9, /*anomalous=*/true);
+  EXPECT_EQ(all.skipped(), 1u);
+  EXPECT_NEAR(all.mean(), a.mean(), 1e-9);
+  RunningMoments empty;
+  EXPECT_EQ(empty.variance(), 0);
+  EXPECT_EQ(empty.ZScore(5), 0);
+}
+
+TEST(Ewma, FollowsAShiftAndRefusesAnomalousValues) {
+  Ewma e;
+  for (int i = 0; i < 200; ++i) e.Update(10 + (i % 2), false, 0.1);
+  EXPECT_NEAR(e.mean(), 10.5, 0.1);
+  EXPECT_GT(e.ZScore(20), 10);
+  for (int i = 0; i < 100; ++i) e.Update(1000, /*anomalous=*/true, 0.1);
+  EXPECT_NEAR(e.mean(), 10.5, 0.1);
+  EXPECT_EQ(e.skipped(), 100u);
+  for (int i = 0; i < 200; ++i) e.Update(30, false, 0.1);
+  EXPECT_NEAR(e.mean(), 30, 0.1);
+}
+
+TEST(QuantileSketch, QuantilesAreWithinTheRelativeAccuracy) {
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    std::mt19937_64 random(seed);
+    std::lognormal_distribution<double> dist(2, 1.5);
+    QuantileSketch sketch(0.02);
+    std::vector<double> xs;
+    for (int i = 0; i < 20000; ++i) {
+      xs.push_back(dist(random));
+      sketch.Add(xs.back());
+    }
+    std::sort(xs.begin(), xs.end());
+    for (double q : {0.1, 0.5, 0.9, 0.99}) {
+      const double exact = xs[static_cast<size_t>(q * (xs.size() - 1))];
+      EXPECT_NEAR(sketch.Quantile(q) / exact, 1.0, 0.02 + 1e-9)
+          << "seed " << seed << " q " << q;
+    }
+  }
+  QuantileSketch empty;
+  EXPECT_EQ(empty.Quantile(0.5), 0);
+}
+
+TEST(QuantileSketch, CountsZerosAndRefusesAnomalies) {
+  QuantileSketch s;
+  for (int i = 0; i < 60; ++i) s.Add(0);
+  for (int i = 0; i < 40; ++i) s.Add(100);
+  s.Add(1e9, /*anomalous=*/true);
+  EXPECT_EQ(s.Quantile(0.5), 0);
+  EXPECT_NEAR(s.Quantile(0.9), 100, 2);
+  EXPECT_EQ(s.count(), 100u);
+}
+
+TEST(OnlineCovariance, MatchesABatchComputation) {
+  const int d = 5;
+  std::mt19937_64 random(7);
+  std::normal_distribution<double> normal;
+  Eigen::MatrixXd mix = Eigen::MatrixXd::Random(d, d);
+  const int n = 3000;
+  Eigen::MatrixXd data(n, d);
+  OnlineCovariance cov(d);
+  for (int i = 0; i < n; ++i) {
+    Eigen::VectorXd z(d);
+    for (int j = 0; j < d; ++j) z(j) = normal(random);
+    Eigen::VectorXd x = mix * z + Eigen::VectorXd::Constant(d, 100.0);
+    data.row(i) = x.transpose();
+    cov.Update(absl::MakeConstSpan(x.data(), d));
+  }
+  Eigen::VectorXd mean = data.colwise().mean();
+  Eigen::MatrixXd centered = data.rowwise() - mean.transpose();
+  Eigen::MatrixXd batch = centered.transpose() * centered / (n - 1);
+  std::vector<double> online = cov.Covariance();
+  for (int i = 0; i < d; ++i) {
+    EXPECT_NEAR(cov.mean()[i], mean(i), 1e-9);
+    for (int j = 0; j < d; ++j) {
+      EXPECT_NEAR(online[i * d + j], batch(i, j), 1e-8);
+    }
+  }
+  // Mahalanobis distance with the same shrinkage, computed directly.
+  Eigen::VectorXd x = mean + mix.col(0) * 3.0;
+  Eigen::MatrixXd s = batch;
+  s.diagonal().array() += 1e-3 * batch.trace() / d;
+  const double expected =
+      std::sqrt((x - mean).dot(s.inverse() * (x - mean)));
+  EXPECT_NEAR(*cov.Distance(absl::MakeConstSpan(x.data(), d)), expected,
+              1e-6 * expected);
+}
+
+TEST(OnlineCovariance, MergeWarmUpAndCollinearFeatures) {
+  OnlineCovariance a(2), b(2), all(2);
+  for (int i = 0; i < 100; ++i) {
+    const double x[2] = {static_cast<double>(i), 2.0 * i};  // Collinear.
+    (i % 2 ? a : b).Update(x);
+    all.Update(x);
+  }
+  ASSERT_TRUE(a.Merge(b).ok());
+  EXPECT_NEAR(a.Covariance()[1], all.Covariance()[1], 1e-6);
+  const double far[2] = {50, -100};
+  std::optional<double> d = all.Distance(far);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_TRUE(std::isfinite(*d));
+  EXPECT_GT(*d, 10);  // Off the line the data lives on.
+  OnlineCovariance young(3);
+  const double x[3] = {1, 2, 3};
+  young.Update(x);
+  EXPECT_FALSE(young.Distance(x).has_value());
+  OnlineCovariance other(3);
+  EXPECT_EQ(a.Merge(other).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(NoveltyFilter, NeverForgetsRecentPairsAndKeepsItsFalsePositiveRate) {
+  NoveltyFilter::Options options;
+  options.capacity = 100000;
+  options.false_positive_rate = 0.01;
+  auto filter = NoveltyFilter::Create(options).value();
+  // Every pair is new; a few look seen already (false positives, rising
+  // to 1% as the generation fills).
+  int seen_at_insert = 0;
+  for (uint64_t i = 0; i < 100000; ++i) {
+    seen_at_insert += !filter->TestAndInsert(i % 97, i);
+  }
+  EXPECT_LT(seen_at_insert, 1000);
+  for (uint64_t i = 0; i < 100000; ++i) {
+    ASSERT_FALSE(filter->TestAndInsert(i % 97, i));  // All remembered.
+  }
+  // Pairs never inserted: the measured rate is close to the formula's
+  // one-generation rate (the previous generation is empty).
+  int false_positives = 0;
+  for (uint64_t i = 0; i < 100000; ++i) {
+    false_positives += filter->Contains(1000 + i % 13, 1u << 40 | i);
+  }
+  EXPECT_LT(false_positives / 100000.0, 0.015);
+  EXPECT_NEAR(filter->expected_false_positive_rate(), 0.02, 0.002);
+}
+
+TEST(NoveltyFilter, ForgetsPairsOlderThanTwoGenerations) {
+  NoveltyFilter::Options options;
+  options.capacity = 1000;
+  auto filter = NoveltyFilter::Create(options).value();
+  filter->TestAndInsert(1, 42);
+  for (uint64_t i = 0; i < 2500; ++i) filter->TestAndInsert(2, i);
+  EXPECT_EQ(filter->rotations(), 2u);
+  EXPECT_FALSE(filter->Contains(1, 42));
+  EXPECT_TRUE(filter->Contains(2, 2499));
+}
+
+TEST(NoveltyFilter, RejectsBadOptionsAndMalformedSnapshots) {
+  NoveltyFilter::Options bad;
+  bad.false_positive_rate = 0.7;
+  EXPECT_EQ(NoveltyFilter::Create(bad).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  NoveltyFilter::Options options;
+  options.capacity = 5000;
+  auto filter = NoveltyFilter::Create(options).value();
+  for (uint64_t i = 0; i < 3000; ++i) filter->TestAndInsert(i, i);
+  std::string bytes = filter->Serialize();
+  auto back = NoveltyFilter::Deserialize(bytes);
+  ASSERT_TRUE(back.ok());
+  for (uint64_t i = 0; i < 3000; ++i) ASSERT_TRUE((*back)->Contains(i, i));
+  EXPECT_EQ(NoveltyFilter::Deserialize(bytes.substr(0, 20)).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(NoveltyFilter::Deserialize(bytes + "x").status().code(),
+            absl::StatusCode::kDataLoss);
+  std::string bad_bits = bytes;
+  bad_bits[13] = 0x7f;
+  EXPECT_EQ(NoveltyFilter::Deserialize(bad_bits).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST(GapRegularity, TellsScriptsFromPeople) {
+  std::mt19937_64 random(3);
+  GapRegularity script, person;
+  std::uniform_int_distribution<int> jitter(-200, 200);
+  std::exponential_distribution<double> human(1.0 / 90000);
+  int64_t t1 = 0, t2 = 0;
+  EXPECT_FALSE(script.CoefficientOfVariation().has_value());
+  for (int i = 0; i < 200; ++i) {
+    t1 += 2000 + jitter(random);
+    t2 += static_cast<int64_t>(human(random)) + 1000;
+    script.Observe(t1);
+    person.Observe(t2);
+  }
+  EXPECT_LT(*script.CoefficientOfVariation(), 0.2);
+  EXPECT_GT(*person.CoefficientOfVariation(), 0.6);
+}
+
+TEST(HourProfile, NightActivityIsSurprisingForADayWorker) {
+  HourProfile profile;
+  for (int day = 0; day < 30; ++day) {
+    for (int hour = 8; hour < 18; ++hour) {
+      profile.Observe(int64_t{day} * 86400000 + hour * 3600000);
+    }
+  }
+  EXPECT_GT(profile.Surprise(3), profile.Surprise(10) + 4);
+  HourProfile empty;
+  EXPECT_NEAR(empty.Probability(5), 1.0 / 24, 1e-12);
+  EXPECT_EQ(HourProfile::HourOf(-1), 23);
+  EXPECT_EQ(HourProfile::HourOf(3600000 * 25), 1);
+}
+
+}  // namespace
+}  // namespace vigie
