@@ -1,0 +1,205 @@
+// EntityTable: the per-entity state of the detector (accounts, addresses,
+// networks) with dense slots, least-recently-used eviction, an idle TTL, and
+// a hard memory cap that holds whatever the input does.
+//
+// Why: an attacker who sprays millions of source addresses, or invents
+// account names, must not be able to grow the detector until it dies. The
+// table computes once, from `max_bytes`, how many entities fit (slots plus
+// the index, measured, not guessed), preallocates them, and from then on a
+// new entity evicts the least recently seen one. Evictions are counted so
+// summaries can say how much history was forgotten; the detector keeps
+// working with the entities it still holds.
+//
+// State must be a fixed-size value (no heap of its own) so that the cap is
+// exact; bytes_per_entity() = sizeof(slot) + index bytes per entity.
+// References returned stay valid until the next FindOrCreate or ExpireIdle.
+//
+// Cost: FindOrCreate O(1) expected (one hash lookup, a list splice); no
+// allocation after construction. Thread-compatible; shard by key for
+// parallelism.
+//
+// Example:
+//   EntityTable<IpAddress, IpState> ips({.max_bytes = 64 << 20});
+//   IpState& state = ips.FindOrCreate(event.ip, event.time_ms);
+#ifndef VIGIE_DETECTOR_STATS_ENTITY_TABLE_H_
+#define VIGIE_DETECTOR_STATS_ENTITY_TABLE_H_
+
+#include <cstdint>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+
+namespace vigie {
+
+struct EntityTableOptions {
+  // Hard cap on the table's memory (slots and index). Default: 64 MiB.
+  size_t max_bytes = size_t{64} << 20;
+  // Entities idle for longer are dropped by ExpireIdle. Default: 30 days.
+  absl::Duration ttl = absl::Hours(24 * 30);
+};
+
+template <typename Key, typename State>
+class EntityTable {
+ public:
+  static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+
+  // InvalidArgument when not even 16 entities fit in max_bytes.
+  static absl::StatusOr<EntityTable> Create(const EntityTableOptions& options) {
+    const size_t capacity = CapacityFor(options.max_bytes);
+    if (capacity < 16) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "entity table: max_bytes ", options.max_bytes,
+          " holds fewer than 16 entities of ", BytesPerEntityEstimate(),
+          " bytes"));
+    }
+    return EntityTable(options, capacity);
+  }
+
+  State& FindOrCreate(const Key& key, int64_t now_ms, bool* created = nullptr) {
+    auto it = index_.find(key);
+    if (it != index_.end()) {
+      Touch(it->second, now_ms);
+      if (created != nullptr) *created = false;
+      return slots_[it->second].state;
+    }
+    uint32_t slot;
+    if (free_.empty()) {
+      slot = tail_;  // Least recently used.
+      index_.erase(slots_[slot].key);
+      Unlink(slot);
+      ++evictions_;
+    } else {
+      slot = free_.back();
+      free_.pop_back();
+    }
+    Slot& s = slots_[slot];
+    s.key = key;
+    s.state = State();
+    s.last_ms = now_ms;
+    PushFront(slot);
+    index_.emplace(key, slot);
+    if (created != nullptr) *created = true;
+    return s.state;
+  }
+
+  State* Find(const Key& key) {
+    auto it = index_.find(key);
+    return it == index_.end() ? nullptr : &slots_[it->second].state;
+  }
+
+  // Drops entities last seen before now_ms - ttl.
+  void ExpireIdle(int64_t now_ms) {
+    while (tail_ != kNone && slots_[tail_].last_ms < now_ms - ttl_ms_) {
+      const uint32_t slot = tail_;
+      index_.erase(slots_[slot].key);
+      Unlink(slot);
+      free_.push_back(slot);
+      ++expirations_;
+    }
+  }
+
+  size_t size() const { return index_.size(); }
+  size_t capacity() const { return slots_.size(); }
+  uint64_t evictions() const { return evictions_; }
+  uint64_t expirations() const { return expirations_; }
+  // Memory actually reserved: slots, index and free list.
+  size_t bytes() const {
+    return slots_.capacity() * sizeof(Slot) +
+           index_.capacity() * (sizeof(std::pair<const Key, uint32_t>) + 1) +
+           free_.capacity() * sizeof(uint32_t) + sizeof(*this);
+  }
+  size_t bytes_per_entity() const { return bytes() / capacity(); }
+
+  // Visits entities from most to least recently seen.
+  template <typename F>
+  void ForEach(F&& visit) const {
+    for (uint32_t s = head_; s != kNone; s = slots_[s].next) {
+      visit(slots_[s].key, slots_[s].state, slots_[s].last_ms);
+    }
+  }
+
+ private:
+  struct Slot {
+    Key key{};
+    State state{};
+    int64_t last_ms = 0;
+    uint32_t prev = kNone;
+    uint32_t next = kNone;
+  };
+
+  static size_t IndexCapacity(size_t n) {
+    // Abseil's flat_hash_map keeps its load at most 7/8 with power-of-two
+    // minus one capacities.
+    size_t want = n + (n + 6) / 7;
+    size_t capacity = 1;
+    while (capacity < want) capacity = capacity * 2 + 1;
+    return capacity;
+  }
+  static size_t BytesFor(size_t n) {
+    return n * (sizeof(Slot) + sizeof(uint32_t)) +
+           IndexCapacity(n) * (sizeof(std::pair<const Key, uint32_t>) + 1) +
+           sizeof(EntityTable);
+  }
+  static size_t BytesPerEntityEstimate() {
+    return sizeof(Slot) + sizeof(uint32_t) +
+           2 * (sizeof(std::pair<const Key, uint32_t>) + 1);
+  }
+  static size_t CapacityFor(size_t max_bytes) {
+    size_t lo = 0;
+    size_t hi = max_bytes / (sizeof(Slot) + sizeof(uint32_t)) + 1;
+    while (lo + 1 < hi) {  // Largest n with BytesFor(n) <= max_bytes.
+      const size_t mid = lo + (hi - lo) / 2;
+      (BytesFor(mid) <= max_bytes ? lo : hi) = mid;
+    }
+    return std::min<size_t>(lo, kNone - 1);
+  }
+
+  EntityTable(const EntityTableOptions& options, size_t capacity)
+      : ttl_ms_(absl::ToInt64Milliseconds(options.ttl)) {
+    slots_.resize(capacity);
+    free_.reserve(capacity);
+    for (size_t i = capacity; i > 0; --i) {
+      free_.push_back(static_cast<uint32_t>(i - 1));
+    }
+    index_.reserve(capacity);
+  }
+
+  void Unlink(uint32_t s) {
+    Slot& slot = slots_[s];
+    (slot.prev == kNone ? head_ : slots_[slot.prev].next) = slot.next;
+    (slot.next == kNone ? tail_ : slots_[slot.next].prev) = slot.prev;
+    slot.prev = slot.next = kNone;
+  }
+  void PushFront(uint32_t s) {
+    Slot& slot = slots_[s];
+    slot.prev = kNone;
+    slot.next = head_;
+    if (head_ != kNone) slots_[head_].prev = s;
+    head_ = s;
+    if (tail_ == kNone) tail_ = s;
+  }
+  void Touch(uint32_t s, int64_t now_ms) {
+    if (now_ms > slots_[s].last_ms) slots_[s].last_ms = now_ms;
+    if (head_ == s) return;
+    Unlink(s);
+    PushFront(s);
+  }
+
+  int64_t ttl_ms_;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_;
+  absl::flat_hash_map<Key, uint32_t> index_;
+  uint32_t head_ = kNone;
+  uint32_t tail_ = kNone;
+  uint64_t evictions_ = 0;
+  uint64_t expirations_ = 0;
+};
+
+}  // namespace vigie
+
+#endif  // VIGIE_DETECTOR_STATS_ENTITY_TABLE_H_

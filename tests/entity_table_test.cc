@@ -1,0 +1,85 @@
+// EntityTable: LRU eviction order, TTL, and a hard memory cap that holds
+// under a spray of 10 million distinct addresses.
+#include <cstdio>
+
+#include "detector/ip_address.h"
+#include "detector/stats/entity_table.h"
+#include "detector/stats/windowed_sum.h"
+#include "gtest/gtest.h"
+
+namespace vigie {
+namespace {
+
+struct Counter {
+  uint64_t hits = 0;
+};
+
+TEST(EntityTable, EvictsTheLeastRecentlySeenEntity) {
+  EntityTableOptions options;
+  options.max_bytes = 4096;
+  auto table = EntityTable<uint64_t, Counter>::Create(options).value();
+  const size_t capacity = table.capacity();
+  ASSERT_GE(capacity, 16u);
+  for (uint64_t k = 0; k < capacity; ++k) table.FindOrCreate(k, k).hits = k;
+  table.FindOrCreate(0, 1000);  // 0 becomes the most recent.
+  bool created = false;
+  table.FindOrCreate(999999, 1001, &created);
+  EXPECT_TRUE(created);
+  EXPECT_EQ(table.evictions(), 1u);
+  EXPECT_EQ(table.Find(1), nullptr);  // The oldest untouched one went.
+  ASSERT_NE(table.Find(0), nullptr);
+  EXPECT_EQ(table.Find(2)->hits, 2u);
+  EXPECT_EQ(table.size(), capacity);
+  EXPECT_LE(table.bytes(), options.max_bytes);
+}
+
+TEST(EntityTable, ExpiresIdleEntitiesAfterTheTtl) {
+  EntityTableOptions options;
+  options.max_bytes = 1 << 16;
+  options.ttl = absl::Hours(1);
+  auto table = EntityTable<uint64_t, Counter>::Create(options).value();
+  table.FindOrCreate(1, 0);
+  table.FindOrCreate(2, 1800000);
+  table.ExpireIdle(3600000 + 1);
+  EXPECT_EQ(table.Find(1), nullptr);
+  EXPECT_NE(table.Find(2), nullptr);
+  EXPECT_EQ(table.expirations(), 1u);
+  table.FindOrCreate(3, 3600002);  // Reuses the freed slot.
+  EXPECT_EQ(table.evictions(), 0u);
+}
+
+TEST(EntityTable, RefusesACapTooSmallForSixteenEntities) {
+  EntityTableOptions options;
+  options.max_bytes = 100;
+  EXPECT_EQ((EntityTable<uint64_t, Counter>::Create(options).status().code()),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(EntityTable, HoldsItsMemoryCapUnderTenMillionSprayedAddresses) {
+  EntityTableOptions options;
+  options.max_bytes = size_t{32} << 20;
+  using IpState = WindowedSum<uint32_t>;
+  auto table = EntityTable<IpAddress, IpState>::Create(options).value();
+  const size_t reserved = table.bytes();
+  WindowSpec spec;
+  const uint64_t spray = 10000000;
+  for (uint64_t i = 0; i < spray; ++i) {
+    IpAddress ip = IpAddress::FromHalves(0x20010db800000000ull, i * 2654435761u);
+    table.FindOrCreate(ip, static_cast<int64_t>(i)).Add(spec, i, 1);
+  }
+  EXPECT_EQ(table.size(), table.capacity());
+  EXPECT_EQ(table.evictions(), spray - table.capacity());
+  EXPECT_EQ(table.bytes(), reserved);  // Nothing grew.
+  EXPECT_LE(table.bytes(), options.max_bytes);
+  // The most recent addresses are still there and usable.
+  IpAddress last = IpAddress::FromHalves(0x20010db800000000ull,
+                                         (spray - 1) * 2654435761u);
+  ASSERT_NE(table.Find(last), nullptr);
+  printf("entity table: %zu entities in %zu bytes (%zu bytes each) after "
+         "%llu sprayed addresses\n",
+         table.capacity(), table.bytes(), table.bytes_per_entity(),
+         static_cast<unsigned long long>(spray));
+}
+
+}  // namespace
+}  // namespace vigie
