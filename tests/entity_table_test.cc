@@ -83,3 +83,39 @@ TEST(EntityTable, HoldsItsMemoryCapUnderTenMillionSprayedAddresses) {
 
 }  // namespace
 }  // namespace vigie
+
+#include "detector/internal/string_interner.h"
+
+namespace vigie {
+namespace {
+
+TEST(StringInterner, RecyclesTheLeastRecentlyUsedIdWhenFull) {
+  internal::StringInterner names(3);
+  EXPECT_EQ(names.Intern("a"), 1u);
+  EXPECT_EQ(names.Intern("b"), 2u);
+  EXPECT_EQ(names.Intern("c"), 3u);
+  EXPECT_EQ(names.Intern("a"), 1u);  // "b" is now the least recent.
+  EXPECT_TRUE(names.recycled().empty());
+  EXPECT_EQ(names.Intern("d"), 2u);
+  EXPECT_EQ(names.Name(2), "d");
+  ASSERT_EQ(names.recycled().size(), 1u);
+  EXPECT_EQ(names.recycled()[0], 2u);
+  names.ClearRecycled();
+  EXPECT_EQ(names.Intern("b"), 3u);  // "c" was the least recent.
+  EXPECT_EQ(names.size(), 3u);
+  EXPECT_EQ(names.recycled_total(), 2u);
+}
+
+TEST(StringInterner, KeepsActiveNamesUnderASprayOfInventedOnes) {
+  internal::StringInterner names(1000);
+  const uint32_t doctor = names.Intern("dr.martin");
+  for (int i = 0; i < 1000000; ++i) {
+    names.Intern("junk" + std::to_string(i));
+    if (i % 500 == 0) ASSERT_EQ(names.Intern("dr.martin"), doctor);
+  }
+  EXPECT_EQ(names.size(), 1000u);
+  EXPECT_EQ(names.Name(doctor), "dr.martin");
+}
+
+}  // namespace
+}  // namespace vigie

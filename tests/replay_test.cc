@@ -12,6 +12,7 @@
 #include "detector/ingest/nir.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/config.h"
 #include "tools/replay.h"
 
 namespace vigie {
@@ -226,6 +227,51 @@ TEST(RunReplay, BadConfigurationIsInvalidArgumentWithItsLocation) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(status.message()),
               HasSubstr(TmpPath("syntax.conf") + ":1:"));
+}
+
+}  // namespace
+}  // namespace vigie
+
+namespace vigie {
+namespace {
+
+TEST(ParseByteSize, ReadsSuffixesAsPowersOf1024) {
+  EXPECT_EQ(ParseByteSize("1048576").value(), 1048576);
+  EXPECT_EQ(ParseByteSize("256M").value(), int64_t{256} << 20);
+  EXPECT_EQ(ParseByteSize("2G").value(), int64_t{2} << 30);
+  EXPECT_EQ(ParseByteSize("512KiB").value(), int64_t{512} << 10);
+  EXPECT_EQ(ParseByteSize("3mb").value(), int64_t{3} << 20);
+  for (const char* bad : {"", "M", "12Q", "-5M", "1.5G", "99999999999999999T"}) {
+    EXPECT_EQ(ParseByteSize(bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
+TEST(RunReplay, AMemoryLimitForgetsIdleAccountsButKeepsDetecting) {
+  Log log = ChainedLookupLog();
+  // Many more idle accounts than fit in 1 MiB of account state.
+  std::string csv = "time,account,ip,action,outcome,subject,user_agent\n";
+  for (int i = 0; i < 3000; ++i) {
+    csv += absl::StrCat(1646890000000 + i, ",idle", i, ",192.0.2.9,lookup,",
+                        "success,", Nir(200 + i % 500, 1 + i % 900),
+                        ",Mozilla/5.0\n");
+  }
+  csv += log.csv.substr(log.csv.find('\n') + 1);
+  std::ofstream(TmpPath("memory.csv")) << csv;
+  ReplayOptions options;
+  options.inputs = {TmpPath("memory.csv")};
+  options.alerts_path = TmpPath("memory_alerts.jsonl");
+  options.memory_limit = "1M";
+  ReplaySummary summary;
+  ASSERT_TRUE(RunReplay(options, &summary).ok());
+  EXPECT_GT(summary.evicted_accounts, 0u);
+  EXPECT_LE(summary.state_bytes, summary.memory_limit_bytes);
+  EXPECT_EQ(summary.incidents, 1);
+  EXPECT_THAT(FormatReplaySummary(summary), HasSubstr("accounts' state evicted"));
+  options.memory_limit = "1K";
+  EXPECT_EQ(RunReplay(options, &summary).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -156,6 +159,7 @@ std::string DefaultConfigText() {
   b->set_max_tracked_lookups_per_account(
       burst.max_tracked_lookups_per_account);
   config.set_mode(v1::DETECTION_MODE_VIGIE);
+  config.set_memory_limit_bytes(int64_t{1} << 30);
   RulesBaselineOptions rules;
   v1::RulesBaselineConfig* r = config.mutable_rules_baseline();
   r->set_distinct_subjects_per_hour(rules.distinct_subjects_per_hour);
@@ -170,6 +174,55 @@ std::string DefaultConfigText() {
       "# vigie.v1.DetectorConfig, proto/detector_config.proto).\n"
       "# pseudonym_key_file: \"/etc/vigie/pseudonym.key\"\n",
       text);
+}
+
+absl::StatusOr<int64_t> ParseByteSize(absl::string_view text) {
+  const std::string original(text);
+  text = absl::StripAsciiWhitespace(text);
+  size_t digits = 0;
+  while (digits < text.size() && absl::ascii_isdigit(text[digits])) ++digits;
+  int64_t value = 0;
+  if (digits == 0 || digits > 15 ||
+      !absl::SimpleAtoi(text.substr(0, digits), &value)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", original, "\" is not a size (e.g. 256M, 1G)"));
+  }
+  std::string suffix = absl::AsciiStrToUpper(text.substr(digits));
+  if (absl::EndsWith(suffix, "IB")) suffix.resize(suffix.size() - 2);
+  else if (absl::EndsWith(suffix, "B")) suffix.resize(suffix.size() - 1);
+  int shift = 0;
+  if (suffix == "K") shift = 10;
+  else if (suffix == "M") shift = 20;
+  else if (suffix == "G") shift = 30;
+  else if (suffix == "T") shift = 40;
+  else if (!suffix.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", original, "\" is not a size (e.g. 256M, 1G)"));
+  }
+  if (value > (INT64_MAX >> shift)) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", original, "\" is too large"));
+  }
+  return value << shift;
+}
+
+absl::StatusOr<int64_t> MemoryLimitFromConfig(const std::string& flag,
+                                              const v1::DetectorConfig& config) {
+  int64_t limit = int64_t{1} << 30;
+  if (!flag.empty()) {
+    absl::StatusOr<int64_t> parsed = ParseByteSize(flag);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--memory-limit: ", parsed.status().message()));
+    }
+    limit = *parsed;
+  } else if (config.has_memory_limit_bytes()) {
+    limit = config.memory_limit_bytes();
+  }
+  if (limit < (int64_t{1} << 20)) {
+    return absl::InvalidArgumentError(
+        "memory limit must be at least 1 MiB");
+  }
+  return limit;
 }
 
 absl::StatusOr<ResolvedKey> ResolvePseudonymKey(

@@ -39,6 +39,15 @@ absl::StatusOr<RulesBaselineOptions> RulesBaselineFromConfig(
 absl::StatusOr<ReaderOptions> ReaderOptionsFromConfig(
     const v1::DetectorConfig& config);
 
+// Parses a size such as "256M", "1G", "512KiB" or "1048576" (bytes).
+// Suffixes K, M, G, T are powers of 1024, with optional "iB" or "B".
+absl::StatusOr<int64_t> ParseByteSize(absl::string_view text);
+
+// The memory limit in bytes: the flag when non-empty, else the
+// configuration, else 1 GiB. InvalidArgument below 1 MiB.
+absl::StatusOr<int64_t> MemoryLimitFromConfig(const std::string& flag,
+                                              const v1::DetectorConfig& config);
+
 struct ResolvedKey {
   PseudonymKey key;
   // Where it came from: a path, or "random (this run only)".

@@ -127,9 +127,18 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   }
   VIGIE_ASSIGN_OR_RETURN(RulesBaselineOptions baseline_options,
                          RulesBaselineFromConfig(config));
+  VIGIE_ASSIGN_OR_RETURN(int64_t memory_limit,
+                         MemoryLimitFromConfig(options.memory_limit, config));
+  summary->memory_limit_bytes = memory_limit;
+  // One eighth for the account-name dictionary (~96 bytes a name), the rest
+  // for detection state.
+  EncoderOptions encoder_options;
+  encoder_options.max_accounts = static_cast<uint32_t>(std::min<int64_t>(
+      std::max<int64_t>(1024, memory_limit / 8 / 96), 1u << 30));
+  burst_options.max_state_bytes = memory_limit - memory_limit / 8;
 
   Pseudonymizer pseudonymizer(key.key);
-  EventEncoder encoder(&pseudonymizer, EncoderOptions());
+  EventEncoder encoder(&pseudonymizer, encoder_options);
   JsonLinesAlertSink sink(alerts_out.get(), summary);
   auto namer = [&encoder](uint32_t account) {
     return std::string(encoder.AccountName(account));
@@ -159,6 +168,13 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
     }
     if (next == nullptr) break;
     encoder.Encode(next->record, &event);
+    if (!encoder.recycled_accounts().empty()) {
+      // The dictionary gave an idle account's id to a new name.
+      for (uint32_t id : encoder.recycled_accounts()) {
+        if (burst) burst->ForgetAccount(id);
+      }
+      encoder.ClearRecycledAccounts();
+    }
     ++summary->events;
     if (burst) burst->Observe(event);
     if (baseline) baseline->Observe(event);
@@ -173,6 +189,11 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
     summary->bytes_read += input.reader->raw_bytes_read();
   }
   summary->accounts = static_cast<int64_t>(encoder.num_accounts());
+  summary->overflowed_account_names = encoder.recycled_accounts_total();
+  if (burst) {
+    summary->state_bytes = burst->state_bytes();
+    summary->evicted_accounts = burst->evicted_accounts();
+  }
   summary->seconds = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - started)
                          .count();
@@ -225,6 +246,12 @@ std::string FormatReplaySummary(const ReplaySummary& s) {
     out.append(")");
   }
   out.append("\n");
+  absl::StrAppendFormat(
+      &out,
+      "  memory: limit %.0f MiB, account state %.1f MiB, %d accounts' state "
+      "evicted, %d account names recycled in the dictionary\n",
+      s.memory_limit_bytes / 1048576.0, s.state_bytes / 1048576.0,
+      s.evicted_accounts, s.overflowed_account_names);
   absl::StrAppend(&out, "  pseudonym key: ", s.key_origin, "\n");
   return out;
 }

@@ -38,6 +38,8 @@ struct ReplayOptions {
   bool strict = false;
   // Overrides the configuration's mode when set: "vigie" or "baseline".
   std::string mode;
+  // Overrides the configuration's memory limit when set, e.g. "256M".
+  std::string memory_limit;
   // Individual rejected records printed in the summary (the rest are only
   // counted). Default: 10.
   int max_errors_shown = 10;
@@ -57,6 +59,10 @@ struct ReplaySummary {
   int64_t alerts = 0;
   int64_t incidents = 0;
   int64_t accounts = 0;
+  int64_t memory_limit_bytes = 0;
+  int64_t state_bytes = 0;          // Estimated, at the end of the run.
+  uint64_t evicted_accounts = 0;    // Account state forgotten for memory.
+  uint64_t overflowed_account_names = 0;  // Dictionary ids recycled.
   uint64_t bytes_read = 0;
   double seconds = 0;
   std::string key_origin;

@@ -60,6 +60,9 @@ Flags:
                      $VIGIE_PSEUDONYM_KEY_FILE)
   --strict           stop at the first rejected record (default: count,
                      report and skip it)
+  --memory-limit SIZE  hard cap on per-entity memory, e.g. 256M or 2G
+                     (default: the configuration's, 1G); least recently
+                     active accounts are forgotten first, and counted
   --mode vigie|baseline   which detection runs (default: the configuration's
                      mode, vigie): baseline is the Sigma/fail2ban-style rules
                      yardstick that `vigie eval` compares Vigie with
@@ -164,6 +167,7 @@ int Replay(int argc, char** argv) {
                             {"key-file", true},
                             {"strict", false},
                             {"mode", true},
+                            {"memory-limit", true},
                             {"max-errors-shown", true}});
   absl::Status parsed = cl.Parse(argc, argv, 2);
   if (!parsed.ok()) return Usage(std::string(parsed.message()), kReplayUsage);
@@ -180,6 +184,7 @@ int Replay(int argc, char** argv) {
   options.pseudonym_key_file = cl.Get("key-file", "");
   options.strict = cl.Has("strict");
   options.mode = cl.Get("mode", "");
+  options.memory_limit = cl.Get("memory-limit", "");
   absl::StatusOr<int64_t> shown = cl.GetInt("max-errors-shown", 10);
   if (!shown.ok()) return Usage(std::string(shown.status().message()), kReplayUsage);
   options.max_errors_shown = static_cast<int>(*shown);

@@ -23,6 +23,7 @@
 #define VIGIE_DETECTOR_INGEST_EVENT_ENCODER_H_
 
 #include <cstdint>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "detector/access_record.h"
@@ -33,8 +34,9 @@
 namespace vigie {
 
 struct EncoderOptions {
-  // Most distinct account names remembered; later new names share one
-  // overflow id (and are counted). Default: 4 Mi (~300 MB at worst).
+  // Most distinct account names remembered; beyond it a new name takes the
+  // id of the least recently seen one, reported by recycled_accounts() so
+  // per-account state can be forgotten. Default: 4 Mi (~400 MB at worst).
   uint32_t max_accounts = 1u << 22;
   // Most distinct service and profession names. Default: 4096 each.
   uint32_t max_services = 4096;
@@ -58,7 +60,14 @@ class EventEncoder {
     return professions_.Name(id);
   }
   size_t num_accounts() const { return accounts_.size(); }
-  uint64_t overflowed_accounts() const { return accounts_.overflowed(); }
+  // Account ids handed to a new name since ClearRecycledAccounts().
+  const std::vector<uint32_t>& recycled_accounts() const {
+    return accounts_.recycled();
+  }
+  void ClearRecycledAccounts() { accounts_.ClearRecycled(); }
+  uint64_t recycled_accounts_total() const {
+    return accounts_.recycled_total();
+  }
 
  private:
   const Pseudonymizer* pseudonymizer_;

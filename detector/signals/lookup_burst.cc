@@ -65,6 +65,7 @@ void LookupBurstRule::Forget(AccountState& state) {
   state.not_found -= old.not_found;
   state.sequential -= old.sequential;
   state.lookups.pop_front();
+  state_bytes_ -= kLookupBytes;
 }
 
 void LookupBurstRule::Expire(AccountState& state, int64_t now_ms) {
@@ -80,7 +81,15 @@ void LookupBurstRule::Observe(const Event& event) {
     CloseQuiet(latest_ms_);
   }
   if (event.action != Action::kLookup || !event.has_subject()) return;
-  AccountState& state = accounts_[event.account];
+  auto [slot, created] = accounts_.try_emplace(event.account);
+  AccountState& state = slot->second;
+  if (created) {
+    recency_.push_front(event.account);
+    state.recency = recency_.begin();
+    state_bytes_ += kAccountBytes;
+  } else if (state.recency != recency_.begin()) {
+    recency_.splice(recency_.begin(), recency_, state.recency);
+  }
   state.newest_ms = std::max(state.newest_ms, event.time_ms);
   Expire(state, state.newest_ms);
   if (static_cast<int64_t>(state.lookups.size()) >=
@@ -102,12 +111,16 @@ void LookupBurstRule::Observe(const Event& event) {
                                  int{previous.nir_order}) == 1;
   }
   state.lookups.push_back(lookup);
+  state_bytes_ += kLookupBytes;
   ++state.subject_counts[event.subject];
   state.not_found += lookup.not_found;
   state.sequential += lookup.sequential;
 
   const int64_t distinct = static_cast<int64_t>(state.subject_counts.size());
   const bool above = distinct > options_.distinct_subjects_threshold;
+  if (state_bytes_ > options_.max_state_bytes) {
+    EnforceMemoryLimit(event.account);  // Never evicts `state`.
+  }
   Incident* incident = state.incident.get();
   if (incident != nullptr) {
     ++incident->event_count;
@@ -137,6 +150,39 @@ void LookupBurstRule::Observe(const Event& event) {
       next_close_check_ms_ == 0 ? INT64_MAX : next_close_check_ms_,
       event.time_ms + quiet_ms_);
   Emit(event.account, state, v1::INCIDENT_OPENED, event.time_ms);
+}
+
+void LookupBurstRule::ForgetAccount(uint32_t account) {
+  auto found = accounts_.find(account);
+  if (found == accounts_.end()) return;
+  if (found->second.incident != nullptr) {
+    Emit(account, found->second, v1::INCIDENT_CLOSED, latest_ms_);
+    open_incidents_.erase(account);
+  }
+  state_bytes_ -= kAccountBytes +
+                  kLookupBytes * static_cast<int64_t>(found->second.lookups.size());
+  recency_.erase(found->second.recency);
+  accounts_.erase(found);
+  ++evicted_accounts_;
+}
+
+void LookupBurstRule::EnforceMemoryLimit(uint32_t current) {
+  // Walk from the least recently active end; accounts with an open
+  // incident are kept (their evidence is still being reported).
+  auto it = recency_.end();
+  while (state_bytes_ > options_.max_state_bytes && it != recency_.begin()) {
+    --it;
+    const uint32_t account = *it;
+    if (account == current) break;
+    auto found = accounts_.find(account);
+    if (found->second.incident != nullptr) continue;
+    state_bytes_ -= kAccountBytes +
+                    kLookupBytes *
+                        static_cast<int64_t>(found->second.lookups.size());
+    it = recency_.erase(it);
+    accounts_.erase(found);
+    ++evicted_accounts_;
+  }
 }
 
 void LookupBurstRule::CloseQuiet(int64_t now_ms) {

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <list>
 #include <memory>
 #include <string>
 
@@ -58,6 +59,11 @@ struct LookupBurstOptions {
   // Most lookups remembered per account (oldest forgotten first).
   // Default: 4096.
   int64_t max_tracked_lookups_per_account = 4096;
+  // Memory for per-account state, estimated as kAccountBytes per account
+  // plus kLookupBytes per remembered lookup. Above it, the least recently
+  // active account without an open incident is forgotten (counted in
+  // evicted_accounts()). Default: 512 MiB.
+  int64_t max_state_bytes = int64_t{512} << 20;
 };
 
 // InvalidArgument unless window > 0, threshold >= 1, quiet_to_close >= 0,
@@ -75,12 +81,22 @@ class LookupBurstRule {
                   AlertSink* sink);
 
   void Observe(const Event& event);
+  // Drops the state of an account whose id now names another account
+  // (see EventEncoder::recycled_accounts). An open incident is closed.
+  void ForgetAccount(uint32_t account);
   // Closes incidents quiet for quiet_to_close as of the latest event time.
   void Flush();
 
   uint64_t alerts_emitted() const { return alerts_emitted_; }
   uint64_t incidents_opened() const { return incidents_opened_; }
   size_t tracked_accounts() const { return accounts_.size(); }
+  uint64_t evicted_accounts() const { return evicted_accounts_; }
+  int64_t state_bytes() const { return state_bytes_; }
+
+  // Accounting estimates behind max_state_bytes (std::deque's first block,
+  // hash-map slots and the LRU node included).
+  static constexpr int64_t kAccountBytes = 768;
+  static constexpr int64_t kLookupBytes = 56;
 
  private:
   struct Lookup {
@@ -107,7 +123,9 @@ class LookupBurstRule {
     uint32_t not_found = 0;
     uint32_t sequential = 0;
     std::unique_ptr<Incident> incident;
+    std::list<uint32_t>::iterator recency;
   };
+  void EnforceMemoryLimit(uint32_t current);
 
   void Expire(AccountState& state, int64_t now_ms);
   void Forget(AccountState& state);
@@ -121,6 +139,9 @@ class LookupBurstRule {
   AccountNamer namer_;
   AlertSink* sink_;
   absl::flat_hash_map<uint32_t, AccountState> accounts_;
+  std::list<uint32_t> recency_;  // Most recently active first.
+  int64_t state_bytes_ = 0;
+  uint64_t evicted_accounts_ = 0;
   absl::flat_hash_set<uint32_t> open_incidents_;
   int64_t latest_ms_ = 0;
   int64_t next_close_check_ms_ = 0;
