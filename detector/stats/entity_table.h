@@ -33,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "detector/stats/state_codec.h"
 
 namespace vigie {
 
@@ -114,6 +115,56 @@ class EntityTable {
            free_.capacity() * sizeof(uint32_t) + sizeof(*this);
   }
   size_t bytes_per_entity() const { return bytes() / capacity(); }
+
+  // Snapshot support. Writes the counters and every entity, least recently
+  // seen first, as (last_ms, encode(w, key, state)).
+  template <typename EncodeEntry>
+  void Encode(StateWriter& w, EncodeEntry&& encode) const {
+    w.Put<uint8_t>(1);
+    w.Put<uint64_t>(index_.size());
+    w.Put(evictions_);
+    w.Put(expirations_);
+    for (uint32_t s = tail_; s != kNone; s = slots_[s].prev) {
+      w.Put(slots_[s].last_ms);
+      encode(w, slots_[s].key, slots_[s].state);
+    }
+  }
+  // Replaces the contents with an encoded table; decode(r, &key, &state)
+  // reads one entity. DataLoss for damaged input; FailedPrecondition when
+  // the encoded table does not fit this table's capacity.
+  template <typename DecodeEntry>
+  absl::Status Restore(StateReader& r, DecodeEntry&& decode) {
+    if (r.Get<uint8_t>() != 1) r.Fail();
+    const uint64_t n = r.Get<uint64_t>();
+    const uint64_t evictions = r.Get<uint64_t>();
+    const uint64_t expirations = r.Get<uint64_t>();
+    absl::Status status = r.Check("entity table");
+    if (!status.ok()) return status;
+    if (n > capacity()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "entity table: snapshot holds ", n, " entities, capacity is ",
+          capacity(), " (restore with the same memory limit)"));
+    }
+    index_.clear();
+    free_.clear();
+    for (size_t i = slots_.size(); i > 0; --i) {
+      free_.push_back(static_cast<uint32_t>(i - 1));
+    }
+    head_ = tail_ = kNone;
+    for (uint64_t i = 0; i < n && r.ok(); ++i) {
+      const int64_t last_ms = r.Get<int64_t>();
+      Key key{};
+      State state{};
+      if (!decode(r, &key, &state) || !r.ok()) {
+        r.Fail();
+        break;
+      }
+      FindOrCreate(key, last_ms) = state;
+    }
+    evictions_ = evictions;
+    expirations_ = expirations;
+    return r.Check("entity table");
+  }
 
   // Visits entities from most to least recently seen.
   template <typename F>

@@ -77,4 +77,27 @@ std::optional<double> OnlineCovariance::Distance(absl::Span<const double> x,
   return std::sqrt(std::max(0.0, squared));
 }
 
+void OnlineCovariance::Encode(StateWriter& w) const {
+  w.Put<uint8_t>(1);
+  w.Put<int32_t>(dimension_);
+  w.Put(count_);
+  for (double v : mean_) w.Put(v);
+  for (double v : comoment_) w.Put(v);
+}
+
+absl::StatusOr<OnlineCovariance> OnlineCovariance::Decode(StateReader& r) {
+  if (r.Get<uint8_t>() != 1) r.Fail();
+  const int32_t d = r.Get<int32_t>();
+  if (d < 1 || d > kMaxDimension) r.Fail();
+  absl::Status status = r.Check("online covariance");
+  if (!status.ok()) return status;
+  OnlineCovariance c(d);
+  c.count_ = r.Get<uint64_t>();
+  for (double& v : c.mean_) v = r.Get<double>();
+  for (double& v : c.comoment_) v = r.Get<double>();
+  status = r.Check("online covariance");
+  if (!status.ok()) return status;
+  return c;
+}
+
 }  // namespace vigie

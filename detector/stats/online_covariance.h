@@ -27,7 +27,9 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "detector/stats/state_codec.h"
 
 namespace vigie {
 
@@ -50,6 +52,9 @@ class OnlineCovariance {
   std::vector<double> Covariance() const;
   std::optional<double> Distance(absl::Span<const double> x,
                                  double shrinkage = 1e-3) const;
+
+  void Encode(StateWriter& w) const;
+  static absl::StatusOr<OnlineCovariance> Decode(StateReader& r);
 
  private:
   int dimension_;

@@ -52,4 +52,46 @@ double QuantileSketch::Quantile(double q) const {
   return Value(buckets_.rbegin()->first);
 }
 
+void QuantileSketch::Encode(StateWriter& w) const {
+  w.Put<uint8_t>(1);
+  w.Put(alpha_);
+  w.Put<int32_t>(max_buckets_);
+  w.Put(zeros_);
+  w.Put(count_);
+  w.Put(skipped_);
+  w.Put<uint64_t>(buckets_.size());
+  for (const auto& [index, n] : buckets_) {
+    w.Put<int32_t>(index);
+    w.Put(n);
+  }
+}
+
+absl::StatusOr<QuantileSketch> QuantileSketch::Decode(StateReader& r) {
+  if (r.Get<uint8_t>() != 1) r.Fail();
+  const double alpha = r.Get<double>();
+  const int32_t max_buckets = r.Get<int32_t>();
+  if (!(alpha > 0 && alpha < 1) || max_buckets < 2 || max_buckets > 1 << 20) {
+    r.Fail();
+  }
+  absl::Status status = r.Check("quantile sketch");
+  if (!status.ok()) return status;
+  QuantileSketch s(alpha, max_buckets);
+  s.zeros_ = r.Get<uint64_t>();
+  s.count_ = r.Get<uint64_t>();
+  s.skipped_ = r.Get<uint64_t>();
+  const uint64_t buckets = r.Get<uint64_t>();
+  if (buckets > static_cast<uint64_t>(max_buckets)) r.Fail();
+  uint64_t total = s.zeros_;
+  for (uint64_t i = 0; r.ok() && i < buckets; ++i) {
+    const int32_t index = r.Get<int32_t>();
+    const uint64_t n = r.Get<uint64_t>();
+    s.buckets_[index] = n;
+    total += n;
+  }
+  if (total != s.count_) r.Fail();
+  status = r.Check("quantile sketch");
+  if (!status.ok()) return status;
+  return s;
+}
+
 }  // namespace vigie

@@ -25,6 +25,9 @@
 #include <cstdint>
 #include <map>
 
+#include "absl/status/statusor.h"
+#include "detector/stats/state_codec.h"
+
 namespace vigie {
 
 class QuantileSketch {
@@ -39,6 +42,9 @@ class QuantileSketch {
   uint64_t count() const { return count_; }
   uint64_t skipped() const { return skipped_; }
   double relative_accuracy() const { return alpha_; }
+
+  void Encode(StateWriter& w) const;
+  static absl::StatusOr<QuantileSketch> Decode(StateReader& r);
 
  private:
   int Index(double value) const;

@@ -26,6 +26,9 @@
 #include <cstdint>
 #include <optional>
 
+#include "absl/status/statusor.h"
+#include "detector/stats/state_codec.h"
+
 namespace vigie {
 
 class GapRegularity {
@@ -55,6 +58,27 @@ class GapRegularity {
   }
   double mean_gap_ms() const { return mean_; }
   uint32_t gaps() const { return gaps_; }
+
+  void Encode(StateWriter& w) const {
+    w.Put<uint8_t>(1);
+    w.Put(last_ms_);
+    w.Put(mean_);
+    w.Put(variance_);
+    w.Put(count_);
+    w.Put(gaps_);
+  }
+  static absl::StatusOr<GapRegularity> Decode(StateReader& r) {
+    GapRegularity g;
+    if (r.Get<uint8_t>() != 1) r.Fail();
+    g.last_ms_ = r.Get<int64_t>();
+    g.mean_ = r.Get<double>();
+    g.variance_ = r.Get<double>();
+    g.count_ = r.Get<uint32_t>();
+    g.gaps_ = r.Get<uint32_t>();
+    absl::Status status = r.Check("gap regularity");
+    if (!status.ok()) return status;
+    return g;
+  }
 
  private:
   int64_t last_ms_ = 0;
@@ -88,6 +112,26 @@ class HourProfile {
     return static_cast<int>(((hours % 24) + 24) % 24);
   }
   uint32_t total() const { return total_; }
+
+  void Encode(StateWriter& w) const {
+    w.Put<uint8_t>(1);
+    for (uint16_t c : counts_) w.Put(c);
+    w.Put(total_);
+  }
+  static absl::StatusOr<HourProfile> Decode(StateReader& r) {
+    HourProfile p;
+    if (r.Get<uint8_t>() != 1) r.Fail();
+    uint64_t sum = 0;
+    for (uint16_t& c : p.counts_) {
+      c = r.Get<uint16_t>();
+      sum += c;
+    }
+    p.total_ = r.Get<uint32_t>();
+    if (sum != p.total_) r.Fail();
+    absl::Status status = r.Check("hour profile");
+    if (!status.ok()) return status;
+    return p;
+  }
 
  private:
   std::array<uint16_t, 24> counts_{};

@@ -24,6 +24,9 @@
 #include <cmath>
 #include <cstdint>
 
+#include "absl/status/statusor.h"
+#include "detector/stats/state_codec.h"
+
 namespace vigie {
 
 class RunningMoments {
@@ -61,6 +64,26 @@ class RunningMoments {
     return sd > 0 ? (x - mean_) / sd : 0.0;
   }
 
+  void Encode(StateWriter& w) const {
+    w.Put<uint8_t>(1);
+    w.Put(count_);
+    w.Put(skipped_);
+    w.Put(mean_);
+    w.Put(m2_);
+  }
+  static absl::StatusOr<RunningMoments> Decode(StateReader& r) {
+    RunningMoments m;
+    if (r.Get<uint8_t>() != 1) r.Fail();
+    m.count_ = r.Get<uint64_t>();
+    m.skipped_ = r.Get<uint64_t>();
+    m.mean_ = r.Get<double>();
+    m.m2_ = r.Get<double>();
+    if (!(m.m2_ >= 0)) r.Fail();
+    absl::Status status = r.Check("running moments");
+    if (!status.ok()) return status;
+    return m;
+  }
+
  private:
   uint64_t count_ = 0;
   uint64_t skipped_ = 0;
@@ -93,6 +116,26 @@ class Ewma {
   double ZScore(double x) const {
     const double sd = std::sqrt(variance_);
     return count_ >= 2 && sd > 0 ? (x - mean_) / sd : 0.0;
+  }
+
+  void Encode(StateWriter& w) const {
+    w.Put<uint8_t>(1);
+    w.Put(mean_);
+    w.Put(variance_);
+    w.Put(count_);
+    w.Put(skipped_);
+  }
+  static absl::StatusOr<Ewma> Decode(StateReader& r) {
+    Ewma e;
+    if (r.Get<uint8_t>() != 1) r.Fail();
+    e.mean_ = r.Get<double>();
+    e.variance_ = r.Get<double>();
+    e.count_ = r.Get<uint32_t>();
+    e.skipped_ = r.Get<uint32_t>();
+    if (!(e.variance_ >= 0)) r.Fail();
+    absl::Status status = r.Check("ewma");
+    if (!status.ok()) return status;
+    return e;
   }
 
  private:

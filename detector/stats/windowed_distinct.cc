@@ -155,6 +155,80 @@ double WindowedDistinct::Count(const WindowSpec& spec, int h,
   return HyperLogLog::EstimateFromRegisters(registers.data(), p);
 }
 
+void WindowedDistinct::Encode(StateWriter& w) const {
+  w.Put<uint8_t>(1);
+  w.Put<uint8_t>(started_);
+  w.Put(newest_ms_);
+  w.Put<uint8_t>(sketch_ != nullptr);
+  if (sketch_ == nullptr) {
+    w.Put(live_);
+    w.Put(purged_bucket_);
+    for (const auto& horizon : last_) {
+      for (int32_t v : horizon) w.Put(v);
+    }
+    std::vector<std::pair<uint64_t, int64_t>> items(last_seen_.begin(),
+                                                    last_seen_.end());
+    std::sort(items.begin(), items.end());
+    w.Put<uint64_t>(items.size());
+    for (const auto& [item, time] : items) {
+      w.Put(item);
+      w.Put(time);
+    }
+    return;
+  }
+  w.Put<int32_t>(sketch_->precision);
+  for (const auto& list : sketch_->registers) {
+    w.Put<uint32_t>(static_cast<uint32_t>(list.size()));
+    for (const Entry& e : list) {
+      w.Put(e.time_ms);
+      w.Put(e.rank);
+    }
+  }
+}
+
+absl::StatusOr<WindowedDistinct> WindowedDistinct::Decode(StateReader& r) {
+  WindowedDistinct d;
+  if (r.Get<uint8_t>() != 1) r.Fail();
+  d.started_ = r.Get<uint8_t>() != 0;
+  d.newest_ms_ = r.Get<int64_t>();
+  const bool sketch = r.Get<uint8_t>() != 0;
+  if (!sketch) {
+    d.live_ = r.Get<int64_t>();
+    d.purged_bucket_ = r.Get<int64_t>();
+    for (auto& horizon : d.last_) {
+      for (int32_t& v : horizon) v = r.Get<int32_t>();
+    }
+    const uint64_t n = r.Get<uint64_t>();
+    if (n > (uint64_t{1} << 32)) r.Fail();
+    for (uint64_t i = 0; r.ok() && i < n; ++i) {
+      const uint64_t item = r.Get<uint64_t>();
+      d.last_seen_[item] = r.Get<int64_t>();
+    }
+  } else {
+    const int32_t p = r.Get<int32_t>();
+    if (p < 4 || p > 18) r.Fail();
+    absl::Status status = r.Check("windowed distinct");
+    if (!status.ok()) return status;
+    d.sketch_ = std::make_unique<Sketch>();
+    d.sketch_->precision = p;
+    d.sketch_->registers.resize(size_t{1} << p);
+    for (auto& list : d.sketch_->registers) {
+      const uint32_t n = r.Get<uint32_t>();
+      if (n > 64) r.Fail();
+      for (uint32_t i = 0; r.ok() && i < n; ++i) {
+        Entry e;
+        e.time_ms = r.Get<int64_t>();
+        e.rank = r.Get<uint8_t>();
+        list.push_back(e);
+      }
+      if (!r.ok()) break;
+    }
+  }
+  absl::Status status = r.Check("windowed distinct");
+  if (!status.ok()) return status;
+  return d;
+}
+
 size_t WindowedDistinct::bytes() const {
   size_t total = sizeof(*this);
   if (sketch_ == nullptr) {

@@ -34,6 +34,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "detector/stats/state_codec.h"
 #include "detector/stats/window_spec.h"
 
 namespace vigie {
@@ -52,6 +54,10 @@ class WindowedDistinct {
   double Count(const WindowSpec& spec, int h, int64_t now_ms) const;
 
   bool exact() const { return sketch_ == nullptr; }
+
+  // Exact state, restored bit-identically (items in a canonical order).
+  void Encode(StateWriter& w) const;
+  static absl::StatusOr<WindowedDistinct> Decode(StateReader& r);
   size_t bytes() const;
   int64_t newest_ms() const { return newest_ms_; }
 

@@ -29,6 +29,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "absl/status/statusor.h"
+#include "detector/stats/state_codec.h"
 #include "detector/stats/window_spec.h"
 
 namespace vigie {
@@ -79,17 +81,26 @@ class WindowedSum {
   int64_t newest_ms() const { return newest_ms_; }
   bool empty() const { return !started_; }
 
-  // For snapshots: the raw state.
-  const std::array<std::array<T, kSlots>, WindowSpec::kMaxHorizons>& slots()
-      const {
-    return slots_;
+  // Snapshot support: exact state, restored bit-identically.
+  void Encode(StateWriter& w) const {
+    w.Put<uint8_t>(1);  // Format version.
+    w.Put<uint8_t>(started_);
+    w.Put<int64_t>(newest_ms_);
+    for (const auto& horizon : slots_) {
+      for (T v : horizon) w.Put<T>(v);
+    }
   }
-  void Restore(int64_t newest_ms, bool started,
-               const std::array<std::array<T, kSlots>,
-                                WindowSpec::kMaxHorizons>& slots) {
-    newest_ms_ = newest_ms;
-    started_ = started;
-    slots_ = slots;
+  static absl::StatusOr<WindowedSum> Decode(StateReader& r) {
+    WindowedSum sum;
+    if (r.Get<uint8_t>() != 1) r.Fail();
+    sum.started_ = r.Get<uint8_t>() != 0;
+    sum.newest_ms_ = r.Get<int64_t>();
+    for (auto& horizon : sum.slots_) {
+      for (T& v : horizon) v = r.Get<T>();
+    }
+    absl::Status status = r.Check("windowed sum");
+    if (!status.ok()) return status;
+    return sum;
   }
 
  private:
