@@ -5,7 +5,7 @@
 set -euo pipefail
 binary=$1
 name=$(basename "$binary")
-if "$binary" --benchmark_filter='(/16384$|^BM_[A-Za-z]+$)' \
+if "$binary" --benchmark_filter='(/16384$|/16$|/8$|^BM_[A-Za-z]+$)' \
     --benchmark_min_time=0.001 >"${TEST_UNDECLARED_OUTPUTS_DIR:-/tmp}/$name.txt" 2>&1; then
   failures=0
 else

@@ -1,0 +1,180 @@
+// The statistics core: nanoseconds per update and bytes per entity.
+//
+//   bazel run -c opt //bench:stats_benchmark
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "detector/ip_address.h"
+#include "detector/stats/entity_table.h"
+#include "detector/stats/hyperloglog.h"
+#include "detector/stats/novelty_filter.h"
+#include "detector/stats/online_covariance.h"
+#include "detector/stats/quantile_sketch.h"
+#include "detector/stats/regularity.h"
+#include "detector/stats/running_moments.h"
+#include "detector/stats/windowed_distinct.h"
+#include "detector/stats/windowed_sum.h"
+
+namespace vigie {
+namespace {
+
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+void BM_WindowedSumAdd(benchmark::State& state) {
+  WindowSpec spec;
+  WindowedSum<uint32_t> sum;
+  int64_t t = 0;
+  for (auto _ : state) {
+    t += 1500;
+    sum.Add(spec, t, 1);
+    benchmark::DoNotOptimize(sum.Sum(spec, 1, t));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes"] = sizeof(sum);
+}
+
+// Distinct people per account: `range(0)` distinct subjects cycling, one
+// lookup every 2 s, with a 10-minute count after each.
+void BM_WindowedDistinctAdd(benchmark::State& state) {
+  WindowSpec spec;
+  WindowedDistinct::Options options;
+  WindowedDistinct distinct;
+  const uint64_t distinct_items = state.range(0);
+  int64_t t = 0;
+  uint64_t i = 0;
+  for (auto _ : state) {
+    t += 2000;
+    distinct.Add(spec, options, t, Mix(i++ % distinct_items));
+    if (distinct.exact()) benchmark::DoNotOptimize(distinct.Count(spec, 1, t));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes"] = distinct.bytes();
+  state.counters["exact"] = distinct.exact();
+}
+
+void BM_HyperLogLogAdd(benchmark::State& state) {
+  HyperLogLog hll;
+  uint64_t i = 0;
+  for (auto _ : state) hll.Add(Mix(i++));
+  benchmark::DoNotOptimize(hll.Estimate());
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes"] = hll.bytes();
+}
+
+void BM_NoveltyTestAndInsert(benchmark::State& state) {
+  auto filter = NoveltyFilter::Create(NoveltyFilter::Options()).value();
+  uint64_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(filter->TestAndInsert(i % 4096, Mix(i)));
+    ++i;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes"] = filter->bytes();
+}
+
+void BM_RunningMomentsAndEwma(benchmark::State& state) {
+  RunningMoments m;
+  Ewma e;
+  double x = 1;
+  for (auto _ : state) {
+    x = x * 1.0000001 + 0.5;
+    m.Update(x);
+    e.Update(x, false, 0.05);
+    benchmark::DoNotOptimize(e.ZScore(x));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes"] = sizeof(m) + sizeof(e);
+}
+
+void BM_QuantileSketchAdd(benchmark::State& state) {
+  std::mt19937_64 random(1);
+  std::lognormal_distribution<double> dist(3, 1);
+  std::vector<double> xs(4096);
+  for (double& x : xs) x = dist(random);
+  QuantileSketch q;
+  size_t i = 0;
+  for (auto _ : state) q.Add(xs[i++ & 4095]);
+  benchmark::DoNotOptimize(q.Quantile(0.99));
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_OnlineCovarianceUpdate(benchmark::State& state) {
+  const int d = static_cast<int>(state.range(0));
+  OnlineCovariance c(d);
+  std::vector<double> x(d);
+  uint64_t i = 0;
+  for (auto _ : state) {
+    for (int j = 0; j < d; ++j) x[j] = static_cast<double>(Mix(i + j) % 1000);
+    ++i;
+    c.Update(x);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_MahalanobisDistance(benchmark::State& state) {
+  const int d = static_cast<int>(state.range(0));
+  OnlineCovariance c(d);
+  std::vector<double> x(d);
+  for (uint64_t i = 0; i < 1000; ++i) {
+    for (int j = 0; j < d; ++j) x[j] = static_cast<double>(Mix(i * 31 + j) % 1000);
+    c.Update(x);
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(c.Distance(x));
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_RegularityAndHourProfile(benchmark::State& state) {
+  GapRegularity g;
+  HourProfile p;
+  int64_t t = 0;
+  for (auto _ : state) {
+    t += 1000 + static_cast<int64_t>(Mix(t) % 3000);
+    g.Observe(t);
+    p.Observe(t);
+    benchmark::DoNotOptimize(g.CoefficientOfVariation());
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes"] = sizeof(g) + sizeof(p);
+}
+
+// An address spray into a 64 MiB table: every insert evicts.
+void BM_EntityTableSpray(benchmark::State& state) {
+  EntityTableOptions options;
+  options.max_bytes = size_t{64} << 20;
+  using Table = EntityTable<IpAddress, WindowedSum<uint32_t>>;
+  Table table = Table::Create(options).value();
+  WindowSpec spec;
+  uint64_t i = 0;
+  for (auto _ : state) {
+    const IpAddress ip = IpAddress::FromHalves(0x20010db800000000ull, Mix(i));
+    table.FindOrCreate(ip, static_cast<int64_t>(i)).Add(spec, i, 1);
+    ++i;
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes_per_entity"] = table.bytes_per_entity();
+  state.counters["table_bytes"] = table.bytes();
+}
+
+BENCHMARK(BM_WindowedSumAdd);
+BENCHMARK(BM_WindowedDistinctAdd)->Arg(16)->Arg(1000)->Arg(1 << 20);
+BENCHMARK(BM_HyperLogLogAdd);
+BENCHMARK(BM_NoveltyTestAndInsert);
+BENCHMARK(BM_RunningMomentsAndEwma);
+BENCHMARK(BM_QuantileSketchAdd);
+BENCHMARK(BM_OnlineCovarianceUpdate)->Arg(8);
+BENCHMARK(BM_MahalanobisDistance)->Arg(8);
+BENCHMARK(BM_RegularityAndHourProfile);
+BENCHMARK(BM_EntityTableSpray);
+
+}  // namespace
+}  // namespace vigie
+
+BENCHMARK_MAIN();
