@@ -202,6 +202,22 @@ TEST(RunReplay, ReportsAnInputCutShortAsDataLoss) {
               HasSubstr("truncated record: 100 bytes announced, 3 present"));
 }
 
+TEST(RunReplay, CountsEventsLaterThanTheAllowedLateness) {
+  std::ofstream(TmpPath("late.csv")) << "time,account,ip,action\n"
+                                        "100000,a,192.0.2.1,login\n"
+                                        "96000,a,192.0.2.1,logout\n"
+                                        "94000,b,192.0.2.1,login\n"
+                                        "200000,b,192.0.2.1,logout\n";
+  ReplayOptions options;
+  options.inputs = {TmpPath("late.csv")};
+  options.alerts_path = TmpPath("late_alerts.jsonl");
+  ReplaySummary summary;
+  ASSERT_TRUE(RunReplay(options, &summary).ok());
+  EXPECT_EQ(summary.events, 4);
+  EXPECT_EQ(summary.late_events, 1);  // 6 s late; the 4 s one is fine.
+  EXPECT_THAT(FormatReplaySummary(summary), HasSubstr("late: 1 events"));
+}
+
 TEST(RunReplay, MissingInputIsNotFound) {
   ReplayOptions options;
   options.inputs = {TmpPath("does-not-exist.csv")};

@@ -173,7 +173,7 @@ TEST(NoveltyFilter, NeverForgetsRecentPairsAndKeepsItsFalsePositiveRate) {
   // one-generation rate (the previous generation is empty).
   int false_positives = 0;
   for (uint64_t i = 0; i < 100000; ++i) {
-    false_positives += filter->Contains(1000 + i % 13, 1u << 40 | i);
+    false_positives += filter->Contains(1000 + i % 13, uint64_t{1} << 40 | i);
   }
   EXPECT_LT(false_positives / 100000.0, 0.015);
   EXPECT_NEAR(filter->expected_false_positive_rate(), 0.02, 0.002);

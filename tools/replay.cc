@@ -156,6 +156,11 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
     VIGIE_RETURN_IF_ERROR(Advance(input, options, summary));
   }
   Event event;
+  // Default WindowSpec lateness: events later than this are out of order
+  // beyond what the windows accept.
+  constexpr int64_t kLatenessMs = 5000;
+  int64_t watermark_ms = 0;
+  bool event_time_seen = false;
   while (true) {
     // Earliest pending record; ties go to the input listed first. A linear
     // scan: the number of inputs is small.
@@ -167,6 +172,13 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
       }
     }
     if (next == nullptr) break;
+    if (event_time_seen && next->record.time_ms < watermark_ms - kLatenessMs) {
+      ++summary->late_events;
+    }
+    if (!event_time_seen || next->record.time_ms > watermark_ms) {
+      watermark_ms = next->record.time_ms;
+      event_time_seen = true;
+    }
     encoder.Encode(next->record, &event);
     if (!encoder.recycled_accounts().empty()) {
       // The dictionary gave an idle account's id to a new name.
@@ -230,6 +242,12 @@ std::string FormatReplaySummary(const ReplaySummary& s) {
     for (const auto& [kind, info] : s.rejected_by_kind) {
       absl::StrAppendFormat(&out, "    %8d  %s\n", info.count, kind);
     }
+  }
+  if (s.late_events > 0) {
+    absl::StrAppendFormat(&out,
+                          "  late: %d events more than 5 s older than an "
+                          "event already replayed (out of order)\n",
+                          s.late_events);
   }
   for (const std::string& cut : s.inputs_cut_short) {
     absl::StrAppend(&out, "  INPUT CUT SHORT: ", cut, "\n");

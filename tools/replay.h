@@ -48,6 +48,10 @@ struct ReplayOptions {
 struct ReplaySummary {
   int64_t events = 0;     // Accepted records.
   int64_t rejected = 0;   // Rejected records (and fatal input errors).
+  // Accepted events older than the newest event already replayed by more
+  // than the windows' allowed lateness (5 s): the statistics core will not
+  // put them in a window.
+  int64_t late_events = 0;
   struct ErrorKind {
     int64_t count = 0;
     std::string first;    // The first occurrence, as a full error line.
