@@ -11,6 +11,7 @@
 #include "detector/ingest/event_encoder.h"
 #include "detector/ingest/pseudonymizer.h"
 #include "detector/internal/status_macros.h"
+#include "detector/detector.h"
 #include "detector/signals/lookup_burst.h"
 #include "detector/signals/rules_baseline.h"
 #include "tools/config.h"
@@ -135,7 +136,7 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   EncoderOptions encoder_options;
   encoder_options.max_accounts = static_cast<uint32_t>(std::min<int64_t>(
       std::max<int64_t>(1024, memory_limit / 8 / 96), 1u << 30));
-  burst_options.max_state_bytes = memory_limit - memory_limit / 8;
+  DetectorOptions detector_options;
 
   Pseudonymizer pseudonymizer(key.key);
   EventEncoder encoder(&pseudonymizer, encoder_options);
@@ -143,13 +144,19 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   auto namer = [&encoder](uint32_t account) {
     return std::string(encoder.AccountName(account));
   };
-  // Exactly one detection runs: Vigie's, or the rules baseline.
-  std::unique_ptr<LookupBurstRule> burst;
+  // Exactly one detection runs: Vigie's engine, or the rules baseline.
+  std::unique_ptr<Detector> detector;
   std::unique_ptr<RulesBaseline> baseline;
   if (mode == v1::DETECTION_MODE_RULES_BASELINE) {
     baseline = std::make_unique<RulesBaseline>(baseline_options, namer, &sink);
   } else {
-    burst = std::make_unique<LookupBurstRule>(burst_options, namer, &sink);
+    VIGIE_ASSIGN_OR_RETURN(detector_options.windows, WindowSpec::Create(
+        {absl::Minutes(1), absl::Minutes(10), absl::Hours(1), absl::Hours(24)},
+        absl::Seconds(5)));
+    detector_options.max_state_bytes =
+        static_cast<size_t>(memory_limit - memory_limit / 8);
+    VIGIE_ASSIGN_OR_RETURN(detector,
+                           Detector::Create(detector_options, namer, &sink));
   }
 
   for (Input& input : inputs) {
@@ -183,17 +190,17 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
     if (!encoder.recycled_accounts().empty()) {
       // The dictionary gave an idle account's id to a new name.
       for (uint32_t id : encoder.recycled_accounts()) {
-        if (burst) burst->ForgetAccount(id);
+        if (detector) detector->ForgetAccount(id);
       }
       encoder.ClearRecycledAccounts();
     }
     ++summary->events;
-    if (burst) burst->Observe(event);
+    if (detector) detector->Observe(event);
     if (baseline) baseline->Observe(event);
     VIGIE_RETURN_IF_ERROR(sink.status());
     VIGIE_RETURN_IF_ERROR(Advance(*next, options, summary));
   }
-  if (burst) burst->Flush();
+  if (detector) detector->Flush();
   if (baseline) baseline->Flush();
   VIGIE_RETURN_IF_ERROR(sink.status());
   VIGIE_RETURN_IF_ERROR(alerts_out->Close());
@@ -202,9 +209,10 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   }
   summary->accounts = static_cast<int64_t>(encoder.num_accounts());
   summary->overflowed_account_names = encoder.recycled_accounts_total();
-  if (burst) {
-    summary->state_bytes = burst->state_bytes();
-    summary->evicted_accounts = burst->evicted_accounts();
+  if (detector) {
+    const Detector::Stats stats = detector->stats();
+    summary->state_bytes = static_cast<int64_t>(stats.state_bytes);
+    summary->evicted_accounts = stats.evicted_accounts;
   }
   summary->seconds = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - started)

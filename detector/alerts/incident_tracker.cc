@@ -6,8 +6,11 @@
 
 namespace vigie {
 
-IncidentTracker::IncidentTracker(absl::Duration quiet, AlertSink* sink)
-    : quiet_ms_(absl::ToInt64Milliseconds(quiet)), sink_(sink) {}
+IncidentTracker::IncidentTracker(absl::Duration quiet, AlertSink* sink,
+                                 double update_step)
+    : quiet_ms_(absl::ToInt64Milliseconds(quiet)),
+      sink_(sink),
+      update_step_(update_step) {}
 
 void IncidentTracker::Emit(Open& incident, v1::IncidentState state,
                            int64_t time_ms) {
@@ -41,7 +44,7 @@ void IncidentTracker::Fire(const std::string& key, const v1::Alert& alert,
     incident.first_seen_ms = time_ms;
     incident.reported_risk = alert.risk_score();
     Emit(incident, v1::INCIDENT_OPENED, time_ms);
-  } else if (alert.risk_score() > incident.reported_risk) {
+  } else if (alert.risk_score() > incident.reported_risk + update_step_) {
     incident.reported_risk = alert.risk_score();
     Emit(incident, v1::INCIDENT_UPDATED, time_ms);
   }

@@ -34,8 +34,11 @@ namespace vigie {
 
 class IncidentTracker {
  public:
-  // REQUIRES: sink outlives the tracker.
-  IncidentTracker(absl::Duration quiet, AlertSink* sink);
+  // REQUIRES: sink outlives the tracker. An open incident is updated when
+  // a firing's risk exceeds the last reported risk by more than
+  // `update_step`.
+  IncidentTracker(absl::Duration quiet, AlertSink* sink,
+                  double update_step = 0);
 
   // Records a firing of `alert.rule_name()` for the entity named by `key`.
   // `alert` carries the entity, message, reasons, risk and action; the
@@ -64,6 +67,7 @@ class IncidentTracker {
 
   int64_t quiet_ms_;
   AlertSink* sink_;
+  double update_step_;
   std::map<std::string, Open> open_;
   int64_t latest_ms_ = 0;
   int64_t next_check_ms_ = INT64_MAX;

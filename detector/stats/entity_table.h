@@ -69,6 +69,11 @@ class EntityTable {
       return slots_[it->second].state;
     }
     uint32_t slot;
+    if (free_.empty() && slots_.size() < capacity_) {
+      // Slots are touched (made resident) only as entities arrive.
+      slots_.emplace_back();
+      free_.push_back(static_cast<uint32_t>(slots_.size() - 1));
+    }
     if (free_.empty()) {
       slot = tail_;  // Least recently used.
       index_.erase(slots_[slot].key);
@@ -93,6 +98,17 @@ class EntityTable {
     return it == index_.end() ? nullptr : &slots_[it->second].state;
   }
 
+  // Drops one entity, if present.
+  void Erase(const Key& key) {
+    auto it = index_.find(key);
+    if (it == index_.end()) return;
+    const uint32_t slot = it->second;
+    index_.erase(it);
+    Unlink(slot);
+    slots_[slot].state = State();
+    free_.push_back(slot);
+  }
+
   // Drops entities last seen before now_ms - ttl.
   void ExpireIdle(int64_t now_ms) {
     while (tail_ != kNone && slots_[tail_].last_ms < now_ms - ttl_ms_) {
@@ -105,16 +121,19 @@ class EntityTable {
   }
 
   size_t size() const { return index_.size(); }
-  size_t capacity() const { return slots_.size(); }
+  size_t capacity() const { return capacity_; }
   uint64_t evictions() const { return evictions_; }
   uint64_t expirations() const { return expirations_; }
-  // Memory actually reserved: slots, index and free list.
+  // Memory in use: slots, index and free list (slots are reserved up front
+  // as address space but only count once touched).
   size_t bytes() const {
-    return slots_.capacity() * sizeof(Slot) +
+    return slots_.size() * sizeof(Slot) +
            index_.capacity() * (sizeof(std::pair<const Key, uint32_t>) + 1) +
            free_.capacity() * sizeof(uint32_t) + sizeof(*this);
   }
-  size_t bytes_per_entity() const { return bytes() / capacity(); }
+  size_t bytes_per_entity() const {
+    return size() == 0 ? 0 : bytes() / size();
+  }
 
   // Snapshot support. Writes the counters and every entity, least recently
   // seen first, as (last_ms, encode(w, key, state)).
@@ -148,6 +167,7 @@ class EntityTable {
     index_.clear();
     free_.clear();
     for (size_t i = slots_.size(); i > 0; --i) {
+      slots_[i - 1].state = State();
       free_.push_back(static_cast<uint32_t>(i - 1));
     }
     head_ = tail_ = kNone;
@@ -211,13 +231,12 @@ class EntityTable {
   }
 
   EntityTable(const EntityTableOptions& options, size_t capacity)
-      : ttl_ms_(absl::ToInt64Milliseconds(options.ttl)) {
-    slots_.resize(capacity);
+      : ttl_ms_(absl::ToInt64Milliseconds(options.ttl)), capacity_(capacity) {
+    // Address space is reserved up front so slots never move; pages become
+    // resident only when used. The index grows as entities arrive, to the
+    // same capacity reserve() would give.
+    slots_.reserve(capacity);
     free_.reserve(capacity);
-    for (size_t i = capacity; i > 0; --i) {
-      free_.push_back(static_cast<uint32_t>(i - 1));
-    }
-    index_.reserve(capacity);
   }
 
   void Unlink(uint32_t s) {
@@ -242,6 +261,7 @@ class EntityTable {
   }
 
   int64_t ttl_ms_;
+  size_t capacity_;
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_;
   absl::flat_hash_map<Key, uint32_t> index_;

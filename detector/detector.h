@@ -1,0 +1,73 @@
+// Detector: Vigie's detection engine, for portal backends (Observe on every
+// login, lookup and export) and for `vigie replay`.
+//
+// For each event it updates the account's and the address's windowed
+// statistics, scores the signal families (lookup enumeration, login risk,
+// credential attacks, bulk export) against the entity's own history and its
+// peer group (profession), fuses them into one risk in [0, 100], and hands
+// incident updates (opened, stepped up, closed) with their evidence in words
+// and a recommended action to the AlertSink. Baselines never learn from an
+// entity while its risk is above the threshold, so a long attack does not
+// become normal. Time comes only from the events.
+//
+// Thread-compatible: one thread per Detector (shard by account for more).
+// Observe does not allocate once the entity is known, except when an alert
+// is written.
+//
+// Example (a login handler):
+//   auto detector = Detector::Create(DetectorOptions(), namer, &sink).value();
+//   double risk = detector->Observe(event);
+//   if (event.action == Action::kLogin && risk >= 50) RequireStepUp();
+#ifndef VIGIE_DETECTOR_DETECTOR_H_
+#define VIGIE_DETECTOR_DETECTOR_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "detector/alerts/alert_sink.h"
+#include "detector/detector_options.h"
+#include "detector/event.h"
+
+namespace vigie {
+
+class Detector {
+ public:
+  // Turns an account id into its login name for alerts.
+  using AccountNamer = std::function<std::string(uint32_t account)>;
+
+  // InvalidArgument for inconsistent options. `sink` must outlive the
+  // detector.
+  static absl::StatusOr<std::unique_ptr<Detector>> Create(
+      const DetectorOptions& options, AccountNamer namer, AlertSink* sink);
+
+  virtual ~Detector() = default;
+
+  // Scores one event; returns the fused risk of its account (0..100).
+  virtual double Observe(const Event& event) = 0;
+  virtual void ObserveBatch(absl::Span<const Event> events) {
+    for (const Event& e : events) Observe(e);
+  }
+  // Forgets an account whose id now names another account.
+  virtual void ForgetAccount(uint32_t account) = 0;
+  // Closes incidents that have been quiet as of the latest event time.
+  virtual void Flush() = 0;
+
+  struct Stats {
+    uint64_t events = 0;
+    uint64_t late_events = 0;
+    uint64_t accounts = 0;
+    uint64_t addresses = 0;
+    uint64_t evicted_accounts = 0;
+    uint64_t evicted_addresses = 0;
+    size_t state_bytes = 0;
+  };
+  virtual Stats stats() const = 0;
+};
+
+}  // namespace vigie
+
+#endif  // VIGIE_DETECTOR_DETECTOR_H_

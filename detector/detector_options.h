@@ -1,0 +1,65 @@
+// DetectorOptions: everything the detection engine can be configured with,
+// as a plain struct with documented defaults (the text-format
+// vigie.v1.DetectorConfig maps onto it, see tools/config.h). Validated once
+// by Detector::Create so the hot path cannot fail.
+#ifndef VIGIE_DETECTOR_DETECTOR_OPTIONS_H_
+#define VIGIE_DETECTOR_DETECTOR_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "detector/ip_address.h"
+#include "detector/stats/window_spec.h"
+
+namespace vigie {
+
+struct DetectorOptions {
+  // Event-time windows and lateness. Default: 1m, 10m, 1h, 24h; 5 s. The
+  // engine reads horizon 0 as "the last minute", 2 as "the last hour" and
+  // 3 as "the last day", so custom specs must keep four horizons.
+  WindowSpec windows;
+  // An entity whose fused risk reaches this opens an incident. Default: 60.
+  double alert_threshold = 60;
+  // An open incident is updated when its risk rises by this much.
+  // Default: 10.
+  double update_step = 10;
+  // Incidents close after this long below the threshold. Default: 1 h.
+  absl::Duration quiet_to_close = absl::Hours(1);
+  // Floors under the learned baselines, so that a peer group with almost no
+  // activity does not make every lookup suspicious. Defaults: 4 new people
+  // a minute, 8 an hour, 200 exported records a day.
+  double min_new_subjects_per_minute = 4;
+  double min_new_subjects_per_hour = 8;
+  double min_exported_records_per_day = 200;
+  // Until a peer group has a baseline, only enumeration this blatant
+  // counts. Defaults: 20 new people a minute, 100 an hour.
+  double cold_start_new_per_minute = 20;
+  double cold_start_new_per_hour = 100;
+  // Brute force: failures on one account within an hour. Default: 10.
+  int64_t account_failures_per_hour = 10;
+  // Spray / stuffing: distinct accounts failing from one address within an
+  // hour, and within a day. Defaults: 8 and 20.
+  int64_t failing_accounts_per_ip_hour = 8;
+  int64_t failing_accounts_per_ip_day = 20;
+  // A login needs this many earlier logins before "new address for this
+  // account" counts as evidence. Default: 3.
+  int64_t logins_before_novelty = 3;
+  // Pairs remembered by the novelty filter per generation. Default: 8 Mi.
+  uint64_t novelty_capacity = uint64_t{1} << 23;
+  // Hard cap on account and address state, bytes. Default: 512 MiB.
+  size_t max_state_bytes = size_t{512} << 20;
+  // Never alert on these account names or source networks (service
+  // accounts, known egress); their events still feed the baselines.
+  std::vector<std::string> allowlisted_accounts;
+  struct Network {
+    IpAddress address;
+    int prefix_length;  // 0..32 for IPv4, 0..128 for IPv6.
+  };
+  std::vector<Network> allowlisted_networks;
+};
+
+}  // namespace vigie
+
+#endif  // VIGIE_DETECTOR_DETECTOR_OPTIONS_H_

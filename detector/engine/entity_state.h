@@ -1,0 +1,99 @@
+// The per-entity state the detection engine keeps: one AccountState per
+// portal account and one AddressState per source address, held in
+// EntityTables (bounded, LRU-evicted), plus the per-profession peer
+// baselines. Plain values; the signal families read and update them.
+//
+// Size: AccountState ~ 540 bytes, AddressState ~ 250 bytes plus the heap of
+// its distinct-account counter (see README: over the DESIGN.md budget,
+// narrowed in the performance work).
+#ifndef VIGIE_DETECTOR_ENGINE_ENTITY_STATE_H_
+#define VIGIE_DETECTOR_ENGINE_ENTITY_STATE_H_
+
+#include <cstdint>
+
+#include "detector/ip_address.h"
+#include "detector/stats/quantile_sketch.h"
+#include "detector/stats/regularity.h"
+#include "detector/stats/running_moments.h"
+#include "detector/stats/windowed_distinct.h"
+#include "detector/stats/windowed_sum.h"
+
+namespace vigie {
+namespace engine {
+
+struct AccountState {
+  // Lookups.
+  WindowedSum<uint16_t> lookups;
+  WindowedSum<uint16_t> new_subjects;  // Never looked up by this account.
+  WindowedSum<uint16_t> sequential;    // Next/previous NIR of the last one.
+  WindowedSum<uint16_t> not_found;
+  WindowedSum<uint16_t> invalid_keys;
+  GapRegularity lookup_gaps;
+  HourProfile hours;
+  Ewma new_per_hour;  // Own baseline of new_subjects over 1 h.
+  double last_volume_ratio = 0;  // Of the latest lookup; gates learning.
+  uint32_t last_nir_prefix = 0;
+  uint16_t last_nir_order = 0;
+  // Logins.
+  IpAddress login_ip;           // Address of the latest successful login.
+  IpAddress previous_login_ip;  // The one before.
+  int64_t login_ms = 0;
+  bool login_ip_new = false;    // The latest login's address was new.
+  uint32_t logins = 0;
+  uint32_t failures_since_success = 0;
+  WindowedSum<uint16_t> failures;
+  // Exports.
+  WindowedSum<uint32_t> exported;
+  // Fusion.
+  uint32_t profession = 0;
+  double risk = 0;
+  bool allowlisted = false;
+  bool allowlist_checked = false;
+};
+
+struct AddressState {
+  WindowedSum<uint16_t> failures;
+  WindowedDistinct failing_accounts;
+  WindowedDistinct unknown_accounts;  // Failing names never seen to succeed.
+  double risk = 0;
+  bool allowlisted = false;
+  bool allowlist_checked = false;
+};
+
+// What a profession's accounts usually do, learned from accounts that are
+// not under suspicion: quantiles of values sampled at each lookup / export.
+// The 99.9th percentiles used for scoring are cached and refreshed every
+// kRefresh samples, so scoring costs no sketch walk.
+struct PeerBaseline {
+  static constexpr uint64_t kRefresh = 256;
+  static constexpr uint64_t kWarm = 500;  // Samples before it is trusted.
+  static constexpr double kQuantile = 0.999;
+
+  QuantileSketch new_per_minute;
+  QuantileSketch new_per_hour;
+  QuantileSketch exported_per_day;
+  double new_per_minute_top = 0;
+  double new_per_hour_top = 0;
+  double exported_per_day_top = 0;
+
+  void AddLookup(double minute, double hour) {
+    new_per_minute.Add(minute);
+    new_per_hour.Add(hour);
+    if (new_per_minute.count() % kRefresh == 1) {
+      new_per_minute_top = new_per_minute.Quantile(kQuantile);
+      new_per_hour_top = new_per_hour.Quantile(kQuantile);
+    }
+  }
+  void AddExport(double day_total) {
+    exported_per_day.Add(day_total);
+    if (exported_per_day.count() % 16 == 1) {
+      exported_per_day_top = exported_per_day.Quantile(0.99);
+    }
+  }
+  bool lookups_warm() const { return new_per_minute.count() >= kWarm; }
+};
+
+}  // namespace engine
+}  // namespace vigie
+
+#endif  // VIGIE_DETECTOR_ENGINE_ENTITY_STATE_H_

@@ -1,0 +1,28 @@
+#include "detector/signals/bulk_export.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace vigie {
+
+SignalScore ObserveExport(const Event& e, const DetectorOptions& options,
+                          const engine::PeerBaseline& peers,
+                          engine::AccountState& a, double* day_total) {
+  const WindowSpec& w = options.windows;
+  constexpr int kDay = 3;
+  a.exported.Add(w, e.time_ms, e.has_records ? e.records : 0);
+  const double total = a.exported.Sum(w, kDay, e.time_ms);
+  *day_total = total;
+  const double base = std::max(options.min_exported_records_per_day,
+                               peers.exported_per_day.count() >= 50
+                                   ? peers.exported_per_day_top
+                                   : 0.0);
+  SignalScore s;
+  if (total > base) {
+    s.Add(45 + 30 * std::log2(total / base),
+          Evidence{Feature::kExportedRecords, total, base, w.horizon_ms(kDay)});
+  }
+  return s;
+}
+
+}  // namespace vigie

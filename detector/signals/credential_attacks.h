@@ -1,0 +1,41 @@
+// CredentialAttacks (signal family 3): brute force (many failures on one
+// account), password spray and credential stuffing (one address failing on
+// many accounts, often names that never log in), and a success after a run
+// of failures.
+//
+// Per account: failures in the last hour against
+// `account_failures_per_hour` (score 50 at the threshold, +5 per failure
+// beyond); a successful login after at least that many failures scores 85.
+// Per address: distinct failing accounts in the last hour and the last day
+// against `failing_accounts_per_ip_hour` / `_day` (score 50 at the
+// threshold, +4 per account beyond; +10 when most are unknown names).
+// Shared egress (hospital NAT, carrier NAT) sees a few typos a day from many
+// accounts, far below these counts.
+//
+// Cost: O(1) amortised per login, no allocation in exact mode.
+// Thread-compatible.
+#ifndef VIGIE_DETECTOR_SIGNALS_CREDENTIAL_ATTACKS_H_
+#define VIGIE_DETECTOR_SIGNALS_CREDENTIAL_ATTACKS_H_
+
+#include "detector/detector_options.h"
+#include "detector/engine/entity_state.h"
+#include "detector/event.h"
+#include "detector/signals/evidence.h"
+
+namespace vigie {
+
+struct CredentialScores {
+  SignalScore account;
+  SignalScore address;
+};
+
+// REQUIRES: event.action == kLogin. `known_account`: the account has logged
+// in successfully before.
+CredentialScores ObserveLoginAttempt(const Event& event, bool known_account,
+                                     const DetectorOptions& options,
+                                     engine::AccountState& account,
+                                     engine::AddressState& address);
+
+}  // namespace vigie
+
+#endif  // VIGIE_DETECTOR_SIGNALS_CREDENTIAL_ATTACKS_H_

@@ -1,0 +1,40 @@
+#include "detector/signals/evidence.h"
+
+namespace vigie {
+
+const char* FeatureName(Feature feature) {
+  switch (feature) {
+    case Feature::kNewSubjectsPerMinute: return "new_subjects_per_minute";
+    case Feature::kNewSubjectsPerHour: return "new_subjects_per_hour";
+    case Feature::kNewSubjectShare: return "new_subject_share";
+    case Feature::kSequentialNirShare: return "sequential_nir_share";
+    case Feature::kInvalidNirKeys: return "invalid_nir_keys";
+    case Feature::kNotFoundShare: return "not_found_share";
+    case Feature::kMachineRegularity: return "inter_arrival_cv";
+    case Feature::kUnusualHour: return "unusual_hour_bits";
+    case Feature::kNewIpForAccount: return "new_ip_for_account";
+    case Feature::kNewNetworkForAccount: return "new_network_for_account";
+    case Feature::kNewUserAgentForAccount: return "new_user_agent_for_account";
+    case Feature::kIpSwitchWithoutLogin: return "ip_switch_without_login";
+    case Feature::kFailuresOnAccount: return "login_failures_on_account";
+    case Feature::kSuccessAfterFailures: return "success_after_failures";
+    case Feature::kFailingAccountsPerIp: return "failing_accounts_per_ip";
+    case Feature::kUnknownAccountsPerIp: return "unknown_accounts_per_ip";
+    case Feature::kAccountsPerIp: return "accounts_per_ip";
+    case Feature::kExportedRecords: return "exported_records";
+  }
+  return "unknown";
+}
+
+const char* FamilyName(Family family) {
+  switch (family) {
+    case Family::kLookupEnumeration: return "lookup_enumeration";
+    case Family::kLoginRisk: return "login_risk";
+    case Family::kCredentialAttack: return "credential_attack";
+    case Family::kSharedInfrastructure: return "shared_infrastructure";
+    case Family::kBulkExport: return "bulk_export";
+  }
+  return "unknown";
+}
+
+}  // namespace vigie

@@ -1,0 +1,74 @@
+// Evidence: what a signal found, as numbers (feature, observed value,
+// baseline, window), cheap to produce on every event. Words are written only
+// when an alert is raised (see alerts/explain.h), so the hot path builds no
+// strings.
+//
+// SignalScore: one signal family's verdict for one event: a score in
+// [0, 100] and up to kMaxEvidence pieces of evidence, strongest first.
+//
+// Value types, no allocation; thread-compatible.
+#ifndef VIGIE_DETECTOR_SIGNALS_EVIDENCE_H_
+#define VIGIE_DETECTOR_SIGNALS_EVIDENCE_H_
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
+namespace vigie {
+
+enum class Feature : uint8_t {
+  kNewSubjectsPerMinute,
+  kNewSubjectsPerHour,
+  kNewSubjectShare,
+  kSequentialNirShare,
+  kInvalidNirKeys,
+  kNotFoundShare,
+  kMachineRegularity,
+  kUnusualHour,
+  kNewIpForAccount,
+  kNewNetworkForAccount,
+  kNewUserAgentForAccount,
+  kIpSwitchWithoutLogin,
+  kFailuresOnAccount,
+  kSuccessAfterFailures,
+  kFailingAccountsPerIp,
+  kUnknownAccountsPerIp,
+  kAccountsPerIp,
+  kExportedRecords,
+};
+
+// Machine name, e.g. "new_subjects_per_minute".
+const char* FeatureName(Feature feature);
+
+enum class Family : uint8_t {
+  kLookupEnumeration,
+  kLoginRisk,
+  kCredentialAttack,
+  kSharedInfrastructure,
+  kBulkExport,
+};
+// rule.name in alerts, e.g. "lookup_enumeration".
+const char* FamilyName(Family family);
+
+struct Evidence {
+  Feature feature;
+  double observed;
+  double baseline;
+  int64_t window_ms;  // 0: over the entity's history.
+};
+
+struct SignalScore {
+  static constexpr int kMaxEvidence = 6;
+  double score = 0;
+  int count = 0;
+  std::array<Evidence, kMaxEvidence> evidence;
+
+  void Add(double points, Evidence e) {
+    score = std::min(100.0, score + points);
+    if (count < kMaxEvidence) evidence[count++] = e;
+  }
+};
+
+}  // namespace vigie
+
+#endif  // VIGIE_DETECTOR_SIGNALS_EVIDENCE_H_

@@ -1,0 +1,37 @@
+// LookupEnumeration (signal family 1): an account reading far more people
+// than it, or its peers, ever do — the chained-lookup robot of 2022 and the
+// patient low-and-slow reader.
+//
+// On each lookup it updates the account's windows and scores:
+//  - volume: people new to the account in the last minute and the last
+//    hour, against the larger of the peer group's 99.9th percentile (once
+//    it has 500 samples; before that, during a cold start, a high floor),
+//    the account's own mean + 4 sd (after 200 lookups) and a floor. At the
+//    baseline the score is 45; each doubling adds 30 (alert at 60 by
+//    default, i.e. 1.4 × the baseline);
+//  - cues that only count when the volume is already notable (ratio >= 0.5):
+//    sequential NIR sweeps, invalid control keys, "not found" answers,
+//    machine-regular timing, an hour the account is never active, a session
+//    opened from an address new to the account.
+// Novelty of (account, subject) comes from the shared NoveltyFilter.
+//
+// Cost: O(1) per lookup, no allocation. Thread-compatible.
+#ifndef VIGIE_DETECTOR_SIGNALS_LOOKUP_ENUMERATION_H_
+#define VIGIE_DETECTOR_SIGNALS_LOOKUP_ENUMERATION_H_
+
+#include "detector/detector_options.h"
+#include "detector/engine/entity_state.h"
+#include "detector/event.h"
+#include "detector/signals/evidence.h"
+
+namespace vigie {
+
+// REQUIRES: event.action == kLookup.
+SignalScore ObserveLookup(const Event& event, bool subject_is_new,
+                          const DetectorOptions& options,
+                          const engine::PeerBaseline& peers,
+                          engine::AccountState& account);
+
+}  // namespace vigie
+
+#endif  // VIGIE_DETECTOR_SIGNALS_LOOKUP_ENUMERATION_H_
