@@ -33,10 +33,18 @@ struct DetectorOptions {
   double min_new_subjects_per_minute = 4;
   double min_new_subjects_per_hour = 8;
   double min_exported_records_per_day = 200;
-  // Until a peer group has a baseline, only enumeration this blatant
-  // counts. Defaults: 20 new people a minute, 100 an hour.
+  // An account younger than this (since its first event) is judged on
+  // blatant volume only (the cold-start floors below) and does not teach
+  // the baselines: everything is new to a new account. Default: 12 h.
+  absl::Duration account_learning_period = absl::Hours(12);
+  // Until a peer group has a baseline, or while an account is young, only
+  // enumeration this blatant counts. Defaults: 20 new people a minute, 200
+  // an hour, 1000 a day.
   double cold_start_new_per_minute = 20;
-  double cold_start_new_per_hour = 100;
+  double cold_start_new_per_hour = 200;
+  double cold_start_new_per_day = 1000;
+  // Floor under the daily baseline. Default: 40 new people a day.
+  double min_new_subjects_per_day = 40;
   // Brute force: failures on one account within an hour. Default: 10.
   int64_t account_failures_per_hour = 10;
   // Spray / stuffing: distinct accounts failing from one address within an

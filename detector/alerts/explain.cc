@@ -34,6 +34,7 @@ std::string Explain(const Evidence& e) {
   switch (e.feature) {
     case Feature::kNewSubjectsPerMinute:
     case Feature::kNewSubjectsPerHour:
+    case Feature::kNewSubjectsPerDay:
       return absl::StrFormat(
           "looked up %.0f people new to this account in %s (usual at most "
           "%.0f)",

@@ -80,6 +80,13 @@ class DetectorImpl : public Detector {
     }
     tracker_.Advance(e.time_ms);
     AccountState& a = accounts_.FindOrCreate(e.account, e.time_ms);
+    if (!a.seen) {
+      a.seen = true;
+      a.first_seen_ms = e.time_ms;
+    }
+    const bool mature =
+        e.time_ms - a.first_seen_ms >=
+        absl::ToInt64Milliseconds(options_.account_learning_period);
     if (!a.allowlist_checked) {
       a.allowlist_checked = true;
       a.allowlisted = !allowlisted_names_.empty() &&
@@ -113,18 +120,23 @@ class DetectorImpl : public Detector {
             novelty_->TestAndInsert(ScopeOf(NoveltyScope::kSubject, e.account),
                                     e.subject);
         family[static_cast<int>(Family::kLookupEnumeration)] =
-            ObserveLookup(e, new_subject, options_, peers, a);
+            ObserveLookup(e, new_subject, options_, peers, everyone_, a);
         family[static_cast<int>(Family::kLoginRisk)] =
             ObserveSessionActivity(e, *novelty_, a);
-        // Peers learn from every account not under suspicion (one account
-        // cannot move a group's quantile much); the account's own baseline
-        // learns only while it stays below it, so an attack that ramps up
-        // slowly is not learned as this account's normal.
-        if (!suspect) {
+        // Peers learn from accounts not under suspicion; the account's own
+        // baseline learns only while it stays below it, so an attack that
+        // ramps up slowly is not learned as this account's normal.
+        // Values already far above the baseline (where an alert is close)
+        // are left out, so that an attack ramping up below the threshold
+        // does not raise its own bar; the truncation sits well above the
+        // 99.9th percentile and barely moves it.
+        if (!suspect && mature && a.last_volume_ratio < 1.4) {
           const WindowSpec& w = options_.windows;
           const double minute = a.new_subjects.Sum(w, 0, e.time_ms);
           const double hour = a.new_subjects.Sum(w, 2, e.time_ms);
-          peers.AddLookup(minute, hour);
+          const double day = a.new_subjects.Sum(w, 3, e.time_ms);
+          peers.AddLookup(e.time_ms, minute, hour, day);
+          everyone_.AddLookup(e.time_ms, minute, hour, day);
           if (a.last_volume_ratio < 1.0) {
             a.new_per_hour.Update(hour, false, 0.01);
           }
@@ -137,7 +149,7 @@ class DetectorImpl : public Detector {
             ObserveExport(e, options_, peers, a, &day_total);
         family[static_cast<int>(Family::kLoginRisk)] =
             ObserveSessionActivity(e, *novelty_, a);
-        if (!suspect) peers.AddExport(day_total);
+        if (!suspect) peers.AddExport(e.time_ms, day_total);
         break;
       }
       default:
@@ -252,6 +264,7 @@ class DetectorImpl : public Detector {
   std::unique_ptr<NoveltyFilter> novelty_;
   absl::flat_hash_set<std::string> allowlisted_names_;
   std::vector<PeerBaseline> peers_;
+  PeerBaseline everyone_;
   int64_t watermark_ms_ = 0;
   bool watermark_set_ = false;
   uint64_t events_ = 0;
@@ -290,7 +303,11 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
     return absl::InvalidArgumentError("detector: sink and namer are required");
   }
   NoveltyFilter::Options novelty_options;
-  novelty_options.capacity = options.novelty_capacity;
+  // The filter takes at most a quarter of the state budget (~2.4 bytes per
+  // remembered pair over both generations at 1%).
+  novelty_options.capacity = std::max<uint64_t>(
+      1024, std::min<uint64_t>(options.novelty_capacity,
+                               options.max_state_bytes / 4 * 10 / 24));
   absl::StatusOr<std::unique_ptr<NoveltyFilter>> novelty =
       NoveltyFilter::Create(novelty_options);
   if (!novelty.ok()) return novelty.status();

@@ -10,6 +10,7 @@
 #define VIGIE_DETECTOR_ENGINE_ENTITY_STATE_H_
 
 #include <cstdint>
+#include <utility>
 
 #include "detector/ip_address.h"
 #include "detector/stats/quantile_sketch.h"
@@ -32,6 +33,8 @@ struct AccountState {
   HourProfile hours;
   Ewma new_per_hour;  // Own baseline of new_subjects over 1 h.
   double last_volume_ratio = 0;  // Of the latest lookup; gates learning.
+  int64_t first_seen_ms = 0;     // Event time the account was first seen.
+  bool seen = false;
   uint32_t last_nir_prefix = 0;
   uint16_t last_nir_order = 0;
   // Logins.
@@ -64,33 +67,68 @@ struct AddressState {
 // not under suspicion: quantiles of values sampled at each lookup / export.
 // The 99.9th percentiles used for scoring are cached and refreshed every
 // kRefresh samples, so scoring costs no sketch walk.
+//
+// Two generations of each sketch (the current and the previous day of event
+// time) so the baseline follows how the group behaves now, not forever.
 struct PeerBaseline {
   static constexpr uint64_t kRefresh = 256;
-  static constexpr uint64_t kWarm = 500;  // Samples before it is trusted.
+  static constexpr uint64_t kWarm = 2000;  // Samples before it is trusted.
   static constexpr double kQuantile = 0.999;
+  static constexpr int64_t kGenerationMs = 24 * 3600 * 1000;
 
-  QuantileSketch new_per_minute;
-  QuantileSketch new_per_hour;
-  QuantileSketch exported_per_day;
+  struct Generation {
+    QuantileSketch new_per_minute;
+    QuantileSketch new_per_hour;
+    QuantileSketch new_per_day;
+    QuantileSketch exported_per_day;
+  };
+  Generation current;
+  Generation previous;
+  int64_t generation_start_ms = INT64_MIN;
+  uint64_t lookup_samples = 0;
+  uint64_t export_samples = 0;
   double new_per_minute_top = 0;
   double new_per_hour_top = 0;
+  double new_per_day_top = 0;
   double exported_per_day_top = 0;
 
-  void AddLookup(double minute, double hour) {
-    new_per_minute.Add(minute);
-    new_per_hour.Add(hour);
-    if (new_per_minute.count() % kRefresh == 1) {
-      new_per_minute_top = new_per_minute.Quantile(kQuantile);
-      new_per_hour_top = new_per_hour.Quantile(kQuantile);
+  void Rotate(int64_t time_ms) {
+    if (generation_start_ms == INT64_MIN) generation_start_ms = time_ms;
+    if (time_ms - generation_start_ms < kGenerationMs) return;
+    previous = std::move(current);
+    current = Generation();
+    generation_start_ms = time_ms;
+  }
+  static double Top(const QuantileSketch& a, const QuantileSketch& b,
+                    double q) {
+    QuantileSketch both = a;
+    both.Merge(b);
+    return both.Quantile(q);
+  }
+  void AddLookup(int64_t time_ms, double minute, double hour, double day) {
+    Rotate(time_ms);
+    current.new_per_minute.Add(minute);
+    current.new_per_hour.Add(hour);
+    current.new_per_day.Add(day);
+    if (++lookup_samples % kRefresh == 1) {
+      new_per_minute_top =
+          Top(current.new_per_minute, previous.new_per_minute, kQuantile);
+      new_per_hour_top =
+          Top(current.new_per_hour, previous.new_per_hour, kQuantile);
+      new_per_day_top =
+          Top(current.new_per_day, previous.new_per_day, kQuantile);
     }
   }
-  void AddExport(double day_total) {
-    exported_per_day.Add(day_total);
-    if (exported_per_day.count() % 16 == 1) {
-      exported_per_day_top = exported_per_day.Quantile(0.99);
+  void AddExport(int64_t time_ms, double day_total) {
+    Rotate(time_ms);
+    current.exported_per_day.Add(day_total);
+    if (++export_samples % 16 == 1) {
+      exported_per_day_top =
+          Top(current.exported_per_day, previous.exported_per_day, 0.99);
     }
   }
-  bool lookups_warm() const { return new_per_minute.count() >= kWarm; }
+  bool lookups_warm() const { return lookup_samples >= kWarm; }
+  bool exports_warm() const { return export_samples >= 50; }
 };
 
 }  // namespace engine

@@ -14,7 +14,7 @@ SignalScore ObserveExport(const Event& e, const DetectorOptions& options,
   const double total = a.exported.Sum(w, kDay, e.time_ms);
   *day_total = total;
   const double base = std::max(options.min_exported_records_per_day,
-                               peers.exported_per_day.count() >= 50
+                               peers.exports_warm()
                                    ? peers.exported_per_day_top
                                    : 0.0);
   SignalScore s;

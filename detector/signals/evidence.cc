@@ -6,6 +6,7 @@ const char* FeatureName(Feature feature) {
   switch (feature) {
     case Feature::kNewSubjectsPerMinute: return "new_subjects_per_minute";
     case Feature::kNewSubjectsPerHour: return "new_subjects_per_hour";
+    case Feature::kNewSubjectsPerDay: return "new_subjects_per_day";
     case Feature::kNewSubjectShare: return "new_subject_share";
     case Feature::kSequentialNirShare: return "sequential_nir_share";
     case Feature::kInvalidNirKeys: return "invalid_nir_keys";

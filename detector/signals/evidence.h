@@ -19,6 +19,7 @@ namespace vigie {
 enum class Feature : uint8_t {
   kNewSubjectsPerMinute,
   kNewSubjectsPerHour,
+  kNewSubjectsPerDay,
   kNewSubjectShare,
   kSequentialNirShare,
   kInvalidNirKeys,

@@ -33,6 +33,9 @@ SignalScore ObserveSuccessfulLogin(const Event& e,
     if (new_network) s.Add(15, Evidence{Feature::kNewNetworkForAccount, 1, 0, 0});
     if (new_agent) s.Add(10, Evidence{Feature::kNewUserAgentForAccount, 1, 0, 0});
   }
+  // A new session: timing regularity is measured within it, not across the
+  // night before.
+  a.lookup_gaps = GapRegularity();
   a.previous_login_ip = a.login_ip;
   a.login_ip = e.ip;
   a.login_ms = e.time_ms;

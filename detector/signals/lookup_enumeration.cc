@@ -4,19 +4,25 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "absl/time/time.h"
+
 namespace vigie {
 namespace {
 
 constexpr int kMinute = 0;  // Horizon indices of the default WindowSpec.
 constexpr int kTenMinutes = 1;
 constexpr int kHour = 2;
+constexpr int kDay = 3;
 
 }  // namespace
 
 SignalScore ObserveLookup(const Event& e, bool subject_is_new,
                           const DetectorOptions& options,
-                          const engine::PeerBaseline& peers,
+                          const engine::PeerBaseline& profession,
+                          const engine::PeerBaseline& everyone,
                           engine::AccountState& a) {
+  const engine::PeerBaseline& peers =
+      profession.lookups_warm() ? profession : everyone;
   const WindowSpec& w = options.windows;
   const bool is_nir = e.subject_flags & kSubjectIsNir;
   const bool sequential = is_nir && a.last_nir_prefix == e.nir_prefix &&
@@ -41,37 +47,54 @@ SignalScore ObserveLookup(const Event& e, bool subject_is_new,
   a.hours.Observe(e.time_ms);
 
   SignalScore s;
-  const double per_minute = a.new_subjects.Sum(w, kMinute, e.time_ms);
-  const double per_hour = a.new_subjects.Sum(w, kHour, e.time_ms);
-  double minute_base = options.min_new_subjects_per_minute;
-  double hour_base = options.min_new_subjects_per_hour;
-  if (peers.lookups_warm()) {
-    minute_base = std::max(minute_base, peers.new_per_minute_top);
-    hour_base = std::max(hour_base, peers.new_per_hour_top);
-  } else if (a.new_per_hour.count() < 200) {
-    // Cold start, nobody to compare with: only blatant enumeration counts.
-    minute_base = std::max(minute_base, options.cold_start_new_per_minute);
-    hour_base = std::max(hour_base, options.cold_start_new_per_hour);
+  // Volume at three scales: a robot shows in a minute, a patient reader in
+  // an hour or a day.
+  constexpr int kScales = 3;
+  const int horizons[kScales] = {kMinute, kHour, kDay};
+  const Feature features[kScales] = {Feature::kNewSubjectsPerMinute,
+                                     Feature::kNewSubjectsPerHour,
+                                     Feature::kNewSubjectsPerDay};
+  double base[kScales] = {options.min_new_subjects_per_minute,
+                          options.min_new_subjects_per_hour,
+                          options.min_new_subjects_per_day};
+  const bool young = e.time_ms - a.first_seen_ms <
+                     absl::ToInt64Milliseconds(options.account_learning_period);
+  if (young || !peers.lookups_warm()) {
+    // Everything is new to a new account, and a group without history has
+    // no baseline: only blatant enumeration counts.
+    base[0] = std::max(base[0], options.cold_start_new_per_minute);
+    base[1] = std::max(base[1], options.cold_start_new_per_hour);
+    base[2] = std::max(base[2], options.cold_start_new_per_day);
+  } else {
+    base[0] = std::max(base[0], peers.new_per_minute_top);
+    base[1] = std::max(base[1], peers.new_per_hour_top);
+    base[2] = std::max(base[2], peers.new_per_day_top);
   }
-  if (a.new_per_hour.count() >= 200) {
-    hour_base = std::max(hour_base,
-                         a.new_per_hour.mean() +
-                             4 * std::sqrt(a.new_per_hour.variance()));
+  // A minute holds few events: its counts are noisy, so its baseline gets
+  // a 1.5x margin.
+  base[0] *= 1.5;
+  if (!young && a.new_per_hour.count() >= 200) {
+    base[1] = std::max(base[1], a.new_per_hour.mean() +
+                                    4 * std::sqrt(a.new_per_hour.variance()));
   }
-  const double minute_ratio = per_minute / minute_base;
-  const double hour_ratio = per_hour / hour_base;
-  const double ratio = std::max(minute_ratio, hour_ratio);
+  double ratio = 0;
+  int scale = 0;
+  double observed[kScales];
+  for (int i = 0; i < kScales; ++i) {
+    observed[i] = a.new_subjects.Sum(w, horizons[i], e.time_ms);
+    const double r = observed[i] / base[i];
+    if (r > ratio) {
+      ratio = r;
+      scale = i;
+    }
+  }
   a.last_volume_ratio = ratio;
   if (ratio > 1) {
-    const bool by_minute = minute_ratio >= hour_ratio;
     s.Add(45 + 30 * std::log2(ratio),
-          Evidence{by_minute ? Feature::kNewSubjectsPerMinute
-                             : Feature::kNewSubjectsPerHour,
-                   by_minute ? per_minute : per_hour,
-                   by_minute ? minute_base : hour_base,
-                   w.horizon_ms(by_minute ? kMinute : kHour)});
+          Evidence{features[scale], observed[scale], base[scale],
+                   w.horizon_ms(horizons[scale])});
   }
-  if (ratio >= 0.5) {
+  if (ratio >= 0.8) {
     const double lookups = a.lookups.Sum(w, kTenMinutes, e.time_ms);
     const int64_t ten = w.horizon_ms(kTenMinutes);
     if (lookups >= 10) {

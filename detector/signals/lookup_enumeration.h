@@ -9,7 +9,9 @@
 //    the account's own mean + 4 sd (after 200 lookups) and a floor. At the
 //    baseline the score is 45; each doubling adds 30 (alert at 60 by
 //    default, i.e. 1.4 × the baseline);
-//  - cues that only count when the volume is already notable (ratio >= 0.5):
+//    The minute scale's baseline gets a 1.5x margin (short windows are
+//    noisy);
+//  - cues that only count when the volume is already notable (ratio >= 0.8):
 //    sequential NIR sweeps, invalid control keys, "not found" answers,
 //    machine-regular timing, an hour the account is never active, a session
 //    opened from an address new to the account.
@@ -27,9 +29,12 @@
 namespace vigie {
 
 // REQUIRES: event.action == kLookup.
+// `peers` is the account's profession; `everyone` the whole population,
+// used while the profession has too little history.
 SignalScore ObserveLookup(const Event& event, bool subject_is_new,
                           const DetectorOptions& options,
                           const engine::PeerBaseline& peers,
+                          const engine::PeerBaseline& everyone,
                           engine::AccountState& account);
 
 }  // namespace vigie

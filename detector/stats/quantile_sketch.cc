@@ -40,6 +40,18 @@ void QuantileSketch::Add(double value, bool anomalous) {
   }
 }
 
+void QuantileSketch::Merge(const QuantileSketch& other) {
+  zeros_ += other.zeros_;
+  count_ += other.count_;
+  skipped_ += other.skipped_;
+  for (const auto& [index, n] : other.buckets_) buckets_[index] += n;
+  while (static_cast<int>(buckets_.size()) > max_buckets_) {
+    auto lowest = buckets_.begin();
+    std::next(lowest)->second += lowest->second;
+    buckets_.erase(lowest);
+  }
+}
+
 double QuantileSketch::Quantile(double q) const {
   if (count_ == 0) return 0;
   const double rank = q * static_cast<double>(count_ - 1);

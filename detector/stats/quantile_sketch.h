@@ -42,6 +42,8 @@ class QuantileSketch {
   uint64_t count() const { return count_; }
   uint64_t skipped() const { return skipped_; }
   double relative_accuracy() const { return alpha_; }
+  // Adds another sketch's values. REQUIRES: the same relative accuracy.
+  void Merge(const QuantileSketch& other);
 
   void Encode(StateWriter& w) const;
   static absl::StatusOr<QuantileSketch> Decode(StateReader& r);
