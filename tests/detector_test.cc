@@ -1,0 +1,239 @@
+// Scenario tests of the detection engine: one per attack kind and per benign
+// trap, on hand-made events, checking alert or no alert and the evidence.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "detector/detector.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace vigie {
+namespace {
+
+using ::testing::HasSubstr;
+
+class Sink : public AlertSink {
+ public:
+  void Emit(const v1::Alert& alert) override { alerts.push_back(alert); }
+  std::vector<v1::Alert> Opened() const {
+    std::vector<v1::Alert> out;
+    for (const v1::Alert& a : alerts) {
+      if (a.incident_state() == v1::INCIDENT_OPENED) out.push_back(a);
+    }
+    return out;
+  }
+  std::vector<v1::Alert> alerts;
+};
+
+constexpr int64_t kT0 = 1646900000000;  // 2022-03-10T08:13:20Z
+constexpr int64_t kSec = 1000;
+constexpr int64_t kHourMs = 3600 * kSec;
+
+class DetectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    detector_ = Detector::Create(
+                    options_,
+                    [](uint32_t a) { return absl::StrCat("acct", a); }, &sink_)
+                    .value();
+  }
+  Event Make(int64_t t, uint32_t account, uint32_t ip, Action action,
+             Outcome outcome = Outcome::kSuccess) {
+    Event e;
+    e.time_ms = t;
+    e.account = account;
+    e.ip = IpAddress::FromV4(ip);
+    e.action = action;
+    e.outcome = outcome;
+    e.profession = 1;
+    e.user_agent_hash = 77;
+    return e;
+  }
+  Event Lookup(int64_t t, uint32_t account, uint32_t ip, uint64_t subject) {
+    Event e = Make(t, account, ip, Action::kLookup);
+    e.subject = subject;
+    e.subject_flags = kSubjectPresent;
+    return e;
+  }
+  DetectorOptions options_;
+  Sink sink_;
+  std::unique_ptr<Detector> detector_;
+};
+
+TEST_F(DetectorTest, ChainedLookupRobotOnANewAccountIsCaughtWithinAMinute) {
+  detector_->Observe(Make(kT0, 1, 0x33440001, Action::kLogin));
+  int exposed = 0;
+  for (int i = 0; i < 200 && sink_.Opened().empty(); ++i) {
+    detector_->Observe(Lookup(kT0 + 1000 + i * 500, 1, 0x33440001, 1000 + i));
+    ++exposed;
+  }
+  ASSERT_EQ(sink_.Opened().size(), 1u);
+  const v1::Alert a = sink_.Opened()[0];
+  EXPECT_EQ(a.rule_name(), "lookup_enumeration");
+  EXPECT_EQ(a.account(), "acct1");
+  EXPECT_THAT(a.message(), HasSubstr("people new to this account in 1 min"));
+  EXPECT_LE(exposed, 45);
+  EXPECT_GE(a.risk_score(), options_.alert_threshold);
+}
+
+TEST_F(DetectorTest, BruteForceThenSuccessForcesAPasswordReset) {
+  for (int i = 0; i < 12; ++i) {
+    detector_->Observe(
+        Make(kT0 + i * 2 * kSec, 7, 0x0a000001, Action::kLogin, Outcome::kFailure));
+  }
+  detector_->Observe(Make(kT0 + 30 * kSec, 7, 0x0a000001, Action::kLogin));
+  bool success_after_failures = false;
+  for (const v1::Alert& a : sink_.alerts) {
+    if (a.message().find("successful login after 12 failures") !=
+        std::string::npos) {
+      success_after_failures = true;
+      EXPECT_EQ(a.recommended_action(), v1::FORCE_PASSWORD_RESET);
+    }
+  }
+  EXPECT_TRUE(success_after_failures);
+  ASSERT_FALSE(sink_.Opened().empty());
+  EXPECT_EQ(sink_.Opened()[0].rule_name(), "credential_attack");
+}
+
+TEST_F(DetectorTest, PasswordSprayFromOneAddressBlocksTheAddress) {
+  for (uint32_t a = 1; a <= 25; ++a) {
+    detector_->Observe(Make(kT0 + a * 7 * 60 * kSec, a, 0x0b000001,
+                            Action::kLogin, Outcome::kFailure));
+  }
+  bool blocked = false;
+  for (const v1::Alert& a : sink_.Opened()) {
+    if (a.source_ip() == "11.0.0.1" && a.account().empty()) {
+      blocked = true;
+      EXPECT_EQ(a.recommended_action(), v1::BLOCK_IP);
+      EXPECT_THAT(a.message(), HasSubstr("different accounts failed"));
+    }
+  }
+  EXPECT_TRUE(blocked);
+}
+
+TEST_F(DetectorTest, HospitalNatSharedByAHundredAccountsDoesNotAlert) {
+  for (uint32_t a = 1; a <= 100; ++a) {
+    const int64_t t = kT0 + a * 30 * kSec;
+    if (a % 20 == 0) {  // A few typos.
+      detector_->Observe(Make(t - 5 * kSec, a, 0xc1300001, Action::kLogin,
+                              Outcome::kFailure));
+    }
+    detector_->Observe(Make(t, a, 0xc1300001, Action::kLogin));
+    for (int k = 0; k < 5; ++k) {
+      detector_->Observe(
+          Lookup(t + (k + 1) * 40 * kSec, a, 0xc1300001, a * 100 + k));
+    }
+  }
+  EXPECT_TRUE(sink_.Opened().empty());
+}
+
+TEST_F(DetectorTest, SessionHijackFromAnotherAddressWithoutLoginAlerts) {
+  // The owner has a history of logins from home.
+  for (int d = 0; d < 5; ++d) {
+    detector_->Observe(Make(kT0 + d * kHourMs, 3, 0x50000001, Action::kLogin));
+  }
+  const int64_t t = kT0 + 6 * kHourMs;
+  detector_->Observe(Make(t, 3, 0x50000001, Action::kLogin));
+  detector_->Observe(Lookup(t + 60 * kSec, 3, 0x50000001, 1));
+  EXPECT_TRUE(sink_.Opened().empty());
+  detector_->Observe(Lookup(t + 5 * 60 * kSec, 3, 0x5a000009, 2));
+  ASSERT_EQ(sink_.Opened().size(), 1u);
+  EXPECT_EQ(sink_.Opened()[0].rule_name(), "login_risk");
+  EXPECT_THAT(sink_.Opened()[0].message(), HasSubstr("without a login"));
+}
+
+TEST_F(DetectorTest, TravellerLoggingInFromANewNetworkDoesNotAlertAlone) {
+  for (int d = 0; d < 5; ++d) {
+    detector_->Observe(Make(kT0 + d * kHourMs, 4, 0x50000002, Action::kLogin));
+  }
+  const int64_t t = kT0 + 30 * kHourMs;
+  detector_->Observe(Make(t, 4, 0xcb000001, Action::kLogin));
+  for (int k = 0; k < 5; ++k) {
+    detector_->Observe(Lookup(t + (k + 1) * 120 * kSec, 4, 0xcb000001, 50 + k));
+  }
+  EXPECT_TRUE(sink_.Opened().empty());
+}
+
+TEST_F(DetectorTest, BulkExportFarAboveTheBaselineSuspendsTheAccount) {
+  Event e = Make(kT0, 5, 0x60000001, Action::kExport);
+  e.has_records = true;
+  e.records = 20;
+  detector_->Observe(e);
+  EXPECT_TRUE(sink_.Opened().empty());
+  e.time_ms += 60 * kSec;
+  e.records = 5000;
+  detector_->Observe(e);
+  ASSERT_EQ(sink_.Opened().size(), 1u);
+  EXPECT_EQ(sink_.Opened()[0].rule_name(), "bulk_export");
+  EXPECT_EQ(sink_.Opened()[0].recommended_action(), v1::SUSPEND_ACCOUNT);
+  EXPECT_THAT(sink_.Opened()[0].message(), HasSubstr("exported 5020 records"));
+}
+
+TEST_F(DetectorTest, IncidentsAggregateAndCloseAfterTheQuietPeriod) {
+  for (int i = 0; i < 300; ++i) {
+    detector_->Observe(Lookup(kT0 + i * 300, 9, 0x33440009, 5000 + i));
+  }
+  const size_t opened = sink_.Opened().size();
+  EXPECT_EQ(opened, 1u);
+  EXPECT_LT(sink_.alerts.size(), 10u);  // Not one alert per lookup.
+  detector_->Observe(Make(kT0 + 3 * kHourMs, 10, 0x01010101, Action::kLogin));
+  EXPECT_EQ(sink_.alerts.back().incident_state(), v1::INCIDENT_CLOSED);
+}
+
+TEST(DetectorAllowlist, AllowlistedAccountsAndNetworksNeverAlert) {
+  DetectorOptions options;
+  options.allowlisted_accounts = {"acct1"};
+  options.allowlisted_networks = {{IpAddress::FromV4(0x0b000000), 24}};
+  Sink sink;
+  auto detector =
+      Detector::Create(options,
+                       [](uint32_t a) { return absl::StrCat("acct", a); },
+                       &sink)
+          .value();
+  for (int i = 0; i < 300; ++i) {
+    Event e;
+    e.time_ms = kT0 + i * 300;
+    e.account = 1;
+    e.ip = IpAddress::FromV4(0x33440001);
+    e.action = Action::kLookup;
+    e.subject = 1000 + i;
+    e.subject_flags = kSubjectPresent;
+    detector->Observe(e);
+  }
+  for (uint32_t a = 2; a <= 40; ++a) {
+    Event e;
+    e.time_ms = kT0 + a * kSec;
+    e.account = a;
+    e.ip = IpAddress::FromV4(0x0b000005);  // Inside 11.0.0.0/24.
+    e.action = Action::kLogin;
+    e.outcome = Outcome::kFailure;
+    detector->Observe(e);
+  }
+  for (const v1::Alert& a : sink.alerts) {
+    EXPECT_NE(a.account(), "acct1");
+    EXPECT_NE(a.source_ip(), "11.0.0.5");
+  }
+}
+
+TEST(DetectorCreate, RejectsInconsistentOptions) {
+  Sink sink;
+  auto namer = [](uint32_t a) { return absl::StrCat(a); };
+  DetectorOptions bad_threshold;
+  bad_threshold.alert_threshold = 0;
+  EXPECT_EQ(Detector::Create(bad_threshold, namer, &sink).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  DetectorOptions bad_network;
+  bad_network.allowlisted_networks = {{IpAddress::FromV4(1), 33}};
+  EXPECT_EQ(Detector::Create(bad_network, namer, &sink).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  DetectorOptions tiny;
+  tiny.max_state_bytes = 1000;
+  EXPECT_EQ(Detector::Create(tiny, namer, &sink).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Detector::Create(DetectorOptions(), namer, nullptr).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace vigie
