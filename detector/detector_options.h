@@ -29,20 +29,21 @@ struct DetectorOptions {
   absl::Duration quiet_to_close = absl::Hours(1);
   // Floors under the learned baselines, so that a peer group with almost no
   // activity does not make every lookup suspicious. Defaults: 4 new people
-  // a minute, 8 an hour, 200 exported records a day.
+  // a minute, 8 an hour, 500 exported records a day.
   double min_new_subjects_per_minute = 4;
   double min_new_subjects_per_hour = 8;
-  double min_exported_records_per_day = 200;
+  double min_exported_records_per_day = 500;
   // An account younger than this (since its first event) is judged on
   // blatant volume only (the cold-start floors below) and does not teach
   // the baselines: everything is new to a new account. Default: 12 h.
   absl::Duration account_learning_period = absl::Hours(12);
   // Until a peer group has a baseline, or while an account is young, only
-  // enumeration this blatant counts. Defaults: 20 new people a minute, 200
-  // an hour, 1000 a day.
+  // enumeration this blatant counts (a robot at one lookup every few seconds
+  // does 1,000+ an hour). Defaults: 20 new people a minute, 500 an hour,
+  // 3,000 a day.
   double cold_start_new_per_minute = 20;
-  double cold_start_new_per_hour = 200;
-  double cold_start_new_per_day = 1000;
+  double cold_start_new_per_hour = 500;
+  double cold_start_new_per_day = 3000;
   // Floor under the daily baseline. Default: 40 new people a day.
   double min_new_subjects_per_day = 40;
   // Brute force: failures on one account within an hour. Default: 10.

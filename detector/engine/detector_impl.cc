@@ -146,10 +146,13 @@ class DetectorImpl : public Detector {
       case Action::kExport: {
         double day_total = 0;
         family[static_cast<int>(Family::kBulkExport)] =
-            ObserveExport(e, options_, peers, a, &day_total);
+            ObserveExport(e, options_, peers, everyone_, a, &day_total);
         family[static_cast<int>(Family::kLoginRisk)] =
             ObserveSessionActivity(e, *novelty_, a);
-        if (!suspect) peers.AddExport(e.time_ms, day_total);
+        if (!suspect) {
+          peers.AddExport(e.time_ms, day_total);
+          everyone_.AddExport(e.time_ms, day_total);
+        }
         break;
       }
       default:

@@ -6,8 +6,11 @@
 namespace vigie {
 
 SignalScore ObserveExport(const Event& e, const DetectorOptions& options,
-                          const engine::PeerBaseline& peers,
+                          const engine::PeerBaseline& profession,
+                          const engine::PeerBaseline& everyone,
                           engine::AccountState& a, double* day_total) {
+  const engine::PeerBaseline& peers =
+      profession.exports_warm() ? profession : everyone;
   const WindowSpec& w = options.windows;
   constexpr int kDay = 3;
   a.exported.Add(w, e.time_ms, e.has_records ? e.records : 0);

@@ -19,6 +19,7 @@ namespace vigie {
 // the account's exported records over the last day (for peer learning).
 SignalScore ObserveExport(const Event& event, const DetectorOptions& options,
                           const engine::PeerBaseline& peers,
+                          const engine::PeerBaseline& everyone,
                           engine::AccountState& account, double* day_total);
 
 }  // namespace vigie

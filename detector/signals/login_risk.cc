@@ -52,7 +52,9 @@ SignalScore ObserveSessionActivity(const Event& e, NoveltyFilter& novelty,
   }
   const bool new_ip = !novelty.Contains(
       ScopeOf(NoveltyScope::kAddress, e.account), AddressKey(e.ip));
-  s.Add(new_ip ? 60 : 40, Evidence{Feature::kIpSwitchWithoutLogin, 1, 0, 0});
+  // To an address the account used before (another of its sessions, a
+  // hospital's second NAT address): weak. To a new one: a stolen session.
+  s.Add(new_ip ? 60 : 25, Evidence{Feature::kIpSwitchWithoutLogin, 1, 0, 0});
   if (new_ip) s.Add(0, Evidence{Feature::kNewIpForAccount, 1, 0, 0});
   return s;
 }

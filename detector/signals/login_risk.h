@@ -8,8 +8,9 @@
 //
 // A new address alone scores 25, + 15 for a new network, + 10 for a new
 // user agent (so a traveller with a new laptop does not alert on that
-// alone); a session switch to another address without a login scores 40,
-// 60 when that address is new to the account.
+// alone); a session switch to another address without a login scores 25
+// (an address the account used before: concurrent sessions), 60 when that
+// address is new to the account.
 //
 // Cost: up to three novelty probes per login, no allocation.
 // Thread-compatible.

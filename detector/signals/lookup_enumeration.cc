@@ -80,21 +80,27 @@ SignalScore ObserveLookup(const Event& e, bool subject_is_new,
   double ratio = 0;
   int scale = 0;
   double observed[kScales];
+  double raw_ratio = 0;  // Ungated: what the baselines must not learn.
   for (int i = 0; i < kScales; ++i) {
     observed[i] = a.new_subjects.Sum(w, horizons[i], e.time_ms);
-    const double r = observed[i] / base[i];
+    double r = observed[i] / base[i];
+    raw_ratio = std::max(raw_ratio, r);
+    // The day scale speaks only while the last hour is busy too: a day
+    // total stays high for 24 h after a burst, and must not keep alerting
+    // on the owner's ordinary lookups afterwards.
+    if (i == 2 && observed[1] / base[1] < 0.25) r = 0;
     if (r > ratio) {
       ratio = r;
       scale = i;
     }
   }
-  a.last_volume_ratio = ratio;
+  a.last_volume_ratio = raw_ratio;
   if (ratio > 1) {
     s.Add(45 + 30 * std::log2(ratio),
           Evidence{features[scale], observed[scale], base[scale],
                    w.horizon_ms(horizons[scale])});
   }
-  if (ratio >= 0.8) {
+  if (ratio >= 1.0) {
     const double lookups = a.lookups.Sum(w, kTenMinutes, e.time_ms);
     const int64_t ten = w.horizon_ms(kTenMinutes);
     if (lookups >= 10) {

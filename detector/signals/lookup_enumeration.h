@@ -9,9 +9,8 @@
 //    the account's own mean + 4 sd (after 200 lookups) and a floor. At the
 //    baseline the score is 45; each doubling adds 30 (alert at 60 by
 //    default, i.e. 1.4 × the baseline);
-//    The minute scale's baseline gets a 1.5x margin (short windows are
-//    noisy);
-//  - cues that only count when the volume is already notable (ratio >= 0.8):
+//    The minute baseline gets a 1.5x margin (short windows are noisy);
+//  - cues that only count when the volume is already above its baseline:
 //    sequential NIR sweeps, invalid control keys, "not found" answers,
 //    machine-regular timing, an hour the account is never active, a session
 //    opened from an address new to the account.
