@@ -255,6 +255,41 @@ TEST(RunReplay, BadConfigurationIsInvalidArgumentWithItsLocation) {
 namespace vigie {
 namespace {
 
+TEST(DetectorOptionsFromConfig, ReadsTheEngineSectionAndRejectsBadNetworks) {
+  absl::StatusOr<v1::DetectorConfig> config = ParseDetectorConfig(
+      "engine { alert_threshold: 70 allowlisted_accounts: \"svc\" "
+      "allowlisted_networks: \"193.48.0.0/16\" "
+      "allowlisted_networks: \"2001:db8::/32\" }",
+      "test.conf");
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<DetectorOptions> options = DetectorOptionsFromConfig(*config);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->alert_threshold, 70);
+  ASSERT_EQ(options->allowlisted_networks.size(), 2u);
+  EXPECT_EQ(options->allowlisted_networks[0].prefix_length, 16);
+  EXPECT_EQ(options->allowlisted_networks[1].prefix_length, 32);
+  for (const char* bad : {"193.48.0.0/33", "hospital", "10.0.0.0/x"}) {
+    v1::DetectorConfig c;
+    c.mutable_engine()->add_allowlisted_networks(bad);
+    absl::Status status = DetectorOptionsFromConfig(c).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(status.message()),
+                HasSubstr("engine.allowlisted_networks"));
+  }
+  v1::DetectorConfig zero;
+  zero.mutable_engine()->set_alert_threshold(0);
+  EXPECT_EQ(DetectorOptionsFromConfig(zero).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // The printed defaults parse and give the built-in options.
+  absl::StatusOr<v1::DetectorConfig> defaults =
+      ParseDetectorConfig(DefaultConfigText(), "defaults");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  absl::StatusOr<DetectorOptions> d = DetectorOptionsFromConfig(*defaults);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->alert_threshold, DetectorOptions().alert_threshold);
+  EXPECT_EQ(d->cold_start_new_per_hour, DetectorOptions().cold_start_new_per_hour);
+}
+
 TEST(ParseByteSize, ReadsSuffixesAsPowersOf1024) {
   EXPECT_EQ(ParseByteSize("1048576").value(), 1048576);
   EXPECT_EQ(ParseByteSize("256M").value(), int64_t{256} << 20);

@@ -53,7 +53,7 @@ check "strict exits 1" test $? = 1
 check "strict names the line" grep -q "bad.csv:3: field 'action': \"dance\"" "$tmp/strict.txt"
 check "lenient exits 0" test "$(status_of "$vigie" replay "$tmp/bad.csv")" = 0
 
-check "config defaults print" bash -c "'$vigie' config --print-defaults | grep -q distinct_subjects_threshold"
+check "config defaults print" bash -c "'$vigie' config --print-defaults | grep -q alert_threshold"
 "$vigie" config --print-defaults >"$tmp/defaults.conf"
 check "printed defaults are a valid config" "$vigie" replay --config "$tmp/defaults.conf" "$tmp/bad.csv"
 

@@ -89,6 +89,104 @@ absl::StatusOr<LookupBurstOptions> LookupBurstFromConfig(
   return options;
 }
 
+absl::StatusOr<DetectorOptions> DetectorOptionsFromConfig(
+    const v1::DetectorConfig& config) {
+  DetectorOptions o;
+  const v1::EngineConfig& c = config.engine();
+  auto positive = [](double v, const char* name) -> absl::Status {
+    if (v > 0) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat("engine.", name, " must be positive"));
+  };
+#define VIGIE_DOUBLE_FIELD(name)                          \
+  if (c.has_##name()) {                                   \
+    absl::Status s = positive(c.name(), #name);           \
+    if (!s.ok()) return s;                                \
+    o.name = c.name();                                    \
+  }
+  VIGIE_DOUBLE_FIELD(min_new_subjects_per_minute)
+  VIGIE_DOUBLE_FIELD(min_new_subjects_per_hour)
+  VIGIE_DOUBLE_FIELD(min_new_subjects_per_day)
+  VIGIE_DOUBLE_FIELD(cold_start_new_per_minute)
+  VIGIE_DOUBLE_FIELD(cold_start_new_per_hour)
+  VIGIE_DOUBLE_FIELD(cold_start_new_per_day)
+  VIGIE_DOUBLE_FIELD(min_exported_records_per_day)
+#undef VIGIE_DOUBLE_FIELD
+  if (c.has_alert_threshold()) {
+    if (!(c.alert_threshold() > 0 && c.alert_threshold() <= 100)) {
+      return absl::InvalidArgumentError(
+          "engine.alert_threshold must be in (0, 100]");
+    }
+    o.alert_threshold = c.alert_threshold();
+  }
+  if (c.has_update_step()) {
+    if (c.update_step() < 0) {
+      return absl::InvalidArgumentError("engine.update_step must be >= 0");
+    }
+    o.update_step = c.update_step();
+  }
+  if (c.has_quiet_seconds_to_close()) {
+    if (c.quiet_seconds_to_close() < 0 ||
+        c.quiet_seconds_to_close() > kMaxSeconds) {
+      return absl::InvalidArgumentError(
+          "engine.quiet_seconds_to_close must be in 0..31622400");
+    }
+    o.quiet_to_close = absl::Seconds(c.quiet_seconds_to_close());
+  }
+  if (c.has_account_learning_seconds()) {
+    if (c.account_learning_seconds() < 0 ||
+        c.account_learning_seconds() > kMaxSeconds) {
+      return absl::InvalidArgumentError(
+          "engine.account_learning_seconds must be in 0..31622400");
+    }
+    o.account_learning_period = absl::Seconds(c.account_learning_seconds());
+  }
+#define VIGIE_COUNT_FIELD(name)                                        \
+  if (c.has_##name()) {                                                \
+    if (c.name() < 1) {                                                \
+      return absl::InvalidArgumentError(                               \
+          absl::StrCat("engine.", #name, " must be at least 1"));      \
+    }                                                                  \
+    o.name = c.name();                                                 \
+  }
+  VIGIE_COUNT_FIELD(account_failures_per_hour)
+  VIGIE_COUNT_FIELD(failing_accounts_per_ip_hour)
+  VIGIE_COUNT_FIELD(failing_accounts_per_ip_day)
+#undef VIGIE_COUNT_FIELD
+  if (c.has_logins_before_novelty()) {
+    if (c.logins_before_novelty() < 0) {
+      return absl::InvalidArgumentError(
+          "engine.logins_before_novelty must be >= 0");
+    }
+    o.logins_before_novelty = c.logins_before_novelty();
+  }
+  for (const std::string& account : c.allowlisted_accounts()) {
+    o.allowlisted_accounts.push_back(account);
+  }
+  for (const std::string& cidr : c.allowlisted_networks()) {
+    const size_t slash = cidr.find('/');
+    absl::StatusOr<IpAddress> address =
+        IpAddress::Parse(cidr.substr(0, slash));
+    int prefix = -1;
+    if (address.ok()) {
+      const int max = address->is_v4() ? 32 : 128;
+      prefix = max;
+      if (slash != std::string::npos &&
+          (!absl::SimpleAtoi(cidr.substr(slash + 1), &prefix) || prefix < 0 ||
+           prefix > max)) {
+        prefix = -1;
+      }
+    }
+    if (prefix < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "engine.allowlisted_networks: \"", cidr,
+          "\" is not a network (e.g. 193.48.0.0/16 or 2001:db8::/32)"));
+    }
+    o.allowlisted_networks.push_back({*address, prefix});
+  }
+  return o;
+}
+
 absl::StatusOr<RulesBaselineOptions> RulesBaselineFromConfig(
     const v1::DetectorConfig& config) {
   RulesBaselineOptions options;
@@ -152,14 +250,28 @@ std::string DefaultConfigText() {
   ReaderOptions reader;
   v1::DetectorConfig config;
   config.mutable_ingest()->set_max_record_bytes(reader.max_record_bytes);
-  v1::LookupBurstConfig* b = config.mutable_lookup_burst();
-  b->set_window_seconds(absl::ToInt64Seconds(burst.window));
-  b->set_distinct_subjects_threshold(burst.distinct_subjects_threshold);
-  b->set_quiet_seconds_to_close(absl::ToInt64Seconds(burst.quiet_to_close));
-  b->set_max_tracked_lookups_per_account(
-      burst.max_tracked_lookups_per_account);
+  (void)burst;  // lookup_burst is superseded by the engine: not printed.
   config.set_mode(v1::DETECTION_MODE_VIGIE);
+  DetectorOptions engine;
+  v1::EngineConfig* e = config.mutable_engine();
+  e->set_alert_threshold(engine.alert_threshold);
+  e->set_update_step(engine.update_step);
+  e->set_quiet_seconds_to_close(absl::ToInt64Seconds(engine.quiet_to_close));
+  e->set_account_learning_seconds(
+      absl::ToInt64Seconds(engine.account_learning_period));
+  e->set_min_new_subjects_per_minute(engine.min_new_subjects_per_minute);
+  e->set_min_new_subjects_per_hour(engine.min_new_subjects_per_hour);
+  e->set_min_new_subjects_per_day(engine.min_new_subjects_per_day);
+  e->set_cold_start_new_per_minute(engine.cold_start_new_per_minute);
+  e->set_cold_start_new_per_hour(engine.cold_start_new_per_hour);
+  e->set_cold_start_new_per_day(engine.cold_start_new_per_day);
+  e->set_min_exported_records_per_day(engine.min_exported_records_per_day);
+  e->set_account_failures_per_hour(engine.account_failures_per_hour);
+  e->set_failing_accounts_per_ip_hour(engine.failing_accounts_per_ip_hour);
+  e->set_failing_accounts_per_ip_day(engine.failing_accounts_per_ip_day);
+  e->set_logins_before_novelty(engine.logins_before_novelty);
   config.set_memory_limit_bytes(int64_t{1} << 30);
+
   RulesBaselineOptions rules;
   v1::RulesBaselineConfig* r = config.mutable_rules_baseline();
   r->set_distinct_subjects_per_hour(rules.distinct_subjects_per_hour);
@@ -172,7 +284,10 @@ std::string DefaultConfigText() {
   return absl::StrCat(
       "# Vigie detector configuration with every default (text format of\n"
       "# vigie.v1.DetectorConfig, proto/detector_config.proto).\n"
-      "# pseudonym_key_file: \"/etc/vigie/pseudonym.key\"\n",
+      "# pseudonym_key_file: \"/etc/vigie/pseudonym.key\"\n"
+      "# Allowlists go in the engine section, e.g.\n"
+      "#   engine { allowlisted_accounts: \"svc.batch\"\n"
+      "#            allowlisted_networks: \"193.48.0.0/16\" }\n",
       text);
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "detector/detector_options.h"
 #include "detector/ingest/pseudonymizer.h"
 #include "detector/record_reader.h"
 #include "detector/signals/lookup_burst.h"
@@ -34,6 +35,11 @@ std::string DefaultConfigText();
 
 absl::StatusOr<LookupBurstOptions> LookupBurstFromConfig(
     const v1::DetectorConfig& config);
+// The engine's options from the configuration (defaults for absent
+// fields). InvalidArgument naming the field for bad values (e.g. a CIDR).
+absl::StatusOr<DetectorOptions> DetectorOptionsFromConfig(
+    const v1::DetectorConfig& config);
+
 absl::StatusOr<RulesBaselineOptions> RulesBaselineFromConfig(
     const v1::DetectorConfig& config);
 absl::StatusOr<ReaderOptions> ReaderOptionsFromConfig(

@@ -136,7 +136,8 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   EncoderOptions encoder_options;
   encoder_options.max_accounts = static_cast<uint32_t>(std::min<int64_t>(
       std::max<int64_t>(1024, memory_limit / 8 / 96), 1u << 30));
-  DetectorOptions detector_options;
+  VIGIE_ASSIGN_OR_RETURN(DetectorOptions detector_options,
+                         DetectorOptionsFromConfig(config));
 
   Pseudonymizer pseudonymizer(key.key);
   EventEncoder encoder(&pseudonymizer, encoder_options);
