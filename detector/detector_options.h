@@ -52,6 +52,15 @@ struct DetectorOptions {
   // hour, and within a day. Defaults: 8 and 20.
   int64_t failing_accounts_per_ip_hour = 8;
   int64_t failing_accounts_per_ip_day = 20;
+  // Shared infrastructure: distinct accounts logging in within an hour from
+  // an address younger than a day. Default: 3. Address-level alerts of this
+  // family are off by default (`shared_infrastructure_alerts`): without
+  // network ownership data (libloc), carrier-NAT and hospital addresses
+  // first seen after the learning day look just like attack infrastructure
+  // and cost more false incidents than they add detections; the score still
+  // counts as supporting evidence in an account's fused risk.
+  int64_t accounts_per_new_ip_hour = 3;
+  bool shared_infrastructure_alerts = false;
   // A login needs this many earlier logins before "new address for this
   // account" counts as evidence. Default: 3.
   int64_t logins_before_novelty = 3;

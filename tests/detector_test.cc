@@ -216,6 +216,46 @@ TEST(DetectorAllowlist, AllowlistedAccountsAndNetworksNeverAlert) {
   }
 }
 
+TEST(DetectorSharedInfrastructure, ANewAddressCarryingFourAccountsIsBlocked) {
+  DetectorOptions options;
+  options.shared_infrastructure_alerts = true;
+  Sink sink;
+  auto detector =
+      Detector::Create(options,
+                       [](uint32_t a) { return absl::StrCat("acct", a); },
+                       &sink)
+          .value();
+  auto login = [&](int64_t t, uint32_t account, uint32_t ip) {
+    Event e;
+    e.time_ms = t;
+    e.account = account;
+    e.ip = IpAddress::FromV4(ip);
+    e.action = Action::kLogin;
+    detector->Observe(e);
+  };
+  // Day 0: a hospital NAT carries ten accounts (learned as shared egress).
+  for (uint32_t a = 1; a <= 10; ++a) login(kT0 + a * 60 * kSec, a, 0xc1300001);
+  EXPECT_TRUE(sink.Opened().empty());
+  // A day later the NAT is known; a brand-new address serving four
+  // accounts within the hour is not.
+  const int64_t day = 24 * kHourMs;
+  for (uint32_t a = 1; a <= 10; ++a) login(kT0 + day + a * 60 * kSec, a, 0xc1300001);
+  EXPECT_TRUE(sink.Opened().empty());
+  for (uint32_t a = 1; a <= 4; ++a) {
+    login(kT0 + day + 2 * kHourMs + a * 300 * kSec, a, 0x33440077);
+  }
+  bool blocked = false;
+  for (const v1::Alert& a : sink.Opened()) {
+    if (a.rule_name() == "shared_infrastructure" && a.account().empty()) {
+      blocked = true;
+      EXPECT_EQ(a.source_ip(), "51.68.0.119");
+      EXPECT_EQ(a.recommended_action(), v1::BLOCK_NETWORK);
+      EXPECT_THAT(a.message(), HasSubstr("4 accounts used this address"));
+    }
+  }
+  EXPECT_TRUE(blocked);
+}
+
 TEST(DetectorCreate, RejectsInconsistentOptions) {
   Sink sink;
   auto namer = [](uint32_t a) { return absl::StrCat(a); };

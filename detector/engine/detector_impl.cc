@@ -16,6 +16,7 @@
 #include "detector/signals/credential_attacks.h"
 #include "detector/signals/login_risk.h"
 #include "detector/signals/lookup_enumeration.h"
+#include "detector/signals/shared_infrastructure.h"
 #include "detector/stats/entity_table.h"
 #include "detector/stats/novelty_filter.h"
 
@@ -74,6 +75,7 @@ class DetectorImpl : public Detector {
     if (watermark_set_ && e.time_ms < watermark_ms_ - options_.windows.lateness_ms()) {
       ++late_events_;
     }
+    if (!watermark_set_) stream_start_ms_ = e.time_ms;
     if (!watermark_set_ || e.time_ms > watermark_ms_) {
       watermark_ms_ = e.time_ms;
       watermark_set_ = true;
@@ -104,13 +106,21 @@ class DetectorImpl : public Detector {
         CredentialScores c =
             ObserveLoginAttempt(e, a.logins > 0, options_, a, ip);
         family[static_cast<int>(Family::kCredentialAttack)] = c.account;
+        SignalScore shared;
         if (e.outcome == Outcome::kSuccess) {
           family[static_cast<int>(Family::kLoginRisk)] =
               ObserveSuccessfulLogin(e, options_, *novelty_, a);
+          shared = ObserveSharedUse(e, stream_start_ms_, options_, ip);
+          family[static_cast<int>(Family::kSharedInfrastructure)] = shared;
         }
-        ip.risk = c.address.score;
+        const double shared_score =
+            options_.shared_infrastructure_alerts ? shared.score : 0.0;
+        const bool by_credentials = c.address.score >= shared_score;
+        ip.risk = std::max(c.address.score, shared_score);
         if (ip.risk >= options_.alert_threshold && !ip.allowlisted) {
-          ReportAddress(e, c.address);
+          ReportAddress(e, by_credentials ? c.address : shared,
+                        by_credentials ? Family::kCredentialAttack
+                                       : Family::kSharedInfrastructure);
         }
         break;
       }
@@ -160,8 +170,12 @@ class DetectorImpl : public Detector {
     }
     // Fusion: the strongest family, plus 10 for each other family that
     // is itself notable (>= 30).
+    // Shared infrastructure only supports other evidence unless its alerts
+    // are enabled (see DetectorOptions::shared_infrastructure_alerts).
+    const int shared = static_cast<int>(Family::kSharedInfrastructure);
     int best = 0;
     for (int f = 1; f < kFamilies; ++f) {
+      if (f == shared && !options_.shared_infrastructure_alerts) continue;
       if (family[f].score > family[best].score) best = f;
     }
     double risk = family[best].score;
@@ -245,13 +259,15 @@ class DetectorImpl : public Detector {
     tracker_.Fire(absl::StrCat("account|", e.account), alert, e.time_ms);
   }
 
-  void ReportAddress(const Event& e, const SignalScore& score) {
+  void ReportAddress(const Event& e, const SignalScore& score, Family family) {
     v1::Alert alert;
-    alert.set_rule_name(FamilyName(Family::kCredentialAttack));
+    alert.set_rule_name(FamilyName(family));
     alert.set_source_ip(e.ip.ToString());
     alert.set_risk_score(std::round(std::min(100.0, score.score) * 10) / 10);
     alert.set_severity(Severity(score.score));
-    alert.set_recommended_action(v1::BLOCK_IP);
+    alert.set_recommended_action(family == Family::kCredentialAttack
+                                     ? v1::BLOCK_IP
+                                     : v1::BLOCK_NETWORK);
     std::string message;
     AddReasons(score, &alert, &message);
     alert.set_message(message);
@@ -269,6 +285,7 @@ class DetectorImpl : public Detector {
   std::vector<PeerBaseline> peers_;
   PeerBaseline everyone_;
   int64_t watermark_ms_ = 0;
+  int64_t stream_start_ms_ = 0;
   bool watermark_set_ = false;
   uint64_t events_ = 0;
   uint64_t late_events_ = 0;

@@ -55,6 +55,9 @@ struct AccountState {
 };
 
 struct AddressState {
+  WindowedDistinct accounts;  // With a successful login.
+  int64_t first_seen_ms = 0;
+  bool seen = false;
   WindowedSum<uint16_t> failures;
   WindowedDistinct failing_accounts;
   WindowedDistinct unknown_accounts;  // Failing names never seen to succeed.
