@@ -27,6 +27,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "detector/alerts/alert_sink.h"
 #include "detector/detector_options.h"
@@ -55,6 +56,16 @@ class Detector {
   virtual void ForgetAccount(uint32_t account) = 0;
   // Closes incidents that have been quiet as of the latest event time.
   virtual void Flush() = 0;
+
+  // The detector's whole state (entities, baselines, novelty memory, open
+  // incidents) as a serialised vigie.v1.Snapshot with one section per part.
+  // A detector created with the same options and restored from it
+  // continues exactly as the original would.
+  virtual std::string SaveState() const = 0;
+  // DataLoss for a damaged snapshot, FailedPrecondition for one that does
+  // not fit these options (e.g. a smaller memory limit). On error the
+  // detector is left empty.
+  virtual absl::Status RestoreState(absl::string_view snapshot) = 0;
 
   struct Stats {
     uint64_t events = 0;

@@ -50,6 +50,49 @@ void IncidentTracker::Fire(const std::string& key, const v1::Alert& alert,
   }
 }
 
+void IncidentTracker::Encode(StateWriter& w) const {
+  w.Put<uint8_t>(1);
+  w.Put(latest_ms_);
+  w.Put(next_check_ms_);
+  w.Put(opened_);
+  w.Put<uint64_t>(open_.size());
+  for (const auto& [key, incident] : open_) {
+    w.PutBytes(key);
+    w.PutBytes(incident.last.SerializeAsString());
+    w.PutBytes(incident.id);
+    w.Put(incident.first_seen_ms);
+    w.Put(incident.last_seen_ms);
+    w.Put(incident.firings);
+    w.Put(incident.reported_risk);
+  }
+}
+
+absl::Status IncidentTracker::Restore(StateReader& r) {
+  open_.clear();
+  if (r.Get<uint8_t>() != 1) r.Fail();
+  latest_ms_ = r.Get<int64_t>();
+  next_check_ms_ = r.Get<int64_t>();
+  opened_ = r.Get<uint64_t>();
+  const uint64_t n = r.Get<uint64_t>();
+  for (uint64_t i = 0; i < n && r.ok(); ++i) {
+    std::string key(r.GetBytes());
+    Open& incident = open_[key];
+    const absl::string_view alert = r.GetBytes();
+    if (!incident.last.ParseFromArray(alert.data(),
+                                      static_cast<int>(alert.size()))) {
+      r.Fail();
+    }
+    incident.id = std::string(r.GetBytes());
+    incident.first_seen_ms = r.Get<int64_t>();
+    incident.last_seen_ms = r.Get<int64_t>();
+    incident.firings = r.Get<uint64_t>();
+    incident.reported_risk = r.Get<double>();
+  }
+  absl::Status status = r.Check("incidents");
+  if (!status.ok()) open_.clear();
+  return status;
+}
+
 void IncidentTracker::Advance(int64_t now_ms) {
   latest_ms_ = std::max(latest_ms_, now_ms);
   if (latest_ms_ < next_check_ms_) return;

@@ -28,6 +28,7 @@
 
 #include "absl/time/time.h"
 #include "detector/alerts/alert_sink.h"
+#include "detector/stats/state_codec.h"
 #include "proto/alert.pb.h"
 
 namespace vigie {
@@ -52,6 +53,10 @@ class IncidentTracker {
   void Flush() { Advance(latest_ms_); }
 
   uint64_t incidents_opened() const { return opened_; }
+
+  // Snapshot support: open incidents and counters.
+  void Encode(StateWriter& w) const;
+  absl::Status Restore(StateReader& r);
   size_t open_incidents() const { return open_.size(); }
 
  private:

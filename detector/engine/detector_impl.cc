@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "detector/alerts/explain.h"
@@ -19,6 +20,8 @@
 #include "detector/signals/shared_infrastructure.h"
 #include "detector/stats/entity_table.h"
 #include "detector/stats/novelty_filter.h"
+#include "detector/stats/state_codec.h"
+#include "proto/snapshot.pb.h"
 
 namespace vigie {
 namespace engine {
@@ -58,10 +61,14 @@ bool InNetwork(const IpAddress& ip, const DetectorOptions::Network& net) {
 class DetectorImpl : public Detector {
  public:
   DetectorImpl(const DetectorOptions& options, AccountNamer namer,
-               AlertSink* sink, EntityTable<uint32_t, AccountState> accounts,
+               AlertSink* sink, EntityTableOptions account_table_options,
+               EntityTableOptions address_table_options,
+               EntityTable<uint32_t, AccountState> accounts,
                EntityTable<IpAddress, AddressState> addresses,
                std::unique_ptr<NoveltyFilter> novelty)
       : options_(options),
+        account_table_options_(account_table_options),
+        address_table_options_(address_table_options),
         namer_(std::move(namer)),
         tracker_(options.quiet_to_close, sink, options.update_step),
         accounts_(std::move(accounts)),
@@ -191,6 +198,56 @@ class DetectorImpl : public Detector {
   }
 
   void ForgetAccount(uint32_t account) override { accounts_.Erase(account); }
+
+  std::string SaveState() const override {
+    v1::Snapshot snapshot;
+    snapshot.set_format_version(1);
+    snapshot.set_watermark_ms(watermark_ms_);
+    auto add = [&snapshot](const char* name, const std::string& data) {
+      v1::Section* section = snapshot.add_sections();
+      section->set_name(name);
+      section->set_data(data);
+    };
+    StateWriter engine;
+    engine.Put<uint8_t>(1);
+    engine.Put(watermark_ms_);
+    engine.Put<uint8_t>(watermark_set_);
+    engine.Put(stream_start_ms_);
+    engine.Put(events_);
+    engine.Put(late_events_);
+    add("engine", engine.data());
+    StateWriter accounts;
+    accounts_.Encode(accounts, [](StateWriter& w, const uint32_t& id,
+                                  const AccountState& state) {
+      w.Put(id);
+      EncodeAccount(w, state);
+    });
+    add("accounts", accounts.data());
+    StateWriter addresses;
+    addresses_.Encode(addresses, [](StateWriter& w, const IpAddress& ip,
+                                    const AddressState& state) {
+      w.Put(ip.hi());
+      w.Put(ip.lo());
+      EncodeAddress(w, state);
+    });
+    add("addresses", addresses.data());
+    add("novelty", novelty_->Serialize());
+    StateWriter peers;
+    peers.Put<uint64_t>(peers_.size());
+    for (const PeerBaseline& p : peers_) EncodePeers(peers, p);
+    EncodePeers(peers, everyone_);
+    add("peers", peers.data());
+    StateWriter incidents;
+    tracker_.Encode(incidents);
+    add("incidents", incidents.data());
+    return snapshot.SerializeAsString();
+  }
+
+  absl::Status RestoreState(absl::string_view bytes) override {
+    absl::Status status = Restore(bytes);
+    if (!status.ok()) Reset();
+    return status;
+  }
   void Flush() override { tracker_.Flush(); }
 
   Stats stats() const override {
@@ -206,6 +263,90 @@ class DetectorImpl : public Detector {
   }
 
  private:
+  void Reset() {
+    accounts_ = EntityTable<uint32_t, AccountState>::Create(
+                    account_table_options_)
+                    .value();
+    addresses_ = EntityTable<IpAddress, AddressState>::Create(
+                     address_table_options_)
+                     .value();
+    peers_.clear();
+    everyone_ = PeerBaseline();
+    StateWriter empty_tracker;
+    IncidentTracker(options_.quiet_to_close, nullptr).Encode(empty_tracker);
+    StateReader reader(empty_tracker.data());
+    tracker_.Restore(reader).IgnoreError();
+    watermark_ms_ = stream_start_ms_ = 0;
+    watermark_set_ = false;
+    events_ = late_events_ = 0;
+  }
+
+  absl::Status Restore(absl::string_view bytes) {
+    v1::Snapshot snapshot;
+    if (!snapshot.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+      return absl::DataLossError("detector snapshot: not a vigie.v1.Snapshot");
+    }
+    if (snapshot.format_version() != 1) {
+      return absl::DataLossError(absl::StrCat(
+          "detector snapshot: unknown format version ",
+          snapshot.format_version()));
+    }
+    absl::flat_hash_map<std::string, absl::string_view> sections;
+    for (const v1::Section& s : snapshot.sections()) sections[s.name()] = s.data();
+    for (const char* name :
+         {"engine", "accounts", "addresses", "novelty", "peers", "incidents"}) {
+      if (!sections.count(name)) {
+        return absl::DataLossError(
+            absl::StrCat("detector snapshot: missing section ", name));
+      }
+    }
+    StateReader engine(sections["engine"]);
+    if (engine.Get<uint8_t>() != 1) engine.Fail();
+    watermark_ms_ = engine.Get<int64_t>();
+    watermark_set_ = engine.Get<uint8_t>() != 0;
+    stream_start_ms_ = engine.Get<int64_t>();
+    events_ = engine.Get<uint64_t>();
+    late_events_ = engine.Get<uint64_t>();
+    absl::Status status = engine.Check("detector snapshot: engine");
+    if (!status.ok()) return status;
+    StateReader accounts(sections["accounts"]);
+    status = accounts_.Restore(accounts, [](StateReader& r, uint32_t* id,
+                                            AccountState* state) {
+      *id = r.Get<uint32_t>();
+      return DecodeAccount(r, state);
+    });
+    if (!status.ok()) return status;
+    StateReader addresses(sections["addresses"]);
+    status = addresses_.Restore(addresses, [](StateReader& r, IpAddress* ip,
+                                              AddressState* state) {
+      const uint64_t hi = r.Get<uint64_t>();
+      const uint64_t lo = r.Get<uint64_t>();
+      *ip = IpAddress::FromHalves(hi, lo);
+      return DecodeAddress(r, state);
+    });
+    if (!status.ok()) return status;
+    absl::StatusOr<std::unique_ptr<NoveltyFilter>> novelty =
+        NoveltyFilter::Deserialize(sections["novelty"]);
+    if (!novelty.ok()) return novelty.status();
+    if ((*novelty)->bytes() != novelty_->bytes()) {
+      return absl::FailedPreconditionError(
+          "detector snapshot: novelty memory sized for other options");
+    }
+    novelty_ = std::move(novelty).value();
+    StateReader peers(sections["peers"]);
+    const uint64_t n = peers.Get<uint64_t>();
+    if (n > 4097) peers.Fail();
+    peers_.assign(peers.ok() ? n : 0, PeerBaseline());
+    for (PeerBaseline& p : peers_) {
+      if (!DecodePeers(peers, &p)) break;
+    }
+    DecodePeers(peers, &everyone_);
+    status = peers.Check("detector snapshot: peers");
+    if (!status.ok()) return status;
+    StateReader incidents(sections["incidents"]);
+    return tracker_.Restore(incidents);
+  }
+
   PeerBaseline& PeersFor(uint32_t profession) {
     if (profession >= peers_.size()) {
       peers_.resize(std::min<size_t>(profession + 1, 4097));
@@ -276,6 +417,8 @@ class DetectorImpl : public Detector {
   }
 
   DetectorOptions options_;
+  EntityTableOptions account_table_options_;
+  EntityTableOptions address_table_options_;
   AccountNamer namer_;
   IncidentTracker tracker_;
   EntityTable<uint32_t, AccountState> accounts_;
@@ -352,7 +495,8 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
         "detector: max_state_bytes too small: ", addresses.status().message()));
   }
   return std::unique_ptr<Detector>(new engine::DetectorImpl(
-      options, std::move(namer), sink, std::move(accounts).value(),
+      options, std::move(namer), sink, account_options, address_options,
+      std::move(accounts).value(),
       std::move(addresses).value(), std::move(novelty).value()));
 }
 

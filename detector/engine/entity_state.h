@@ -14,6 +14,7 @@
 
 #include "detector/ip_address.h"
 #include "detector/stats/quantile_sketch.h"
+#include "detector/stats/state_codec.h"
 #include "detector/stats/regularity.h"
 #include "detector/stats/running_moments.h"
 #include "detector/stats/windowed_distinct.h"
@@ -133,6 +134,14 @@ struct PeerBaseline {
   bool lookups_warm() const { return lookup_samples >= kWarm; }
   bool exports_warm() const { return export_samples >= 50; }
 };
+
+// Snapshot support for the three state kinds (format version 1 each).
+void EncodeAccount(StateWriter& w, const AccountState& a);
+bool DecodeAccount(StateReader& r, AccountState* a);
+void EncodeAddress(StateWriter& w, const AddressState& s);
+bool DecodeAddress(StateReader& r, AddressState* s);
+void EncodePeers(StateWriter& w, const PeerBaseline& p);
+bool DecodePeers(StateReader& r, PeerBaseline* p);
 
 }  // namespace engine
 }  // namespace vigie

@@ -179,7 +179,7 @@ class EntityTable {
         r.Fail();
         break;
       }
-      FindOrCreate(key, last_ms) = state;
+      FindOrCreate(key, last_ms) = std::move(state);
     }
     evictions_ = evictions;
     expirations_ = expirations;

@@ -1,0 +1,149 @@
+#include "detector/engine/entity_state.h"
+
+namespace vigie {
+namespace engine {
+namespace {
+
+template <typename T>
+bool DecodeInto(StateReader& r, T* out) {
+  absl::StatusOr<T> value = T::Decode(r);
+  if (!value.ok()) {
+    r.Fail();
+    return false;
+  }
+  *out = std::move(value).value();
+  return true;
+}
+
+void PutIp(StateWriter& w, const IpAddress& ip) {
+  w.Put(ip.hi());
+  w.Put(ip.lo());
+}
+
+IpAddress GetIp(StateReader& r) {
+  const uint64_t hi = r.Get<uint64_t>();
+  const uint64_t lo = r.Get<uint64_t>();
+  return IpAddress::FromHalves(hi, lo);
+}
+
+}  // namespace
+
+void EncodeAccount(StateWriter& w, const AccountState& a) {
+  w.Put<uint8_t>(1);
+  a.lookups.Encode(w);
+  a.new_subjects.Encode(w);
+  a.sequential.Encode(w);
+  a.not_found.Encode(w);
+  a.invalid_keys.Encode(w);
+  a.lookup_gaps.Encode(w);
+  a.hours.Encode(w);
+  a.new_per_hour.Encode(w);
+  w.Put(a.last_volume_ratio);
+  w.Put(a.first_seen_ms);
+  w.Put<uint8_t>(a.seen);
+  w.Put(a.last_nir_prefix);
+  w.Put(a.last_nir_order);
+  PutIp(w, a.login_ip);
+  PutIp(w, a.previous_login_ip);
+  w.Put(a.login_ms);
+  w.Put<uint8_t>(a.login_ip_new);
+  w.Put(a.logins);
+  w.Put(a.failures_since_success);
+  a.failures.Encode(w);
+  a.exported.Encode(w);
+  w.Put(a.profession);
+  w.Put(a.risk);
+  w.Put<uint8_t>(a.allowlisted);
+  w.Put<uint8_t>(a.allowlist_checked);
+}
+
+bool DecodeAccount(StateReader& r, AccountState* a) {
+  if (r.Get<uint8_t>() != 1) r.Fail();
+  if (!r.ok()) return false;
+  DecodeInto(r, &a->lookups) && DecodeInto(r, &a->new_subjects) &&
+      DecodeInto(r, &a->sequential) && DecodeInto(r, &a->not_found) &&
+      DecodeInto(r, &a->invalid_keys) && DecodeInto(r, &a->lookup_gaps) &&
+      DecodeInto(r, &a->hours) && DecodeInto(r, &a->new_per_hour);
+  a->last_volume_ratio = r.Get<double>();
+  a->first_seen_ms = r.Get<int64_t>();
+  a->seen = r.Get<uint8_t>() != 0;
+  a->last_nir_prefix = r.Get<uint32_t>();
+  a->last_nir_order = r.Get<uint16_t>();
+  a->login_ip = GetIp(r);
+  a->previous_login_ip = GetIp(r);
+  a->login_ms = r.Get<int64_t>();
+  a->login_ip_new = r.Get<uint8_t>() != 0;
+  a->logins = r.Get<uint32_t>();
+  a->failures_since_success = r.Get<uint32_t>();
+  DecodeInto(r, &a->failures) && DecodeInto(r, &a->exported);
+  a->profession = r.Get<uint32_t>();
+  a->risk = r.Get<double>();
+  a->allowlisted = r.Get<uint8_t>() != 0;
+  a->allowlist_checked = r.Get<uint8_t>() != 0;
+  return r.ok();
+}
+
+void EncodeAddress(StateWriter& w, const AddressState& s) {
+  w.Put<uint8_t>(1);
+  s.accounts.Encode(w);
+  w.Put(s.first_seen_ms);
+  w.Put<uint8_t>(s.seen);
+  s.failures.Encode(w);
+  s.failing_accounts.Encode(w);
+  s.unknown_accounts.Encode(w);
+  w.Put(s.risk);
+  w.Put<uint8_t>(s.allowlisted);
+  w.Put<uint8_t>(s.allowlist_checked);
+}
+
+bool DecodeAddress(StateReader& r, AddressState* s) {
+  if (r.Get<uint8_t>() != 1) r.Fail();
+  if (!r.ok()) return false;
+  DecodeInto(r, &s->accounts);
+  s->first_seen_ms = r.Get<int64_t>();
+  s->seen = r.Get<uint8_t>() != 0;
+  DecodeInto(r, &s->failures) && DecodeInto(r, &s->failing_accounts) &&
+      DecodeInto(r, &s->unknown_accounts);
+  s->risk = r.Get<double>();
+  s->allowlisted = r.Get<uint8_t>() != 0;
+  s->allowlist_checked = r.Get<uint8_t>() != 0;
+  return r.ok();
+}
+
+void EncodePeers(StateWriter& w, const PeerBaseline& p) {
+  w.Put<uint8_t>(1);
+  for (const PeerBaseline::Generation* g : {&p.current, &p.previous}) {
+    g->new_per_minute.Encode(w);
+    g->new_per_hour.Encode(w);
+    g->new_per_day.Encode(w);
+    g->exported_per_day.Encode(w);
+  }
+  w.Put(p.generation_start_ms);
+  w.Put(p.lookup_samples);
+  w.Put(p.export_samples);
+  w.Put(p.new_per_minute_top);
+  w.Put(p.new_per_hour_top);
+  w.Put(p.new_per_day_top);
+  w.Put(p.exported_per_day_top);
+}
+
+bool DecodePeers(StateReader& r, PeerBaseline* p) {
+  if (r.Get<uint8_t>() != 1) r.Fail();
+  for (PeerBaseline::Generation* g : {&p->current, &p->previous}) {
+    if (!r.ok()) return false;
+    DecodeInto(r, &g->new_per_minute) && DecodeInto(r, &g->new_per_hour) &&
+        DecodeInto(r, &g->new_per_day) &&
+        DecodeInto(r, &g->exported_per_day);
+  }
+  p->generation_start_ms = r.Get<int64_t>();
+  p->lookup_samples = r.Get<uint64_t>();
+  p->export_samples = r.Get<uint64_t>();
+  p->new_per_minute_top = r.Get<double>();
+  p->new_per_hour_top = r.Get<double>();
+  p->new_per_day_top = r.Get<double>();
+  p->exported_per_day_top = r.Get<double>();
+  return r.ok();
+}
+
+}  // namespace engine
+}  // namespace vigie
