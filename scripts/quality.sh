@@ -29,11 +29,12 @@ for size in $sizes; do
     "$vigie" simulate --accounts "$accounts" --days "$days" --seed "$seed" \
       --format binary --out "$dir" 2>/dev/null
     "$vigie" replay --key-file "$work/key" --alerts "$dir/vigie.jsonl" \
-      "$dir/events.pb" 2>/dev/null
+      --scores "$dir/scores.csv" "$dir/events.pb" 2>/dev/null
     "$vigie" replay --mode baseline --key-file "$work/key" \
       --alerts "$dir/baseline.jsonl" "$dir/events.pb" 2>/dev/null
     "$vigie" eval --labels "$dir/labels.json" --events "$dir/events.pb" \
-      --json "$dir/eval.json" --table-row "| ${accounts}×${days} | $seed " \
+      --json "$dir/eval.json" --scores "$dir/scores.csv" \
+      --table-row "| ${accounts}×${days} | $seed " \
       vigie="$dir/vigie.jsonl" baseline="$dir/baseline.jsonl"
     rm -f "$dir/events.pb"
   done

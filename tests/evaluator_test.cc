@@ -1,5 +1,8 @@
 // vigie eval on hand-made labels and alerts: detection, time to the first
 // alert, exposure counting, false incidents by trap, AUC.
+#include <cstdlib>
+#include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -136,6 +139,41 @@ TEST(Evaluate, SprayTargetsAlertedFromTheirOwnAddressAreNotDetections) {
   std::vector<AlertLine> attacker = {
       Alert(kT0 + kMin, "u1", "203.0.113.9", 50, "i1")};
   EXPECT_TRUE(Evaluate(labels, attacker, nullptr).campaigns[0].detected);
+}
+
+TEST(Evaluate, AucUsesPerAccountScoresAndLeavesSprayTargetsOut) {
+  Labels labels = ParseLabels(R"({"accounts": 4, "days": 1, "campaigns": [
+      {"id": "chained_lookup-1", "kind": "chained_lookup",
+       "accounts": ["victim"], "ips": ["51.68.1.1"],
+       "start": "2022-03-08T00:00:00Z", "end": "2022-03-08T01:00:00Z"},
+      {"id": "password_spray-1", "kind": "password_spray",
+       "accounts": ["target"], "ips": ["203.0.113.9"],
+       "start": "2022-03-08T00:00:00Z", "end": "2022-03-08T05:00:00Z"}]})")
+                      .value();
+  std::map<std::string, double> scores = {
+      {"victim", 80}, {"target", 0}, {"alice", 30}, {"bob", 10}};
+  Evaluation e = Evaluate(labels, {}, nullptr, &scores);
+  ASSERT_TRUE(e.auc.has_value());
+  EXPECT_DOUBLE_EQ(*e.auc, 1.0);  // "target" (score 0) is not a positive.
+  scores["alice"] = 90;
+  EXPECT_DOUBLE_EQ(*Evaluate(labels, {}, nullptr, &scores).auc, 0.5);
+}
+
+TEST(LoadScores, ReadsReplayScoresAndRejectsOtherFiles) {
+  const std::string dir = std::getenv("TEST_TMPDIR");
+  std::ofstream(dir + "/scores.csv") << "account,max_risk\ndr.a,62.5\nb,0\n";
+  std::ofstream(dir + "/bad.csv") << "account,max_risk\ndr.a;62\n";
+  std::ofstream(dir + "/other.csv") << "time,account\n";
+  absl::StatusOr<std::map<std::string, double>> scores =
+      LoadScores(dir + "/scores.csv");
+  ASSERT_TRUE(scores.ok());
+  EXPECT_DOUBLE_EQ(scores->at("dr.a"), 62.5);
+  EXPECT_EQ(LoadScores(dir + "/bad.csv").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(LoadScores(dir + "/other.csv").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(LoadScores(dir + "/missing.csv").status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST(ParseLabels, RejectsMalformedLabels) {

@@ -164,6 +164,7 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
     VIGIE_RETURN_IF_ERROR(Advance(input, options, summary));
   }
   Event event;
+  std::vector<float> max_risk;  // By account id, for --scores.
   // Default WindowSpec lateness: events later than this are out of order
   // beyond what the windows accept.
   constexpr int64_t kLatenessMs = 5000;
@@ -196,7 +197,16 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
       encoder.ClearRecycledAccounts();
     }
     ++summary->events;
-    if (detector) detector->Observe(event);
+    if (detector) {
+      const double risk = detector->Observe(event);
+      if (!options.scores_path.empty()) {
+        if (event.account >= max_risk.size()) {
+          max_risk.resize(event.account + 1, 0.0f);
+        }
+        max_risk[event.account] =
+            std::max(max_risk[event.account], static_cast<float>(risk));
+      }
+    }
     if (baseline) baseline->Observe(event);
     VIGIE_RETURN_IF_ERROR(sink.status());
     VIGIE_RETURN_IF_ERROR(Advance(*next, options, summary));
@@ -205,6 +215,18 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   if (baseline) baseline->Flush();
   VIGIE_RETURN_IF_ERROR(sink.status());
   VIGIE_RETURN_IF_ERROR(alerts_out->Close());
+  if (!options.scores_path.empty()) {
+    VIGIE_ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> scores,
+                           OutputFile::Open(options.scores_path));
+    VIGIE_RETURN_IF_ERROR(scores->Write("account,max_risk\n"));
+    for (uint32_t id = 1; id < max_risk.size(); ++id) {
+      const absl::string_view name = encoder.AccountName(id);
+      if (name.empty()) continue;
+      VIGIE_RETURN_IF_ERROR(scores->Write(
+          absl::StrFormat("%s,%.1f\n", std::string(name), max_risk[id])));
+    }
+    VIGIE_RETURN_IF_ERROR(scores->Close());
+  }
   for (const Input& input : inputs) {
     summary->bytes_read += input.reader->raw_bytes_read();
   }

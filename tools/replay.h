@@ -40,6 +40,9 @@ struct ReplayOptions {
   std::string mode;
   // Overrides the configuration's memory limit when set, e.g. "256M".
   std::string memory_limit;
+  // When set, writes "account,max_risk" for every account: its peak fused
+  // risk over the run (for ROC curves in vigie eval).
+  std::string scores_path;
   // Individual rejected records printed in the summary (the rest are only
   // counted). Default: 10.
   int max_errors_shown = 10;

@@ -60,6 +60,8 @@ Flags:
                      $VIGIE_PSEUDONYM_KEY_FILE)
   --strict           stop at the first rejected record (default: count,
                      report and skip it)
+  --scores FILE      write every account's peak risk (account,max_risk) for
+                     ROC curves in vigie eval --scores
   --memory-limit SIZE  hard cap on per-entity memory, e.g. 256M or 2G
                      (default: the configuration's, 1G); least recently
                      active accounts are forgotten first, and counted
@@ -116,6 +118,8 @@ Flags:
   --labels FILE      labels.json written by vigie simulate (required)
   --events FILE      the simulated events, for exposure counts
   --json FILE        also write the results as JSON
+  --scores FILE      per-account peak risks from vigie replay --scores, for
+                     the AUC of the first ALERTS argument
   --table-row CELLS  print one markdown table row per ALERTS instead of the
                      report, after the given leading cells (e.g. "| 2000×2 | 1 ")
 )";
@@ -168,6 +172,7 @@ int Replay(int argc, char** argv) {
                             {"strict", false},
                             {"mode", true},
                             {"memory-limit", true},
+                            {"scores", true},
                             {"max-errors-shown", true}});
   absl::Status parsed = cl.Parse(argc, argv, 2);
   if (!parsed.ok()) return Usage(std::string(parsed.message()), kReplayUsage);
@@ -185,6 +190,7 @@ int Replay(int argc, char** argv) {
   options.strict = cl.Has("strict");
   options.mode = cl.Get("mode", "");
   options.memory_limit = cl.Get("memory-limit", "");
+  options.scores_path = cl.Get("scores", "");
   absl::StatusOr<int64_t> shown = cl.GetInt("max-errors-shown", 10);
   if (!shown.ok()) return Usage(std::string(shown.status().message()), kReplayUsage);
   options.max_errors_shown = static_cast<int>(*shown);
@@ -281,6 +287,7 @@ int Simulate(int argc, char** argv) {
 int Eval(int argc, char** argv) {
   CommandLine cl("eval", {{"labels", true},
                           {"events", true},
+                          {"scores", true},
                           {"json", true},
                           {"table-row", true}});
   absl::Status parsed = cl.Parse(argc, argv, 2);
@@ -298,6 +305,14 @@ int Eval(int argc, char** argv) {
     if (!loaded.ok()) return Fail(loaded.status());
     events = std::move(loaded).value();
   }
+  std::map<std::string, double> scores;
+  const bool have_scores = cl.Has("scores");
+  if (have_scores) {
+    absl::StatusOr<std::map<std::string, double>> loaded =
+        eval::LoadScores(cl.Get("scores", ""));
+    if (!loaded.ok()) return Fail(loaded.status());
+    scores = std::move(loaded).value();
+  }
   std::string json = "{\"evaluations\":[";
   for (size_t i = 0; i < cl.positional().size(); ++i) {
     std::string arg = cl.positional()[i];
@@ -310,8 +325,12 @@ int Eval(int argc, char** argv) {
     }
     absl::StatusOr<std::vector<eval::AlertLine>> alerts = eval::LoadAlerts(path);
     if (!alerts.ok()) return Fail(alerts.status());
-    eval::Evaluation e =
-        eval::Evaluate(*labels, *alerts, have_events ? &events : nullptr);
+    // NAME=FILE[:SCORES] is not supported; one --scores file applies to
+    // the first ALERTS argument only.
+    const std::map<std::string, double>* scores_for_this =
+        i == 0 && have_scores ? &scores : nullptr;
+    eval::Evaluation e = eval::Evaluate(
+        *labels, *alerts, have_events ? &events : nullptr, scores_for_this);
     if (cl.Has("table-row")) {
       std::cout << eval::FormatTableRow(cl.Get("table-row", ""), name, e);
     } else {

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "detector/ingest/time_format.h"
@@ -200,8 +201,38 @@ absl::StatusOr<std::vector<EventFacts>> LoadEventFacts(
   return facts;
 }
 
+absl::StatusOr<std::map<std::string, double>> LoadScores(
+    const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
+  std::map<std::string, double> scores;
+  std::string line;
+  int64_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (number == 1) {
+      if (line != "account,max_risk") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ":1: expected the header \"account,max_risk\""));
+      }
+      continue;
+    }
+    if (line.empty()) continue;
+    const size_t comma = line.rfind(',');
+    double risk = 0;
+    if (comma == std::string::npos ||
+        !absl::SimpleAtod(line.substr(comma + 1), &risk)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", number, ": expected account,max_risk"));
+    }
+    scores[line.substr(0, comma)] = risk;
+  }
+  return scores;
+}
+
 Evaluation Evaluate(const Labels& labels, const std::vector<AlertLine>& alerts,
-                    const std::vector<EventFacts>* events) {
+                    const std::vector<EventFacts>* events,
+                    const std::map<std::string, double>* scores) {
   Evaluation e;
   std::map<std::string, std::vector<int64_t>> exposures_by_kind;
   for (const LabeledCampaign& c : labels.campaigns) {
@@ -263,20 +294,35 @@ Evaluation Evaluate(const Labels& labels, const std::vector<AlertLine>& alerts,
   if (events != nullptr) {
     for (const EventFacts& f : *events) score.emplace(f.account, 0.0);
   }
+  // Positives: accounts a campaign used. The account lists of sprays and
+  // stuffing are their targets (ordinary users, most never compromised):
+  // neither positive nor negative.
   std::set<std::string> positives;
+  std::set<std::string> targets;
   for (const LabeledCampaign& c : labels.campaigns) {
+    const bool targets_only =
+        c.kind == "password_spray" || c.kind == "credential_stuffing";
     for (const std::string& a : c.accounts) {
-      positives.insert(a);
+      (targets_only ? targets : positives).insert(a);
       score.emplace(a, 0.0);
     }
   }
-  for (const AlertLine& a : alerts) {
-    if (a.account.empty()) continue;
-    double& s = score[a.account];
-    s = std::max(s, a.risk);
+  for (const std::string& a : positives) targets.erase(a);
+  if (scores != nullptr) {
+    for (const auto& [account, risk] : *scores) {
+      double& s = score[account];
+      s = std::max(s, risk);
+    }
+  } else {
+    for (const AlertLine& a : alerts) {
+      if (a.account.empty()) continue;
+      double& s = score[a.account];
+      s = std::max(s, a.risk);
+    }
   }
   std::vector<double> pos, neg;
   for (const auto& [account, s] : score) {
+    if (targets.count(account)) continue;
     (positives.count(account) ? pos : neg).push_back(s);
   }
   if (!pos.empty() && !neg.empty()) {

@@ -21,8 +21,11 @@
 // of them when it was never detected).
 //
 // Entity ROC AUC: every account in the events (or named in labels and
-// alerts when no events are given) scored by the highest risk_score of its
-// alerts (0 without alerts); positives are the campaigns' accounts. Ties
+// alerts when no events are given) scored by its highest risk: from the
+// per-account scores file of `vigie replay --scores` when given (every
+// account's peak fused risk, alerted or not), else from its alerts (0
+// without alerts); positives are the campaigns' accounts, except the
+// targets of sprays and stuffing (ordinary users), which are left out. Ties
 // count half (Mann-Whitney).
 //
 // Example:
@@ -85,6 +88,10 @@ absl::StatusOr<Labels> ParseLabels(const std::string& json);
 absl::StatusOr<std::vector<AlertLine>> LoadAlerts(const std::string& path);
 // Reads events through RecordReader (any format).
 absl::StatusOr<std::vector<EventFacts>> LoadEventFacts(const std::string& path);
+// Reads "account,max_risk" lines (with that header) as written by
+// `vigie replay --scores`. InvalidArgument naming file:line.
+absl::StatusOr<std::map<std::string, double>> LoadScores(
+    const std::string& path);
 
 struct CampaignResult {
   std::string id;
@@ -109,7 +116,8 @@ struct Evaluation {
 };
 
 Evaluation Evaluate(const Labels& labels, const std::vector<AlertLine>& alerts,
-                    const std::vector<EventFacts>* events);
+                    const std::vector<EventFacts>* events,
+                    const std::map<std::string, double>* scores = nullptr);
 
 // Human-readable report, several lines.
 std::string FormatEvaluation(const std::string& name, const Evaluation& e);
