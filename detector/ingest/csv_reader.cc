@@ -36,21 +36,17 @@ struct Span {
 
 enum class ScanStatus { kRecord, kNeedMore, kTooLong, kStructureError };
 
-class CsvReader : public RecordReader {
+class CsvReader : public TextReaderBase {
  public:
   CsvReader(std::unique_ptr<InputBuffer> input, std::string name,
             const ReaderOptions& options)
-      : RecordReader(std::move(name)),
-        input_(std::move(input)),
+      : TextReaderBase(std::move(input), std::move(name)),
         max_record_bytes_(options.max_record_bytes) {
     spans_.reserve(32);
     scratch_.reserve(1024);
   }
 
   InputFormat format() const override { return InputFormat::kCsv; }
-  uint64_t raw_bytes_read() const override {
-    return input_->source().raw_bytes_read();
-  }
 
   Result Next(AccessRecord* record, RecordError* error) override {
     while (!done_) {
@@ -129,37 +125,11 @@ class CsvReader : public RecordReader {
     return Result::kError;
   }
 
-  Result Fatal(RecordError* error) {
-    fatal_pending_ = false;
-    SetFatalInputError(fatal_status_, error);
-    error->source = source_name();
-    error->position = line_;
-    error->position_is_record = false;
-    return Result::kError;
-  }
+  Result Fatal(RecordError* error) { return TakeFatal(line_, error); }
 
   void FillError(int64_t line, absl::string_view field, absl::string_view value,
                  std::string reason, RecordError* error) {
-    error->code = absl::StatusCode::kInvalidArgument;
-    error->source = source_name();
-    error->position = line;
-    error->position_is_record = false;
-    error->field = std::string(field);
-    error->value = std::string(value);
-    error->reason = std::move(reason);
-    error->fatal = false;
-  }
-
-  // Refills the window; on an input failure remembers it and stops.
-  bool Refill() {
-    absl::StatusOr<size_t> added = input_->Fill();
-    if (!added.ok()) {
-      fatal_status_ = added.status();
-      fatal_pending_ = true;
-      done_ = true;
-      return false;
-    }
-    return *added > 0;
+    SetLineError(source_name(), line, field, value, std::move(reason), error);
   }
 
   // Scans the next record, refilling as needed. Sets done_ at the end of
@@ -355,13 +325,9 @@ class CsvReader : public RecordReader {
     return true;
   }
 
-  std::unique_ptr<InputBuffer> input_;
   size_t max_record_bytes_;
   bool started_ = false;
-  bool done_ = false;
   bool header_read_ = false;
-  bool fatal_pending_ = false;
-  absl::Status fatal_status_;
   int64_t line_ = 1;  // Line where the next record starts.
   int num_columns_ = 0;
   std::vector<int> column_field_;
@@ -378,6 +344,40 @@ std::unique_ptr<RecordReader> NewCsvReader(std::unique_ptr<InputBuffer> input,
                                            const ReaderOptions& options) {
   return std::make_unique<CsvReader>(std::move(input), std::move(name),
                                      options);
+}
+
+bool TextReaderBase::Refill() {
+  absl::StatusOr<size_t> added = input_->Fill();
+  if (!added.ok()) {
+    fatal_status_ = added.status();
+    fatal_pending_ = true;
+    done_ = true;
+    return false;
+  }
+  return *added > 0;
+}
+
+RecordReader::Result TextReaderBase::TakeFatal(int64_t line,
+                                               RecordError* error) {
+  fatal_pending_ = false;
+  SetFatalInputError(fatal_status_, error);
+  error->source = source_name();
+  error->position = line;
+  error->position_is_record = false;
+  return Result::kError;
+}
+
+void SetLineError(const std::string& source, int64_t line,
+                  absl::string_view field, absl::string_view value,
+                  std::string reason, RecordError* error) {
+  error->code = absl::StatusCode::kInvalidArgument;
+  error->source = source;
+  error->position = line;
+  error->position_is_record = false;
+  error->field = std::string(field);
+  error->value = std::string(value);
+  error->reason = std::move(reason);
+  error->fatal = false;
 }
 
 void SetFatalInputError(const absl::Status& status, RecordError* error) {

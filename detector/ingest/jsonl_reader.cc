@@ -25,18 +25,14 @@ namespace od = simdjson::ondemand;
 constexpr size_t kMaxPath = 256;
 constexpr int kMaxDepth = 16;
 
-class JsonLinesReader : public RecordReader {
+class JsonLinesReader : public TextReaderBase {
  public:
   JsonLinesReader(std::unique_ptr<InputBuffer> input, std::string name,
                   const ReaderOptions& options)
-      : RecordReader(std::move(name)),
-        input_(std::move(input)),
+      : TextReaderBase(std::move(input), std::move(name)),
         max_record_bytes_(options.max_record_bytes) {}
 
   InputFormat format() const override { return InputFormat::kJsonLines; }
-  uint64_t raw_bytes_read() const override {
-    return input_->source().raw_bytes_read();
-  }
 
   Result Next(AccessRecord* record, RecordError* error) override {
     while (!done_) {
@@ -82,39 +78,14 @@ class JsonLinesReader : public RecordReader {
       }
       return Result::kRecord;
     }
-    if (fatal_pending_) {
-      fatal_pending_ = false;
-      SetFatalInputError(fatal_status_, error);
-      error->source = source_name();
-      error->position = line_;
-      error->position_is_record = false;
-      return Result::kError;
-    }
+    if (fatal_pending_) return TakeFatal(line_, error);
     return Result::kEnd;
   }
 
  private:
   void SetError(int64_t line, absl::string_view field, std::string reason,
                 RecordError* error) {
-    error->code = absl::StatusCode::kInvalidArgument;
-    error->source = source_name();
-    error->position = line;
-    error->position_is_record = false;
-    error->field = std::string(field);
-    error->value.clear();
-    error->reason = std::move(reason);
-    error->fatal = false;
-  }
-
-  bool Refill() {
-    absl::StatusOr<size_t> added = input_->Fill();
-    if (!added.ok()) {
-      fatal_status_ = added.status();
-      fatal_pending_ = true;
-      done_ = true;
-      return false;
-    }
-    return *added > 0;
+    SetLineError(source_name(), line, field, "", std::move(reason), error);
   }
 
   // Finds the next line (without its '\n'). An over-long line is skipped
@@ -299,12 +270,8 @@ class JsonLinesReader : public RecordReader {
     return -1;
   }
 
-  std::unique_ptr<InputBuffer> input_;
   size_t max_record_bytes_;
   od::parser parser_;
-  bool done_ = false;
-  bool fatal_pending_ = false;
-  absl::Status fatal_status_;
   int64_t line_ = 1;
   TextFields fields_;
   bool seen_null_[kFieldCount] = {};

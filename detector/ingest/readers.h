@@ -27,6 +27,35 @@ std::unique_ptr<RecordReader> NewBinaryReader(
 // Shared by all three: turns a failed Fill() into a fatal error.
 void SetFatalInputError(const absl::Status& status, RecordError* error);
 
+// Fills a record-level InvalidArgument error located at a text line.
+void SetLineError(const std::string& source, int64_t line,
+                  absl::string_view field, absl::string_view value,
+                  std::string reason, RecordError* error);
+
+// What the two line-oriented readers (CSV, JSON Lines) share: the input
+// window, end-of-input and a pending fatal input error.
+class TextReaderBase : public RecordReader {
+ public:
+  uint64_t raw_bytes_read() const override {
+    return input_->source().raw_bytes_read();
+  }
+
+ protected:
+  TextReaderBase(std::unique_ptr<InputBuffer> input, std::string name)
+      : RecordReader(std::move(name)), input_(std::move(input)) {}
+
+  // Reads more input; false at the end or on an input failure, which is
+  // remembered (done_ and fatal_pending_ set) for TakeFatal.
+  bool Refill();
+  // Reports the pending input failure at `line`, once.
+  RecordReader::Result TakeFatal(int64_t line, RecordError* error);
+
+  std::unique_ptr<InputBuffer> input_;
+  bool done_ = false;
+  bool fatal_pending_ = false;
+  absl::Status fatal_status_;
+};
+
 }  // namespace ingest_internal
 }  // namespace vigie
 
