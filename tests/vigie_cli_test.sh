@@ -29,6 +29,12 @@ check "keygen refuses to overwrite" test "$(status_of "$vigie" keygen --out "$tm
 
 check "simulate runs" "$vigie" simulate --accounts 300 --days 2 --seed 3 --out "$tmp/sim"
 check "simulate writes labels" grep -q '"kind": "chained_lookup"' "$tmp/sim/labels.json"
+"$vigie" simulate --accounts 300 --days 2 --seed 3 --format jsonl --out "$tmp/sim2" 2>/dev/null
+"$vigie" simulate --accounts 300 --days 2 --seed 3 --format jsonl --out "$tmp/sim3" 2>/dev/null
+check "simulate is byte-for-byte deterministic" cmp -s "$tmp/sim2/events.jsonl" "$tmp/sim3/events.jsonl"
+check "labels are deterministic" cmp -s "$tmp/sim2/labels.json" "$tmp/sim3/labels.json"
+"$vigie" simulate --accounts 300 --days 2 --seed 4 --format jsonl --out "$tmp/sim4" 2>/dev/null
+check "another seed gives other events" bash -c "! cmp -s '$tmp/sim2/events.jsonl' '$tmp/sim4/events.jsonl'"
 check "convert csv -> binary.gz" "$vigie" convert "$tmp/sim/events.csv" "$tmp/sim/events.pb.gz"
 check "convert binary -> jsonl" "$vigie" convert "$tmp/sim/events.pb.gz" "$tmp/sim/events.jsonl"
 "$vigie" replay --key-file "$tmp/key" "$tmp/sim/events.csv" >"$tmp/a_csv.jsonl" 2>"$tmp/summary.txt"
