@@ -331,3 +331,44 @@ TEST(RunReplay, AMemoryLimitForgetsIdleAccountsButKeepsDetecting) {
 
 }  // namespace
 }  // namespace vigie
+
+namespace vigie {
+namespace {
+
+TEST(RunReplay, ThePipelinedRunWritesExactlyWhatASingleThreadWrites) {
+  // Enough events for many batches, a robot, and account-name recycling
+  // under a small memory limit.
+  Log log = ChainedLookupLog();
+  std::string csv = "time,account,ip,action,outcome,subject,user_agent\n";
+  for (int i = 0; i < 30000; ++i) {
+    csv += absl::StrCat(1646880000000 + i * 300, ",user", i % 5000,
+                        ",192.0.2.", i % 200, ",lookup,success,",
+                        Nir(300 + i % 400, 1 + i % 900), ",Mozilla/5.0\n");
+  }
+  csv += log.csv.substr(log.csv.find('\n') + 1);
+  std::ofstream(TmpPath("pipeline.csv")) << csv;
+  for (const char* mode : {"vigie", "baseline"}) {
+    std::string outputs[2];
+    for (int pipelined = 0; pipelined < 2; ++pipelined) {
+      ReplayOptions options;
+      options.inputs = {TmpPath("pipeline.csv")};
+      options.alerts_path = TmpPath(absl::StrCat("pipe_", pipelined, ".jsonl"));
+      options.scores_path = TmpPath(absl::StrCat("pipe_", pipelined, ".csv"));
+      options.mode = mode;
+      options.memory_limit = "1M";  // 1,365 names: ids get recycled.
+      options.pipeline = pipelined == 1;
+      ReplaySummary summary;
+      ASSERT_TRUE(RunReplay(options, &summary).ok()) << mode;
+      EXPECT_EQ(summary.events, 30000 + 180);
+      outputs[pipelined] = ReadFile(options.alerts_path) +
+                           (std::string(mode) == "vigie"
+                                ? ReadFile(options.scores_path)
+                                : std::string());
+    }
+    EXPECT_FALSE(outputs[0].empty()) << mode;
+    EXPECT_EQ(outputs[0], outputs[1]) << mode;
+  }
+}
+
+}  // namespace
+}  // namespace vigie

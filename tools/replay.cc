@@ -1,10 +1,14 @@
 #include "tools/replay.h"
 
 #include <chrono>
+#include <deque>
+#include <thread>
 #include <memory>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_format.h"
 #include "detector/alerts/alert_json.h"
 #include "detector/alerts/alert_sink.h"
@@ -85,6 +89,142 @@ absl::Status Advance(Input& input, const ReplayOptions& options,
   }
 }
 
+// One account id taking a name, at the event of the batch where it
+// happened; `recycled` when the id named another (idle) account before.
+struct NameChange {
+  size_t index;
+  uint32_t id;
+  bool recycled;
+  std::string name;
+};
+
+struct Batch {
+  std::vector<Event> events;
+  std::vector<NameChange> names;
+};
+
+// A bounded hand-off of batches between the reading thread and the
+// detection thread.
+class BatchQueue {
+ public:
+  explicit BatchQueue(size_t capacity) : capacity_(capacity) {}
+
+  // False when the consumer gave up (the batch is dropped).
+  bool Push(Batch batch) {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](BatchQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
+          return q->abandoned_ || q->batches_.size() < q->capacity_;
+        },
+        this));
+    if (abandoned_) return false;
+    batches_.push_back(std::move(batch));
+    return true;
+  }
+  // False once the queue is closed and drained.
+  bool Pop(Batch* batch) {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](BatchQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
+          return q->closed_ || !q->batches_.empty();
+        },
+        this));
+    if (batches_.empty()) return false;
+    *batch = std::move(batches_.front());
+    batches_.pop_front();
+    return true;
+  }
+  void Close() {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+  }
+  void Abandon() {
+    absl::MutexLock lock(&mu_);
+    abandoned_ = true;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::deque<Batch> batches_ ABSL_GUARDED_BY(mu_);
+  size_t capacity_;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool abandoned_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// The reading thread: merges the inputs by time, encodes records into
+// Events (noting account-name changes in order) and hands out batches.
+absl::Status ReadAndEncode(std::vector<Input>& inputs,
+                           const ReplayOptions& options, EventEncoder& encoder,
+                           BatchQueue& queue, ReplaySummary* summary) {
+  constexpr size_t kBatchEvents = 4096;
+  // Default WindowSpec lateness: events later than this are out of order
+  // beyond what the windows accept.
+  constexpr int64_t kLatenessMs = 5000;
+  for (Input& input : inputs) {
+    VIGIE_RETURN_IF_ERROR(Advance(input, options, summary));
+  }
+  int64_t watermark_ms = 0;
+  bool event_time_seen = false;
+  Batch batch;
+  batch.events.reserve(kBatchEvents);
+  while (true) {
+    // Earliest pending record; ties go to the input listed first. A linear
+    // scan: the number of inputs is small.
+    Input* next = nullptr;
+    for (Input& input : inputs) {
+      if (input.has_record &&
+          (next == nullptr || input.record.time_ms < next->record.time_ms)) {
+        next = &input;
+      }
+    }
+    if (next == nullptr) break;
+    if (event_time_seen && next->record.time_ms < watermark_ms - kLatenessMs) {
+      ++summary->late_events;
+    }
+    if (!event_time_seen || next->record.time_ms > watermark_ms) {
+      watermark_ms = next->record.time_ms;
+      event_time_seen = true;
+    }
+    const size_t known = encoder.num_accounts();
+    Event& event = batch.events.emplace_back();
+    encoder.Encode(next->record, &event);
+    const bool recycled = !encoder.recycled_accounts().empty();
+    if (recycled || encoder.num_accounts() > known) {
+      batch.names.push_back(NameChange{
+          batch.events.size() - 1, event.account, recycled,
+          std::string(encoder.AccountName(event.account))});
+      encoder.ClearRecycledAccounts();
+    }
+    ++summary->events;
+    if (batch.events.size() == kBatchEvents) {
+      if (!queue.Push(std::move(batch))) return absl::OkStatus();
+      batch = Batch();
+      batch.events.reserve(kBatchEvents);
+    }
+    VIGIE_RETURN_IF_ERROR(Advance(*next, options, summary));
+  }
+  if (!batch.events.empty()) queue.Push(std::move(batch));
+  return absl::OkStatus();
+}
+
+// Adds what the reading thread counted to the run's summary.
+void MergeReadSummary(const ReplaySummary& read, ReplaySummary* summary) {
+  summary->events += read.events;
+  summary->rejected += read.rejected;
+  summary->late_events += read.late_events;
+  for (const auto& [kind, info] : read.rejected_by_kind) {
+    ReplaySummary::ErrorKind& merged = summary->rejected_by_kind[kind];
+    if (merged.count == 0) merged.first = info.first;
+    merged.count += info.count;
+  }
+  summary->errors_shown.insert(summary->errors_shown.end(),
+                               read.errors_shown.begin(),
+                               read.errors_shown.end());
+  summary->inputs_cut_short.insert(summary->inputs_cut_short.end(),
+                                   read.inputs_cut_short.begin(),
+                                   read.inputs_cut_short.end());
+}
+
 }  // namespace
 
 absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
@@ -142,8 +282,12 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   Pseudonymizer pseudonymizer(key.key);
   EventEncoder encoder(&pseudonymizer, encoder_options);
   JsonLinesAlertSink sink(alerts_out.get(), summary);
-  auto namer = [&encoder](uint32_t account) {
-    return std::string(encoder.AccountName(account));
+  // Account names as the detection thread knows them, changed in event
+  // order (see NameChange), so alerts name exactly what a single-threaded
+  // run would.
+  std::vector<std::string> names(1);
+  auto namer = [&names](uint32_t account) {
+    return account < names.size() ? names[account] : std::string();
   };
   // Exactly one detection runs: Vigie's engine, or the rules baseline.
   std::unique_ptr<Detector> detector;
@@ -160,57 +304,56 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
                            Detector::Create(detector_options, namer, &sink));
   }
 
-  for (Input& input : inputs) {
-    VIGIE_RETURN_IF_ERROR(Advance(input, options, summary));
+  // Reading, merging and encoding run on one thread, detection on this
+  // one; batches keep the event order, so the output does not depend on
+  // the split.
+  // Without a second thread the whole input is queued before detection.
+  BatchQueue queue(options.pipeline ? 4 : SIZE_MAX);
+  ReplaySummary read_summary;  // Written by the reading thread only.
+  absl::Status read_status;
+  auto read = [&]() {
+    read_status = ReadAndEncode(inputs, options, encoder, queue, &read_summary);
+    queue.Close();
+  };
+  std::thread reader;
+  if (options.pipeline) {
+    reader = std::thread(read);
+  } else {
+    read();
   }
-  Event event;
   std::vector<float> max_risk;  // By account id, for --scores.
-  // Default WindowSpec lateness: events later than this are out of order
-  // beyond what the windows accept.
-  constexpr int64_t kLatenessMs = 5000;
-  int64_t watermark_ms = 0;
-  bool event_time_seen = false;
-  while (true) {
-    // Earliest pending record; ties go to the input listed first. A linear
-    // scan: the number of inputs is small.
-    Input* next = nullptr;
-    for (Input& input : inputs) {
-      if (input.has_record &&
-          (next == nullptr || input.record.time_ms < next->record.time_ms)) {
-        next = &input;
+  Batch batch;
+  absl::Status detect_status;
+  while (detect_status.ok() && queue.Pop(&batch)) {
+    size_t change = 0;
+    for (size_t i = 0; i < batch.events.size(); ++i) {
+      for (; change < batch.names.size() && batch.names[change].index == i;
+           ++change) {
+        const NameChange& c = batch.names[change];
+        if (c.recycled && detector) detector->ForgetAccount(c.id);
+        if (c.id >= names.size()) names.resize(c.id + 1);
+        names[c.id] = c.name;
       }
-    }
-    if (next == nullptr) break;
-    if (event_time_seen && next->record.time_ms < watermark_ms - kLatenessMs) {
-      ++summary->late_events;
-    }
-    if (!event_time_seen || next->record.time_ms > watermark_ms) {
-      watermark_ms = next->record.time_ms;
-      event_time_seen = true;
-    }
-    encoder.Encode(next->record, &event);
-    if (!encoder.recycled_accounts().empty()) {
-      // The dictionary gave an idle account's id to a new name.
-      for (uint32_t id : encoder.recycled_accounts()) {
-        if (detector) detector->ForgetAccount(id);
-      }
-      encoder.ClearRecycledAccounts();
-    }
-    ++summary->events;
-    if (detector) {
-      const double risk = detector->Observe(event);
-      if (!options.scores_path.empty()) {
-        if (event.account >= max_risk.size()) {
-          max_risk.resize(event.account + 1, 0.0f);
+      const Event& event = batch.events[i];
+      if (detector) {
+        const double risk = detector->Observe(event);
+        if (!options.scores_path.empty()) {
+          if (event.account >= max_risk.size()) {
+            max_risk.resize(event.account + 1, 0.0f);
+          }
+          max_risk[event.account] =
+              std::max(max_risk[event.account], static_cast<float>(risk));
         }
-        max_risk[event.account] =
-            std::max(max_risk[event.account], static_cast<float>(risk));
       }
+      if (baseline) baseline->Observe(event);
     }
-    if (baseline) baseline->Observe(event);
-    VIGIE_RETURN_IF_ERROR(sink.status());
-    VIGIE_RETURN_IF_ERROR(Advance(*next, options, summary));
+    detect_status = sink.status();
   }
+  if (!detect_status.ok()) queue.Abandon();
+  if (reader.joinable()) reader.join();
+  MergeReadSummary(read_summary, summary);
+  VIGIE_RETURN_IF_ERROR(read_status);
+  VIGIE_RETURN_IF_ERROR(detect_status);
   if (detector) detector->Flush();
   if (baseline) baseline->Flush();
   VIGIE_RETURN_IF_ERROR(sink.status());
@@ -220,10 +363,10 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
                            OutputFile::Open(options.scores_path));
     VIGIE_RETURN_IF_ERROR(scores->Write("account,max_risk\n"));
     for (uint32_t id = 1; id < max_risk.size(); ++id) {
-      const absl::string_view name = encoder.AccountName(id);
+      const std::string name = namer(id);
       if (name.empty()) continue;
       VIGIE_RETURN_IF_ERROR(scores->Write(
-          absl::StrFormat("%s,%.1f\n", std::string(name), max_risk[id])));
+          absl::StrFormat("%s,%.1f\n", name, max_risk[id])));
     }
     VIGIE_RETURN_IF_ERROR(scores->Close());
   }

@@ -40,6 +40,9 @@ struct ReplayOptions {
   std::string mode;
   // Overrides the configuration's memory limit when set, e.g. "256M".
   std::string memory_limit;
+  // Read and encode on a second thread while detection runs on this one.
+  // The output is the same either way. Default: true.
+  bool pipeline = true;
   // When set, writes "account,max_risk" for every account: its peak fused
   // risk over the run (for ROC curves in vigie eval).
   std::string scores_path;
