@@ -10,7 +10,11 @@
 // entity while its risk is above the threshold, so a long attack does not
 // become normal. Time comes only from the events.
 //
-// Thread-compatible: one thread per Detector (shard by account for more).
+// Thread-compatible: call it from one thread at a time. Internally the
+// accounts are split over options.shards shards, which ObserveBatch spreads
+// over options.threads threads; the output (alerts, risks, snapshots) is
+// identical whatever the thread count (see engine/detector_impl.cc for how).
+// Peer baselines are refreshed once a minute of event time.
 // Observe does not allocate once the entity is known, except when an alert
 // is written.
 //
@@ -49,9 +53,12 @@ class Detector {
 
   // Scores one event; returns the fused risk of its account (0..100).
   virtual double Observe(const Event& event) = 0;
-  virtual void ObserveBatch(absl::Span<const Event> events) {
-    for (const Event& e : events) Observe(e);
-  }
+  // Scores events in order, exactly as that many Observe calls would;
+  // with options.threads > 1 the account side runs on several threads.
+  // `risks`, if not empty, receives each event's risk (same size).
+  virtual void ObserveBatch(absl::Span<const Event> events) = 0;
+  virtual void ObserveBatch(absl::Span<const Event> events,
+                            absl::Span<double> risks) = 0;
   // Forgets an account whose id now names another account.
   virtual void ForgetAccount(uint32_t account) = 0;
   // Closes incidents that have been quiet as of the latest event time.

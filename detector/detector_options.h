@@ -68,6 +68,20 @@ struct DetectorOptions {
   uint64_t novelty_capacity = uint64_t{1} << 23;
   // Hard cap on account and address state, bytes. Default: 512 MiB.
   size_t max_state_bytes = size_t{512} << 20;
+  // Accounts are split by id over `shards` independent parts (their own
+  // account table and novelty memory, each 1/shards of the budget); the
+  // output depends on the shard count but never on `threads`, the number of
+  // threads ObserveBatch spreads the shards over. Defaults: 8 shards,
+  // 1 thread. REQUIRES: 1 <= shards <= 256, 1 <= threads <= shards.
+  int shards = 8;
+  int threads = 1;
+  // libloc database for country / autonomous system of login addresses
+  // (signal family 2) and impossible travel; empty: not used. Detector
+  // creation fails if it is set but cannot be opened. Default: empty.
+  std::string location_database;
+  // Consecutive logins from countries further apart than this speed allows
+  // are impossible travel. Default: 1000 km/h.
+  double max_travel_kmh = 1000;
   // Never alert on these account names or source networks (service
   // accounts, known egress); their events still feed the baselines.
   std::vector<std::string> allowlisted_accounts;

@@ -97,6 +97,32 @@ TEST(QuantileSketch, CountsZerosAndRefusesAnomalies) {
   EXPECT_EQ(s.count(), 100u);
 }
 
+TEST(QuantileSketch, UnionEqualsMergeAndWideRangesFold) {
+  std::mt19937_64 random(9);
+  std::lognormal_distribution<double> dist(3, 2);
+  QuantileSketch a, b;
+  for (int i = 0; i < 5000; ++i) a.Add(dist(random));
+  for (int i = 0; i < 3000; ++i) b.Add(dist(random) * 10);
+  for (int i = 0; i < 100; ++i) b.Add(0);
+  QuantileSketch merged = a;
+  merged.Merge(b);
+  for (double q : {0.0, 0.01, 0.5, 0.9, 0.999, 1.0}) {
+    EXPECT_EQ(QuantileSketch::QuantileOfUnion(a, b, q), merged.Quantile(q))
+        << q;
+  }
+  // A span of 16 buckets: values far below the span land in its lowest
+  // bucket, which only the lowest quantiles see.
+  QuantileSketch narrow(0.02, 16);
+  for (int i = 0; i < 99; ++i) narrow.Add(1000);
+  narrow.Add(1e-6);
+  EXPECT_EQ(narrow.count(), 100u);
+  EXPECT_NEAR(narrow.Quantile(0.5), 1000, 20);
+  EXPECT_LT(narrow.Quantile(0.0), 1000);
+  narrow.Add(1e9);  // Far above: the span moves up, the rest folds.
+  EXPECT_NEAR(narrow.Quantile(1.0), 1e9, 2e7);
+  EXPECT_EQ(narrow.count(), 101u);
+}
+
 TEST(OnlineCovariance, MatchesABatchComputation) {
   const int d = 5;
   std::mt19937_64 random(7);

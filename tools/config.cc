@@ -160,6 +160,19 @@ absl::StatusOr<DetectorOptions> DetectorOptionsFromConfig(
     }
     o.logins_before_novelty = c.logins_before_novelty();
   }
+  if (c.has_shards()) {
+    if (c.shards() < 1 || c.shards() > 256) {
+      return absl::InvalidArgumentError("engine.shards must be in 1..256");
+    }
+    o.shards = c.shards();
+  }
+  o.location_database = c.location_database();
+  if (c.has_max_travel_kmh()) {
+    if (!(c.max_travel_kmh() > 0)) {
+      return absl::InvalidArgumentError("engine.max_travel_kmh must be > 0");
+    }
+    o.max_travel_kmh = c.max_travel_kmh();
+  }
   for (const std::string& account : c.allowlisted_accounts()) {
     o.allowlisted_accounts.push_back(account);
   }
@@ -270,6 +283,9 @@ std::string DefaultConfigText() {
   e->set_failing_accounts_per_ip_hour(engine.failing_accounts_per_ip_hour);
   e->set_failing_accounts_per_ip_day(engine.failing_accounts_per_ip_day);
   e->set_logins_before_novelty(engine.logins_before_novelty);
+  e->set_shards(engine.shards);
+  e->set_location_database(engine.location_database);
+  e->set_max_travel_kmh(engine.max_travel_kmh);
   config.set_memory_limit_bytes(int64_t{1} << 30);
 
   RulesBaselineOptions rules;

@@ -300,6 +300,12 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
         absl::Seconds(5)));
     detector_options.max_state_bytes =
         static_cast<size_t>(memory_limit - memory_limit / 8);
+    if (options.threads < 1 || options.threads > detector_options.shards) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--threads must be between 1 and the engine's shard count (",
+          detector_options.shards, ")"));
+    }
+    detector_options.threads = options.threads;
     VIGIE_ASSIGN_OR_RETURN(detector,
                            Detector::Create(detector_options, namer, &sink));
   }
@@ -322,30 +328,43 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
     read();
   }
   std::vector<float> max_risk;  // By account id, for --scores.
+  std::vector<double> risks;
   Batch batch;
   absl::Status detect_status;
   while (detect_status.ok() && queue.Pop(&batch)) {
+    const absl::Span<const Event> events(batch.events);
+    risks.resize(events.size());
     size_t change = 0;
-    for (size_t i = 0; i < batch.events.size(); ++i) {
-      for (; change < batch.names.size() && batch.names[change].index == i;
+    size_t begin = 0;
+    while (begin < events.size()) {
+      // Name changes at `begin` take effect before its event; the events
+      // up to the next change go to the detector as one batch.
+      for (; change < batch.names.size() && batch.names[change].index == begin;
            ++change) {
         const NameChange& c = batch.names[change];
         if (c.recycled && detector) detector->ForgetAccount(c.id);
         if (c.id >= names.size()) names.resize(c.id + 1);
         names[c.id] = c.name;
       }
-      const Event& event = batch.events[i];
+      const size_t end = change < batch.names.size()
+                             ? std::min(batch.names[change].index, events.size())
+                             : events.size();
+      const absl::Span<const Event> part = events.subspan(begin, end - begin);
       if (detector) {
-        const double risk = detector->Observe(event);
-        if (!options.scores_path.empty()) {
-          if (event.account >= max_risk.size()) {
-            max_risk.resize(event.account + 1, 0.0f);
-          }
-          max_risk[event.account] =
-              std::max(max_risk[event.account], static_cast<float>(risk));
-        }
+        detector->ObserveBatch(part, absl::MakeSpan(risks).subspan(begin, part.size()));
       }
-      if (baseline) baseline->Observe(event);
+      if (baseline) {
+        for (const Event& event : part) baseline->Observe(event);
+      }
+      begin = end;
+    }
+    if (detector && !options.scores_path.empty()) {
+      for (size_t i = 0; i < events.size(); ++i) {
+        const uint32_t account = events[i].account;
+        if (account >= max_risk.size()) max_risk.resize(account + 1, 0.0f);
+        max_risk[account] =
+            std::max(max_risk[account], static_cast<float>(risks[i]));
+      }
     }
     detect_status = sink.status();
   }

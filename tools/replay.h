@@ -43,6 +43,9 @@ struct ReplayOptions {
   // Read and encode on a second thread while detection runs on this one.
   // The output is the same either way. Default: true.
   bool pipeline = true;
+  // Detection threads (the engine's shards spread over them); the output is
+  // identical for any count. Default: 1.
+  int threads = 1;
   // When set, writes "account,max_risk" for every account: its peak fused
   // risk over the run (for ROC curves in vigie eval).
   std::string scores_path;

@@ -69,6 +69,9 @@ Flags:
                      mode, vigie): baseline is the Sigma/fail2ban-style rules
                      yardstick that `vigie eval` compares Vigie with
   --max-errors-shown N   rejected records listed in the summary (default 10)
+  --threads N        detection threads, at most the engine's shards (default
+                     1; reading runs on its own thread). The alerts are
+                     identical for any N
 )";
 
 constexpr char kConvertUsage[] =
@@ -173,7 +176,8 @@ int Replay(int argc, char** argv) {
                             {"mode", true},
                             {"memory-limit", true},
                             {"scores", true},
-                            {"max-errors-shown", true}});
+                            {"max-errors-shown", true},
+                            {"threads", true}});
   absl::Status parsed = cl.Parse(argc, argv, 2);
   if (!parsed.ok()) return Usage(std::string(parsed.message()), kReplayUsage);
   if (cl.positional().empty()) {
@@ -194,6 +198,14 @@ int Replay(int argc, char** argv) {
   absl::StatusOr<int64_t> shown = cl.GetInt("max-errors-shown", 10);
   if (!shown.ok()) return Usage(std::string(shown.status().message()), kReplayUsage);
   options.max_errors_shown = static_cast<int>(*shown);
+  absl::StatusOr<int64_t> threads = cl.GetInt("threads", 1);
+  if (!threads.ok()) {
+    return Usage(std::string(threads.status().message()), kReplayUsage);
+  }
+  if (*threads < 1 || *threads > 256) {
+    return Usage("--threads must be between 1 and 256", kReplayUsage);
+  }
+  options.threads = static_cast<int>(*threads);
   ReplaySummary summary;
   absl::Status status = RunReplay(options, &summary);
   if (summary.key_ephemeral) {

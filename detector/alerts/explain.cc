@@ -90,6 +90,34 @@ std::string Explain(const Evidence& e) {
     case Feature::kExportedRecords:
       return absl::StrFormat(
           "exported %.0f records in %s (usual at most %.0f)", o, in, b);
+    case Feature::kPeerDistance:
+      return absl::StrFormat(
+          "several features together far from the profession's accounts: "
+          "distance %.1f over %s (peers at most %.1f)",
+          o, in, b);
+    case Feature::kPeerDominantFeature:
+      return absl::StrCat("mostly in ",
+                          PeerFeatureWords(static_cast<int>(o)));
+    case Feature::kUnusualOrigin:
+      return absl::StrFormat(
+          "login origin %.0fx more likely for an attacker than for this "
+          "account (address, network, AS, country, user agent)",
+          std::pow(10.0, o));
+    case Feature::kNewCountryForAccount: {
+      const int code = static_cast<int>(o);
+      const char country[3] = {static_cast<char>(code >> 8),
+                               static_cast<char>(code & 0xff), 0};
+      return absl::StrCat("from a country this account never used (",
+                          country, ")");
+    }
+    case Feature::kNewAsForAccount:
+      return absl::StrFormat(
+          "from an autonomous system this account never used (AS%.0f)", o);
+    case Feature::kImpossibleTravel:
+      return absl::StrFormat(
+          "impossible travel: the previous login's country is %.0f km/h "
+          "away (limit %.0f km/h)",
+          o, b);
   }
   return FeatureName(e.feature);
 }

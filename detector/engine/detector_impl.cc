@@ -13,10 +13,12 @@
 #include "detector/alerts/incident_tracker.h"
 #include "detector/detector.h"
 #include "detector/engine/entity_state.h"
+#include "detector/internal/fork_join.h"
 #include "detector/signals/bulk_export.h"
 #include "detector/signals/credential_attacks.h"
 #include "detector/signals/login_risk.h"
 #include "detector/signals/lookup_enumeration.h"
+#include "detector/signals/peer_deviation.h"
 #include "detector/signals/shared_infrastructure.h"
 #include "detector/stats/entity_table.h"
 #include "detector/stats/novelty_filter.h"
@@ -27,7 +29,6 @@ namespace vigie {
 namespace engine {
 namespace {
 
-constexpr int kFamilies = 5;
 
 v1::RecommendedAction ActionFor(Family family, double risk) {
   switch (family) {
@@ -41,6 +42,8 @@ v1::RecommendedAction ActionFor(Family family, double risk) {
       return v1::BLOCK_NETWORK;
     case Family::kBulkExport:
       return v1::SUSPEND_ACCOUNT;
+    case Family::kPeerGroup:
+      return risk >= 80 ? v1::FORCE_PASSWORD_RESET : v1::REVIEW;
   }
   return v1::REVIEW;
 }
@@ -58,28 +61,190 @@ bool InNetwork(const IpAddress& ip, const DetectorOptions::Network& net) {
          (ip.lo() & lo_mask) == (net.address.lo() & lo_mask);
 }
 
+// How an event's processing is split, so that detection can use several
+// threads and still produce the same output for any thread count:
+//
+//  A. serial, per event in order: watermark, late events, peer-epoch
+//     boundaries, everything keyed by address (credential attacks from an
+//     address, shared infrastructure), the account's shard;
+//  B. in parallel, one shard per worker at a time: everything keyed by
+//     account (lookup enumeration, login risk, the account side of
+//     credential attacks, bulk export, peer deviation, fusion); peer
+//     baselines are read-only here (frozen for the epoch);
+//  C. serial, per event in order: incidents (address then account alerts),
+//     peer learning.
+//
+// A batch is cut wherever the peer epoch changes, so B never reads a
+// baseline that C of the same batch changes. Observe is a batch of one.
+constexpr int64_t kEpochMs = 60 * 1000;
+constexpr size_t kMaxBatch = 4096;
+
+struct AccountReport {
+  std::array<SignalScore, kFamilyCount> family;
+  Family best;
+  double risk;
+};
+
+struct AddressReport {
+  SignalScore score;
+  Family family;
+};
+
+struct PeerSample {
+  uint32_t profession;
+  bool lookup;  // Else an export.
+  double minute, hour, day;
+  PeerFeatures features;
+  double distance2;
+};
+
+// What one event carries from phase to phase (indices into per-batch or
+// per-shard vectors; -1 for none).
+struct Slot {
+  double risk = 0;
+  uint32_t shard = 0;
+  int32_t shared = -1;
+  int32_t address_report = -1;
+  int32_t account_report = -1;
+  int32_t sample = -1;
+};
+
+struct Shard {
+  EntityTable<uint32_t, AccountState> accounts;
+  std::unique_ptr<NoveltyFilter> novelty;
+  std::vector<AccountReport> reports;  // Of the current batch.
+  std::vector<PeerSample> samples;     // Of the current batch.
+};
+
 class DetectorImpl : public Detector {
  public:
   DetectorImpl(const DetectorOptions& options, AccountNamer namer,
                AlertSink* sink, EntityTableOptions account_table_options,
                EntityTableOptions address_table_options,
-               EntityTable<uint32_t, AccountState> accounts,
-               EntityTable<IpAddress, AddressState> addresses,
-               std::unique_ptr<NoveltyFilter> novelty)
+               NoveltyFilter::Options novelty_options,
+               std::vector<Shard> shards,
+               EntityTable<IpAddress, AddressState> addresses)
       : options_(options),
         account_table_options_(account_table_options),
         address_table_options_(address_table_options),
+        novelty_options_(novelty_options),
         namer_(std::move(namer)),
         tracker_(options.quiet_to_close, sink, options.update_step),
-        accounts_(std::move(accounts)),
+        shards_(std::move(shards)),
         addresses_(std::move(addresses)),
-        novelty_(std::move(novelty)),
         allowlisted_names_(options.allowlisted_accounts.begin(),
-                           options.allowlisted_accounts.end()) {}
+                           options.allowlisted_accounts.end()),
+        pool_(options.threads) {
+    slots_.reserve(kMaxBatch);
+  }
 
   double Observe(const Event& e) override {
+    double risk = 0;
+    Process(absl::MakeConstSpan(&e, 1), absl::MakeSpan(&risk, 1));
+    return risk;
+  }
+
+  void ObserveBatch(absl::Span<const Event> events) override {
+    Process(events, absl::Span<double>());
+  }
+  void ObserveBatch(absl::Span<const Event> events,
+                    absl::Span<double> risks) override {
+    Process(events, risks);
+  }
+
+  void ForgetAccount(uint32_t account) override {
+    shards_[ShardOf(account)].accounts.Erase(account);
+    if (account < known_accounts_.size()) known_accounts_[account] = false;
+    allowlist_cache_.erase(account);
+  }
+
+  std::string SaveState() const override;
+  absl::Status RestoreState(absl::string_view bytes) override {
+    absl::Status status = Restore(bytes);
+    if (!status.ok()) Reset();
+    return status;
+  }
+  void Flush() override { tracker_.Flush(); }
+
+  Stats stats() const override {
+    Stats s;
+    s.events = events_;
+    s.late_events = late_events_;
+    s.addresses = addresses_.size();
+    s.evicted_addresses = addresses_.evictions();
+    s.state_bytes = addresses_.bytes() + known_accounts_.capacity() / 8;
+    for (const Shard& shard : shards_) {
+      s.accounts += shard.accounts.size();
+      s.evicted_accounts += shard.accounts.evictions();
+      s.state_bytes += shard.accounts.bytes() + shard.novelty->bytes();
+    }
+    return s;
+  }
+
+ private:
+  uint32_t ShardOf(uint32_t account) const {
+    return static_cast<uint32_t>(
+        ((account * uint64_t{0x9e3779b97f4a7c15}) >> 32) % shards_.size());
+  }
+
+  void Process(absl::Span<const Event> events, absl::Span<double> risks) {
+    size_t begin = 0;
+    while (begin < events.size()) {
+      // Phase A, up to the next epoch boundary or kMaxBatch events.
+      slots_.clear();
+      shared_.clear();
+      address_reports_.clear();
+      size_t end = begin;
+      for (; end < events.size() && end - begin < kMaxBatch; ++end) {
+        const Event& e = events[end];
+        const int64_t epoch = EpochOf(e.time_ms);
+        if (epoch != epoch_) {
+          if (end > begin) break;  // B and C first, then refresh.
+          RefreshPeers(epoch);
+        }
+        slots_.emplace_back();
+        AddressPhase(e, slots_.back());
+      }
+      // Phase B.
+      const absl::Span<const Event> batch = events.subspan(begin, end - begin);
+      for (Shard& shard : shards_) {
+        shard.reports.clear();
+        shard.samples.clear();
+      }
+      pool_.Run([&](int worker) {
+        for (size_t i = 0; i < batch.size(); ++i) {
+          Slot& slot = slots_[i];
+          if (static_cast<int>(slot.shard % pool_.workers()) != worker) continue;
+          AccountPhase(batch[i], slot, shards_[slot.shard]);
+        }
+      });
+      // Phase C.
+      for (size_t i = 0; i < batch.size(); ++i) {
+        IncidentAndLearningPhase(batch[i], slots_[i]);
+        if (!risks.empty()) risks[begin + i] = slots_[i].risk;
+      }
+      begin = end;
+    }
+  }
+
+  int64_t EpochOf(int64_t time_ms) const {
+    const int64_t watermark =
+        watermark_set_ ? std::max(watermark_ms_, time_ms) : time_ms;
+    return watermark >= 0 ? watermark / kEpochMs
+                          : -((-watermark + kEpochMs - 1) / kEpochMs);
+  }
+
+  void RefreshPeers(int64_t epoch) {
+    epoch_ = epoch;
+    for (PeerBaseline& p : peers_) p.Refresh();
+    everyone_.Refresh();
+  }
+
+  // Phase A.
+  void AddressPhase(const Event& e, Slot& slot) {
     ++events_;
-    if (watermark_set_ && e.time_ms < watermark_ms_ - options_.windows.lateness_ms()) {
+    if (watermark_set_ &&
+        e.time_ms < watermark_ms_ - options_.windows.lateness_ms()) {
       ++late_events_;
     }
     if (!watermark_set_) stream_start_ms_ = e.time_ms;
@@ -87,8 +252,44 @@ class DetectorImpl : public Detector {
       watermark_ms_ = e.time_ms;
       watermark_set_ = true;
     }
-    tracker_.Advance(e.time_ms);
-    AccountState& a = accounts_.FindOrCreate(e.account, e.time_ms);
+    slot.shard = ShardOf(e.account);
+    if (e.profession != kNoId && e.profession >= peers_.size() &&
+        peers_.size() < kMaxProfessions) {
+      peers_.resize(std::min<size_t>(e.profession + 1, kMaxProfessions));
+    }
+    if (e.action != Action::kLogin) return;
+    AddressState& ip = addresses_.FindOrCreate(e.ip, e.time_ms);
+    CheckAllowlist(e.ip, ip);
+    if (e.account >= known_accounts_.size()) {
+      known_accounts_.resize(std::max<size_t>(e.account + 1,
+                                              known_accounts_.size() * 2));
+    }
+    const SignalScore credential =
+        ObserveAddressLogin(e, known_accounts_[e.account], options_, ip);
+    SignalScore shared;
+    if (e.outcome == Outcome::kSuccess) {
+      known_accounts_[e.account] = true;
+      shared = ObserveSharedUse(e, stream_start_ms_, options_, ip);
+      slot.shared = static_cast<int32_t>(shared_.size());
+      shared_.push_back(shared);
+    }
+    const double shared_score =
+        options_.shared_infrastructure_alerts ? shared.score : 0.0;
+    const bool by_credentials = credential.score >= shared_score;
+    ip.risk = std::max(credential.score, shared_score);
+    if (ip.risk >= options_.alert_threshold && !ip.allowlisted) {
+      slot.address_report = static_cast<int32_t>(address_reports_.size());
+      address_reports_.push_back(
+          AddressReport{by_credentials ? credential : shared,
+                        by_credentials ? Family::kCredentialAttack
+                                       : Family::kSharedInfrastructure});
+    }
+  }
+
+  // Phase B: reads peers_ and everyone_, writes only the shard and slot.
+  void AccountPhase(const Event& e, Slot& slot, Shard& shard) {
+    AccountState& a = shard.accounts.FindOrCreate(e.account, e.time_ms);
+    NoveltyFilter& novelty = *shard.novelty;
     if (!a.seen) {
       a.seen = true;
       a.first_seen_ms = e.time_ms;
@@ -96,50 +297,44 @@ class DetectorImpl : public Detector {
     const bool mature =
         e.time_ms - a.first_seen_ms >=
         absl::ToInt64Milliseconds(options_.account_learning_period);
-    if (!a.allowlist_checked) {
-      a.allowlist_checked = true;
-      a.allowlisted = !allowlisted_names_.empty() &&
-                      allowlisted_names_.count(namer_(e.account)) > 0;
-    }
     if (e.profession != kNoId) a.profession = e.profession;
-    PeerBaseline& peers = PeersFor(a.profession);
+    const uint32_t profession =
+        a.profession < peers_.size() ? a.profession : 0;
+    const PeerBaseline& peers =
+        peers_.empty() ? everyone_ : peers_[profession];
     const bool suspect = a.risk >= options_.alert_threshold;
 
-    std::array<SignalScore, kFamilies> family;
+    std::array<SignalScore, kFamilyCount> family;
+    auto at = [&family](Family f) -> SignalScore& {
+      return family[static_cast<int>(f)];
+    };
     switch (e.action) {
       case Action::kLogin: {
-        AddressState& ip = addresses_.FindOrCreate(e.ip, e.time_ms);
-        CheckAllowlist(e.ip, ip);
-        CredentialScores c =
-            ObserveLoginAttempt(e, a.logins > 0, options_, a, ip);
-        family[static_cast<int>(Family::kCredentialAttack)] = c.account;
-        SignalScore shared;
+        at(Family::kCredentialAttack) = ObserveAccountLogin(e, options_, a);
         if (e.outcome == Outcome::kSuccess) {
-          family[static_cast<int>(Family::kLoginRisk)] =
-              ObserveSuccessfulLogin(e, options_, *novelty_, a);
-          shared = ObserveSharedUse(e, stream_start_ms_, options_, ip);
-          family[static_cast<int>(Family::kSharedInfrastructure)] = shared;
-        }
-        const double shared_score =
-            options_.shared_infrastructure_alerts ? shared.score : 0.0;
-        const bool by_credentials = c.address.score >= shared_score;
-        ip.risk = std::max(c.address.score, shared_score);
-        if (ip.risk >= options_.alert_threshold && !ip.allowlisted) {
-          ReportAddress(e, by_credentials ? c.address : shared,
-                        by_credentials ? Family::kCredentialAttack
-                                       : Family::kSharedInfrastructure);
+          at(Family::kLoginRisk) =
+              ObserveSuccessfulLogin(e, options_, novelty, a);
+          if (slot.shared >= 0) {
+            at(Family::kSharedInfrastructure) = shared_[slot.shared];
+          }
         }
         break;
       }
       case Action::kLookup: {
         const bool new_subject =
             e.has_subject() &&
-            novelty_->TestAndInsert(ScopeOf(NoveltyScope::kSubject, e.account),
-                                    e.subject);
-        family[static_cast<int>(Family::kLookupEnumeration)] =
-            ObserveLookup(e, new_subject, options_, peers, everyone_, a);
-        family[static_cast<int>(Family::kLoginRisk)] =
-            ObserveSessionActivity(e, *novelty_, a);
+            novelty.TestAndInsert(ScopeOf(NoveltyScope::kSubject, e.account),
+                                  e.subject);
+        double unusual_hour_bits = 0;
+        at(Family::kLookupEnumeration) =
+            ObserveLookup(e, new_subject, options_, peers, everyone_, a,
+                          &unusual_hour_bits);
+        at(Family::kLoginRisk) = ObserveSessionActivity(e, novelty, a);
+        const PeerFeatures features =
+            LookupWindowFeatures(e, options_, a, unusual_hour_bits);
+        double distance2 = -1;
+        at(Family::kPeerGroup) =
+            ScorePeerDeviation(peers.model, features, &distance2);
         // Peers learn from accounts not under suspicion; the account's own
         // baseline learns only while it stays below it, so an attack that
         // ramps up slowly is not learned as this account's normal.
@@ -149,26 +344,34 @@ class DetectorImpl : public Detector {
         // 99.9th percentile and barely moves it.
         if (!suspect && mature && a.last_volume_ratio < 1.4) {
           const WindowSpec& w = options_.windows;
-          const double minute = a.new_subjects.Sum(w, 0, e.time_ms);
-          const double hour = a.new_subjects.Sum(w, 2, e.time_ms);
-          const double day = a.new_subjects.Sum(w, 3, e.time_ms);
-          peers.AddLookup(e.time_ms, minute, hour, day);
-          everyone_.AddLookup(e.time_ms, minute, hour, day);
+          PeerSample sample;
+          sample.profession = profession;
+          sample.lookup = true;
+          sample.minute = a.new_subjects.Sum(w, 0, e.time_ms);
+          sample.hour = a.new_subjects.Sum(w, 2, e.time_ms);
+          sample.day = a.new_subjects.Sum(w, 3, e.time_ms);
+          sample.features = features;
+          sample.distance2 = distance2;
+          slot.sample = static_cast<int32_t>(shard.samples.size());
+          shard.samples.push_back(sample);
           if (a.last_volume_ratio < 1.0) {
-            a.new_per_hour.Update(hour, false, 0.01);
+            a.new_per_hour.Update(sample.hour, false, 0.01);
           }
         }
         break;
       }
       case Action::kExport: {
         double day_total = 0;
-        family[static_cast<int>(Family::kBulkExport)] =
+        at(Family::kBulkExport) =
             ObserveExport(e, options_, peers, everyone_, a, &day_total);
-        family[static_cast<int>(Family::kLoginRisk)] =
-            ObserveSessionActivity(e, *novelty_, a);
+        at(Family::kLoginRisk) = ObserveSessionActivity(e, novelty, a);
         if (!suspect) {
-          peers.AddExport(e.time_ms, day_total);
-          everyone_.AddExport(e.time_ms, day_total);
+          PeerSample sample{};
+          sample.profession = profession;
+          sample.lookup = false;
+          sample.day = day_total;
+          slot.sample = static_cast<int32_t>(shard.samples.size());
+          shard.samples.push_back(sample);
         }
         break;
       }
@@ -181,179 +384,65 @@ class DetectorImpl : public Detector {
     // are enabled (see DetectorOptions::shared_infrastructure_alerts).
     const int shared = static_cast<int>(Family::kSharedInfrastructure);
     int best = 0;
-    for (int f = 1; f < kFamilies; ++f) {
+    for (int f = 1; f < kFamilyCount; ++f) {
       if (f == shared && !options_.shared_infrastructure_alerts) continue;
       if (family[f].score > family[best].score) best = f;
     }
     double risk = family[best].score;
-    for (int f = 0; f < kFamilies; ++f) {
+    for (int f = 0; f < kFamilyCount; ++f) {
       if (f != best && family[f].score >= 30) risk += 10;
     }
     risk = std::min(100.0, risk);
     a.risk = risk;
-    if (risk >= options_.alert_threshold && !a.allowlisted) {
-      ReportAccount(e, family, static_cast<Family>(best), risk);
+    slot.risk = risk;
+    if (risk >= options_.alert_threshold) {
+      slot.account_report = static_cast<int32_t>(shard.reports.size());
+      shard.reports.push_back(
+          AccountReport{family, static_cast<Family>(best), risk});
     }
-    return risk;
   }
 
-  void ForgetAccount(uint32_t account) override { accounts_.Erase(account); }
-
-  std::string SaveState() const override {
-    v1::Snapshot snapshot;
-    snapshot.set_format_version(1);
-    snapshot.set_watermark_ms(watermark_ms_);
-    auto add = [&snapshot](const char* name, const std::string& data) {
-      v1::Section* section = snapshot.add_sections();
-      section->set_name(name);
-      section->set_data(data);
-    };
-    StateWriter engine;
-    engine.Put<uint8_t>(1);
-    engine.Put(watermark_ms_);
-    engine.Put<uint8_t>(watermark_set_);
-    engine.Put(stream_start_ms_);
-    engine.Put(events_);
-    engine.Put(late_events_);
-    add("engine", engine.data());
-    StateWriter accounts;
-    accounts_.Encode(accounts, [](StateWriter& w, const uint32_t& id,
-                                  const AccountState& state) {
-      w.Put(id);
-      EncodeAccount(w, state);
-    });
-    add("accounts", accounts.data());
-    StateWriter addresses;
-    addresses_.Encode(addresses, [](StateWriter& w, const IpAddress& ip,
-                                    const AddressState& state) {
-      w.Put(ip.hi());
-      w.Put(ip.lo());
-      EncodeAddress(w, state);
-    });
-    add("addresses", addresses.data());
-    add("novelty", novelty_->Serialize());
-    StateWriter peers;
-    peers.Put<uint64_t>(peers_.size());
-    for (const PeerBaseline& p : peers_) EncodePeers(peers, p);
-    EncodePeers(peers, everyone_);
-    add("peers", peers.data());
-    StateWriter incidents;
-    tracker_.Encode(incidents);
-    add("incidents", incidents.data());
-    return snapshot.SerializeAsString();
-  }
-
-  absl::Status RestoreState(absl::string_view bytes) override {
-    absl::Status status = Restore(bytes);
-    if (!status.ok()) Reset();
-    return status;
-  }
-  void Flush() override { tracker_.Flush(); }
-
-  Stats stats() const override {
-    Stats s;
-    s.events = events_;
-    s.late_events = late_events_;
-    s.accounts = accounts_.size();
-    s.addresses = addresses_.size();
-    s.evicted_accounts = accounts_.evictions();
-    s.evicted_addresses = addresses_.evictions();
-    s.state_bytes = accounts_.bytes() + addresses_.bytes() + novelty_->bytes();
-    return s;
-  }
-
- private:
-  void Reset() {
-    accounts_ = EntityTable<uint32_t, AccountState>::Create(
-                    account_table_options_)
-                    .value();
-    addresses_ = EntityTable<IpAddress, AddressState>::Create(
-                     address_table_options_)
-                     .value();
-    peers_.clear();
-    everyone_ = PeerBaseline();
-    StateWriter empty_tracker;
-    IncidentTracker(options_.quiet_to_close, nullptr).Encode(empty_tracker);
-    StateReader reader(empty_tracker.data());
-    tracker_.Restore(reader).IgnoreError();
-    watermark_ms_ = stream_start_ms_ = 0;
-    watermark_set_ = false;
-    events_ = late_events_ = 0;
-  }
-
-  absl::Status Restore(absl::string_view bytes) {
-    v1::Snapshot snapshot;
-    if (!snapshot.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-      return absl::DataLossError("detector snapshot: not a vigie.v1.Snapshot");
+  // Phase C.
+  void IncidentAndLearningPhase(const Event& e, const Slot& slot) {
+    tracker_.Advance(e.time_ms);
+    if (slot.address_report >= 0) {
+      const AddressReport& r = address_reports_[slot.address_report];
+      ReportAddress(e, r.score, r.family);
     }
-    if (snapshot.format_version() != 1) {
-      return absl::DataLossError(absl::StrCat(
-          "detector snapshot: unknown format version ",
-          snapshot.format_version()));
+    Shard& shard = shards_[slot.shard];
+    if (slot.account_report >= 0 && !AccountAllowlisted(e.account)) {
+      const AccountReport& r = shard.reports[slot.account_report];
+      ReportAccount(e, r.family, r.best, r.risk);
     }
-    absl::flat_hash_map<std::string, absl::string_view> sections;
-    for (const v1::Section& s : snapshot.sections()) sections[s.name()] = s.data();
-    for (const char* name :
-         {"engine", "accounts", "addresses", "novelty", "peers", "incidents"}) {
-      if (!sections.count(name)) {
-        return absl::DataLossError(
-            absl::StrCat("detector snapshot: missing section ", name));
+    if (slot.sample >= 0) {
+      const PeerSample& sample = shard.samples[slot.sample];
+      PeerBaseline& peers =
+          peers_.empty() ? everyone_ : peers_[sample.profession];
+      if (sample.lookup) {
+        if (&peers != &everyone_) {
+          peers.AddLookup(e.time_ms, sample.minute, sample.hour, sample.day,
+                          sample.features, sample.distance2);
+        }
+        everyone_.AddLookup(e.time_ms, sample.minute, sample.hour, sample.day,
+                            sample.features, -1);
+      } else {
+        if (&peers != &everyone_) peers.AddExport(e.time_ms, sample.day);
+        everyone_.AddExport(e.time_ms, sample.day);
       }
     }
-    StateReader engine(sections["engine"]);
-    if (engine.Get<uint8_t>() != 1) engine.Fail();
-    watermark_ms_ = engine.Get<int64_t>();
-    watermark_set_ = engine.Get<uint8_t>() != 0;
-    stream_start_ms_ = engine.Get<int64_t>();
-    events_ = engine.Get<uint64_t>();
-    late_events_ = engine.Get<uint64_t>();
-    absl::Status status = engine.Check("detector snapshot: engine");
-    if (!status.ok()) return status;
-    StateReader accounts(sections["accounts"]);
-    status = accounts_.Restore(accounts, [](StateReader& r, uint32_t* id,
-                                            AccountState* state) {
-      *id = r.Get<uint32_t>();
-      return DecodeAccount(r, state);
-    });
-    if (!status.ok()) return status;
-    StateReader addresses(sections["addresses"]);
-    status = addresses_.Restore(addresses, [](StateReader& r, IpAddress* ip,
-                                              AddressState* state) {
-      const uint64_t hi = r.Get<uint64_t>();
-      const uint64_t lo = r.Get<uint64_t>();
-      *ip = IpAddress::FromHalves(hi, lo);
-      return DecodeAddress(r, state);
-    });
-    if (!status.ok()) return status;
-    absl::StatusOr<std::unique_ptr<NoveltyFilter>> novelty =
-        NoveltyFilter::Deserialize(sections["novelty"]);
-    if (!novelty.ok()) return novelty.status();
-    if ((*novelty)->bytes() != novelty_->bytes()) {
-      return absl::FailedPreconditionError(
-          "detector snapshot: novelty memory sized for other options");
-    }
-    novelty_ = std::move(novelty).value();
-    StateReader peers(sections["peers"]);
-    const uint64_t n = peers.Get<uint64_t>();
-    if (n > 4097) peers.Fail();
-    peers_.assign(peers.ok() ? n : 0, PeerBaseline());
-    for (PeerBaseline& p : peers_) {
-      if (!DecodePeers(peers, &p)) break;
-    }
-    DecodePeers(peers, &everyone_);
-    status = peers.Check("detector snapshot: peers");
-    if (!status.ok()) return status;
-    StateReader incidents(sections["incidents"]);
-    return tracker_.Restore(incidents);
   }
 
-  PeerBaseline& PeersFor(uint32_t profession) {
-    if (profession >= peers_.size()) {
-      peers_.resize(std::min<size_t>(profession + 1, 4097));
-      if (profession >= peers_.size()) profession = 0;
-    }
-    return peers_[profession];
+  bool AccountAllowlisted(uint32_t account) {
+    if (allowlisted_names_.empty()) return false;
+    auto it = allowlist_cache_.find(account);
+    if (it != allowlist_cache_.end()) return it->second;
+    const bool allowlisted = allowlisted_names_.count(namer_(account)) > 0;
+    allowlist_cache_.emplace(account, allowlisted);
+    return allowlisted;
   }
+
+  void Reset();
+  absl::Status Restore(absl::string_view bytes);
 
   void CheckAllowlist(const IpAddress& ip, AddressState& state) {
     if (state.allowlist_checked) return;
@@ -379,7 +468,7 @@ class DetectorImpl : public Detector {
   }
 
   void ReportAccount(const Event& e,
-                     const std::array<SignalScore, kFamilies>& family,
+                     const std::array<SignalScore, kFamilyCount>& family,
                      Family best, double risk) {
     v1::Alert alert;
     alert.set_rule_name(FamilyName(best));
@@ -390,7 +479,7 @@ class DetectorImpl : public Detector {
     alert.set_recommended_action(ActionFor(best, risk));
     std::string message;
     AddReasons(family[static_cast<int>(best)], &alert, &message);
-    for (int f = 0; f < kFamilies; ++f) {
+    for (int f = 0; f < kFamilyCount; ++f) {
       if (f != static_cast<int>(best) && family[f].score >= 30) {
         AddReasons(family[f], &alert, &message);
       }
@@ -416,23 +505,211 @@ class DetectorImpl : public Detector {
                   e.time_ms);
   }
 
+  static constexpr size_t kMaxProfessions = 4097;
+
   DetectorOptions options_;
   EntityTableOptions account_table_options_;
   EntityTableOptions address_table_options_;
+  NoveltyFilter::Options novelty_options_;
   AccountNamer namer_;
   IncidentTracker tracker_;
-  EntityTable<uint32_t, AccountState> accounts_;
+  std::vector<Shard> shards_;
   EntityTable<IpAddress, AddressState> addresses_;
-  std::unique_ptr<NoveltyFilter> novelty_;
+  // Account ids that ever logged in successfully (1 bit each; read by the
+  // address side, which must not touch account state).
+  std::vector<bool> known_accounts_;
   absl::flat_hash_set<std::string> allowlisted_names_;
+  absl::flat_hash_map<uint32_t, bool> allowlist_cache_;
   std::vector<PeerBaseline> peers_;
   PeerBaseline everyone_;
+  int64_t epoch_ = INT64_MIN;
   int64_t watermark_ms_ = 0;
   int64_t stream_start_ms_ = 0;
   bool watermark_set_ = false;
   uint64_t events_ = 0;
   uint64_t late_events_ = 0;
+  // Per batch.
+  std::vector<Slot> slots_;
+  std::vector<SignalScore> shared_;
+  std::vector<AddressReport> address_reports_;
+  ForkJoin pool_;
 };
+
+std::string DetectorImpl::SaveState() const {
+  v1::Snapshot snapshot;
+  snapshot.set_format_version(2);
+  snapshot.set_watermark_ms(watermark_ms_);
+  auto add = [&snapshot](const std::string& name, const std::string& data) {
+    v1::Section* section = snapshot.add_sections();
+    section->set_name(name);
+    section->set_data(data);
+  };
+  StateWriter engine;
+  engine.Put<uint8_t>(2);
+  engine.Put(watermark_ms_);
+  engine.Put<uint8_t>(watermark_set_);
+  engine.Put(stream_start_ms_);
+  engine.Put(events_);
+  engine.Put(late_events_);
+  engine.Put(epoch_);
+  engine.Put<uint32_t>(static_cast<uint32_t>(shards_.size()));
+  add("engine", engine.data());
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    StateWriter accounts;
+    shards_[i].accounts.Encode(accounts, [](StateWriter& w, const uint32_t& id,
+                                            const AccountState& state) {
+      w.Put(id);
+      EncodeAccount(w, state);
+    });
+    add(absl::StrCat("accounts/", i), accounts.data());
+    add(absl::StrCat("novelty/", i), shards_[i].novelty->Serialize());
+  }
+  StateWriter addresses;
+  addresses_.Encode(addresses, [](StateWriter& w, const IpAddress& ip,
+                                  const AddressState& state) {
+    w.Put(ip.hi());
+    w.Put(ip.lo());
+    EncodeAddress(w, state);
+  });
+  add("addresses", addresses.data());
+  StateWriter known;
+  known.Put<uint64_t>(known_accounts_.size());
+  uint8_t byte = 0;
+  for (size_t i = 0; i < known_accounts_.size(); ++i) {
+    if (known_accounts_[i]) byte |= 1 << (i % 8);
+    if (i % 8 == 7) {
+      known.Put(byte);
+      byte = 0;
+    }
+  }
+  if (known_accounts_.size() % 8 != 0) known.Put(byte);
+  add("known_accounts", known.data());
+  StateWriter peers;
+  peers.Put<uint64_t>(peers_.size());
+  for (const PeerBaseline& p : peers_) EncodePeers(peers, p);
+  EncodePeers(peers, everyone_);
+  add("peers", peers.data());
+  StateWriter incidents;
+  tracker_.Encode(incidents);
+  add("incidents", incidents.data());
+  return snapshot.SerializeAsString();
+}
+
+void DetectorImpl::Reset() {
+  for (Shard& shard : shards_) {
+    shard.accounts = EntityTable<uint32_t, AccountState>::Create(
+                         account_table_options_)
+                         .value();
+    shard.novelty = NoveltyFilter::Create(novelty_options_).value();
+  }
+  addresses_ = EntityTable<IpAddress, AddressState>::Create(
+                   address_table_options_)
+                   .value();
+  known_accounts_.clear();
+  allowlist_cache_.clear();
+  peers_.clear();
+  everyone_ = PeerBaseline();
+  StateWriter empty_tracker;
+  IncidentTracker(options_.quiet_to_close, nullptr).Encode(empty_tracker);
+  StateReader reader(empty_tracker.data());
+  tracker_.Restore(reader).IgnoreError();
+  watermark_ms_ = stream_start_ms_ = 0;
+  watermark_set_ = false;
+  epoch_ = INT64_MIN;
+  events_ = late_events_ = 0;
+}
+
+absl::Status DetectorImpl::Restore(absl::string_view bytes) {
+  v1::Snapshot snapshot;
+  if (!snapshot.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::DataLossError("detector snapshot: not a vigie.v1.Snapshot");
+  }
+  if (snapshot.format_version() != 2) {
+    return absl::DataLossError(absl::StrCat(
+        "detector snapshot: unknown format version ",
+        snapshot.format_version()));
+  }
+  absl::flat_hash_map<std::string, absl::string_view> sections;
+  for (const v1::Section& s : snapshot.sections()) sections[s.name()] = s.data();
+  std::vector<std::string> required = {"engine", "addresses", "known_accounts",
+                                       "peers", "incidents"};
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    required.push_back(absl::StrCat("accounts/", i));
+    required.push_back(absl::StrCat("novelty/", i));
+  }
+  for (const std::string& name : required) {
+    if (!sections.count(name)) {
+      return absl::DataLossError(
+          absl::StrCat("detector snapshot: missing section ", name));
+    }
+  }
+  StateReader engine(sections["engine"]);
+  if (engine.Get<uint8_t>() != 2) engine.Fail();
+  watermark_ms_ = engine.Get<int64_t>();
+  watermark_set_ = engine.Get<uint8_t>() != 0;
+  stream_start_ms_ = engine.Get<int64_t>();
+  events_ = engine.Get<uint64_t>();
+  late_events_ = engine.Get<uint64_t>();
+  epoch_ = engine.Get<int64_t>();
+  const uint32_t shards = engine.Get<uint32_t>();
+  absl::Status status = engine.Check("detector snapshot: engine");
+  if (!status.ok()) return status;
+  if (shards != shards_.size()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "detector snapshot: taken with ", shards, " shards, this detector has ",
+        shards_.size()));
+  }
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    StateReader accounts(sections[absl::StrCat("accounts/", i)]);
+    status = shards_[i].accounts.Restore(
+        accounts, [](StateReader& r, uint32_t* id, AccountState* state) {
+          *id = r.Get<uint32_t>();
+          return DecodeAccount(r, state);
+        });
+    if (!status.ok()) return status;
+    absl::StatusOr<std::unique_ptr<NoveltyFilter>> novelty =
+        NoveltyFilter::Deserialize(sections[absl::StrCat("novelty/", i)]);
+    if (!novelty.ok()) return novelty.status();
+    if ((*novelty)->bytes() != shards_[i].novelty->bytes()) {
+      return absl::FailedPreconditionError(
+          "detector snapshot: novelty memory sized for other options");
+    }
+    shards_[i].novelty = std::move(novelty).value();
+  }
+  StateReader addresses(sections["addresses"]);
+  status = addresses_.Restore(addresses, [](StateReader& r, IpAddress* ip,
+                                            AddressState* state) {
+    const uint64_t hi = r.Get<uint64_t>();
+    const uint64_t lo = r.Get<uint64_t>();
+    *ip = IpAddress::FromHalves(hi, lo);
+    return DecodeAddress(r, state);
+  });
+  if (!status.ok()) return status;
+  StateReader known(sections["known_accounts"]);
+  const uint64_t n_known = known.Get<uint64_t>();
+  if (n_known > (uint64_t{1} << 32)) known.Fail();
+  known_accounts_.assign(known.ok() ? n_known : 0, false);
+  uint8_t byte = 0;
+  for (size_t i = 0; i < known_accounts_.size() && known.ok(); ++i) {
+    if (i % 8 == 0) byte = known.Get<uint8_t>();
+    known_accounts_[i] = (byte >> (i % 8)) & 1;
+  }
+  status = known.Check("detector snapshot: known accounts");
+  if (!status.ok()) return status;
+  StateReader peers(sections["peers"]);
+  const uint64_t n = peers.Get<uint64_t>();
+  if (n > kMaxProfessions) peers.Fail();
+  peers_.assign(peers.ok() ? n : 0, PeerBaseline());
+  for (PeerBaseline& p : peers_) {
+    if (!DecodePeers(peers, &p)) break;
+  }
+  DecodePeers(peers, &everyone_);
+  status = peers.Check("detector snapshot: peers");
+  if (!status.ok()) return status;
+  allowlist_cache_.clear();
+  StateReader incidents(sections["incidents"]);
+  return tracker_.Restore(incidents);
+}
 
 }  // namespace
 }  // namespace engine
@@ -462,31 +739,50 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
           net.prefix_length, ": prefix length out of range"));
     }
   }
+  if (options.shards < 1 || options.shards > 256 || options.threads < 1 ||
+      options.threads > options.shards) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "detector: need 1 <= shards <= 256 and 1 <= threads <= shards (got ",
+        options.shards, " shards, ", options.threads, " threads)"));
+  }
   if (sink == nullptr || !namer) {
     return absl::InvalidArgumentError("detector: sink and namer are required");
   }
+  const size_t shards = static_cast<size_t>(options.shards);
   NoveltyFilter::Options novelty_options;
-  // The filter takes at most a quarter of the state budget (~2.4 bytes per
-  // remembered pair over both generations at 1%).
+  // The filters take at most a quarter of the state budget (~2.4 bytes per
+  // remembered pair over both generations at 1%), split over the shards.
   novelty_options.capacity = std::max<uint64_t>(
       1024, std::min<uint64_t>(options.novelty_capacity,
-                               options.max_state_bytes / 4 * 10 / 24));
-  absl::StatusOr<std::unique_ptr<NoveltyFilter>> novelty =
-      NoveltyFilter::Create(novelty_options);
-  if (!novelty.ok()) return novelty.status();
-  const size_t table_bytes =
-      options.max_state_bytes > (*novelty)->bytes()
-          ? options.max_state_bytes - (*novelty)->bytes()
-          : 0;
+                               options.max_state_bytes / 4 * 10 / 24) /
+                shards);
+  std::vector<std::unique_ptr<NoveltyFilter>> filters;
+  size_t novelty_bytes = 0;
+  for (size_t i = 0; i < shards; ++i) {
+    absl::StatusOr<std::unique_ptr<NoveltyFilter>> novelty =
+        NoveltyFilter::Create(novelty_options);
+    if (!novelty.ok()) return novelty.status();
+    novelty_bytes += (*novelty)->bytes();
+    filters.push_back(std::move(novelty).value());
+  }
+  const size_t table_bytes = options.max_state_bytes > novelty_bytes
+                                 ? options.max_state_bytes - novelty_bytes
+                                 : 0;
   EntityTableOptions account_options;
-  account_options.max_bytes = table_bytes / 5 * 3;
+  account_options.max_bytes = table_bytes / 5 * 3 / shards;
   EntityTableOptions address_options;
   address_options.max_bytes = table_bytes / 5 * 2;
-  auto accounts =
-      EntityTable<uint32_t, engine::AccountState>::Create(account_options);
-  if (!accounts.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "detector: max_state_bytes too small: ", accounts.status().message()));
+  std::vector<engine::Shard> parts;
+  for (size_t i = 0; i < shards; ++i) {
+    auto accounts =
+        EntityTable<uint32_t, engine::AccountState>::Create(account_options);
+    if (!accounts.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("detector: max_state_bytes too small: ",
+                       accounts.status().message()));
+    }
+    parts.push_back(engine::Shard{std::move(accounts).value(),
+                                  std::move(filters[i]), {}, {}});
   }
   auto addresses =
       EntityTable<IpAddress, engine::AddressState>::Create(address_options);
@@ -496,8 +792,7 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
   }
   return std::unique_ptr<Detector>(new engine::DetectorImpl(
       options, std::move(namer), sink, account_options, address_options,
-      std::move(accounts).value(),
-      std::move(addresses).value(), std::move(novelty).value()));
+      novelty_options, std::move(parts), std::move(addresses).value()));
 }
 
 }  // namespace vigie

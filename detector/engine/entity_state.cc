@@ -111,38 +111,48 @@ bool DecodeAddress(StateReader& r, AddressState* s) {
 }
 
 void EncodePeers(StateWriter& w, const PeerBaseline& p) {
-  w.Put<uint8_t>(1);
+  w.Put<uint8_t>(2);
   for (const PeerBaseline::Generation* g : {&p.current, &p.previous}) {
     g->new_per_minute.Encode(w);
     g->new_per_hour.Encode(w);
     g->new_per_day.Encode(w);
     g->exported_per_day.Encode(w);
+    g->peer_distance.Encode(w);
   }
   w.Put(p.generation_start_ms);
   w.Put(p.lookup_samples);
   w.Put(p.export_samples);
+  w.Put(p.samples_at_refresh);
   w.Put(p.new_per_minute_top);
   w.Put(p.new_per_hour_top);
   w.Put(p.new_per_day_top);
   w.Put(p.exported_per_day_top);
+  w.Put<uint8_t>(p.lookups_warm_);
+  w.Put<uint8_t>(p.exports_warm_);
+  p.model.Encode(w);
 }
 
 bool DecodePeers(StateReader& r, PeerBaseline* p) {
-  if (r.Get<uint8_t>() != 1) r.Fail();
+  if (r.Get<uint8_t>() != 2) r.Fail();
   for (PeerBaseline::Generation* g : {&p->current, &p->previous}) {
     if (!r.ok()) return false;
     DecodeInto(r, &g->new_per_minute) && DecodeInto(r, &g->new_per_hour) &&
         DecodeInto(r, &g->new_per_day) &&
-        DecodeInto(r, &g->exported_per_day);
+        DecodeInto(r, &g->exported_per_day) &&
+        DecodeInto(r, &g->peer_distance);
   }
   p->generation_start_ms = r.Get<int64_t>();
   p->lookup_samples = r.Get<uint64_t>();
   p->export_samples = r.Get<uint64_t>();
+  p->samples_at_refresh = r.Get<uint64_t>();
   p->new_per_minute_top = r.Get<double>();
   p->new_per_hour_top = r.Get<double>();
   p->new_per_day_top = r.Get<double>();
   p->exported_per_day_top = r.Get<double>();
-  return r.ok();
+  p->lookups_warm_ = r.Get<uint8_t>() != 0;
+  p->exports_warm_ = r.Get<uint8_t>() != 0;
+  if (!r.ok()) return false;
+  return p->model.Decode(r);
 }
 
 }  // namespace engine

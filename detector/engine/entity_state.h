@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "detector/engine/peer_model.h"
 #include "detector/ip_address.h"
 #include "detector/stats/quantile_sketch.h"
 #include "detector/stats/state_codec.h"
@@ -69,13 +70,17 @@ struct AddressState {
 
 // What a profession's accounts usually do, learned from accounts that are
 // not under suspicion: quantiles of values sampled at each lookup / export.
-// The 99.9th percentiles used for scoring are cached and refreshed every
-// kRefresh samples, so scoring costs no sketch walk.
+//
+// Scoring reads only the cached 99.9th percentiles and "warm" flags, which
+// change only in Refresh(), called by the engine at each epoch boundary
+// (one minute of event time). Within an epoch the baseline is frozen, so
+// the order in which shards score their accounts cannot matter: that is
+// what makes the sharded detector's output independent of its thread
+// count. Samples are added in event order.
 //
 // Two generations of each sketch (the current and the previous day of event
 // time) so the baseline follows how the group behaves now, not forever.
 struct PeerBaseline {
-  static constexpr uint64_t kRefresh = 256;
   static constexpr uint64_t kWarm = 2000;  // Samples before it is trusted.
   static constexpr double kQuantile = 0.999;
   static constexpr int64_t kGenerationMs = 24 * 3600 * 1000;
@@ -85,16 +90,22 @@ struct PeerBaseline {
     QuantileSketch new_per_hour;
     QuantileSketch new_per_day;
     QuantileSketch exported_per_day;
+    QuantileSketch peer_distance;  // Squared Mahalanobis distances.
   };
   Generation current;
   Generation previous;
   int64_t generation_start_ms = INT64_MIN;
   uint64_t lookup_samples = 0;
   uint64_t export_samples = 0;
+  uint64_t samples_at_refresh = 0;  // lookup + export samples.
+  // Frozen between refreshes.
   double new_per_minute_top = 0;
   double new_per_hour_top = 0;
   double new_per_day_top = 0;
   double exported_per_day_top = 0;
+  bool lookups_warm_ = false;
+  bool exports_warm_ = false;
+  PeerModel model;
 
   void Rotate(int64_t time_ms) {
     if (generation_start_ms == INT64_MIN) generation_start_ms = time_ms;
@@ -105,34 +116,43 @@ struct PeerBaseline {
   }
   static double Top(const QuantileSketch& a, const QuantileSketch& b,
                     double q) {
-    QuantileSketch both = a;
-    both.Merge(b);
-    return both.Quantile(q);
+    return QuantileSketch::QuantileOfUnion(a, b, q);
   }
-  void AddLookup(int64_t time_ms, double minute, double hour, double day) {
+  // `features` and `distance2` (under the frozen model; < 0 when it had
+  // none) describe the account's window for the peer model.
+  void AddLookup(int64_t time_ms, double minute, double hour, double day,
+                 const PeerFeatures& features, double distance2) {
     Rotate(time_ms);
     current.new_per_minute.Add(minute);
     current.new_per_hour.Add(hour);
     current.new_per_day.Add(day);
-    if (++lookup_samples % kRefresh == 1) {
-      new_per_minute_top =
-          Top(current.new_per_minute, previous.new_per_minute, kQuantile);
-      new_per_hour_top =
-          Top(current.new_per_hour, previous.new_per_hour, kQuantile);
-      new_per_day_top =
-          Top(current.new_per_day, previous.new_per_day, kQuantile);
-    }
+    model.Learn(features, distance2);
+    if (distance2 >= 0) current.peer_distance.Add(distance2);
+    ++lookup_samples;
   }
   void AddExport(int64_t time_ms, double day_total) {
     Rotate(time_ms);
     current.exported_per_day.Add(day_total);
-    if (++export_samples % 16 == 1) {
-      exported_per_day_top =
-          Top(current.exported_per_day, previous.exported_per_day, 0.99);
-    }
+    ++export_samples;
   }
-  bool lookups_warm() const { return lookup_samples >= kWarm; }
-  bool exports_warm() const { return export_samples >= 50; }
+  // Recomputes what scoring reads; cheap when nothing was learned.
+  void Refresh() {
+    const uint64_t samples = lookup_samples + export_samples;
+    if (samples == samples_at_refresh) return;
+    samples_at_refresh = samples;
+    new_per_minute_top =
+        Top(current.new_per_minute, previous.new_per_minute, kQuantile);
+    new_per_hour_top =
+        Top(current.new_per_hour, previous.new_per_hour, kQuantile);
+    new_per_day_top = Top(current.new_per_day, previous.new_per_day, kQuantile);
+    exported_per_day_top =
+        Top(current.exported_per_day, previous.exported_per_day, 0.99);
+    lookups_warm_ = lookup_samples >= kWarm;
+    exports_warm_ = export_samples >= 50;
+    model.Freeze(Top(current.peer_distance, previous.peer_distance, kQuantile));
+  }
+  bool lookups_warm() const { return lookups_warm_; }
+  bool exports_warm() const { return exports_warm_; }
 };
 
 // Snapshot support for the three state kinds (format version 1 each).

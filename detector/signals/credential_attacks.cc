@@ -8,38 +8,45 @@ constexpr int kHour = 2;
 constexpr int kDay = 3;
 }  // namespace
 
-CredentialScores ObserveLoginAttempt(const Event& e, bool known_account,
-                                     const DetectorOptions& options,
-                                     engine::AccountState& a,
-                                     engine::AddressState& ip) {
+SignalScore ObserveAccountLogin(const Event& e, const DetectorOptions& options,
+                                engine::AccountState& a) {
   const WindowSpec& w = options.windows;
-  CredentialScores scores;
+  SignalScore score;
   if (e.outcome == Outcome::kSuccess) {
     if (a.failures_since_success >= options.account_failures_per_hour) {
-      scores.account.Add(85, Evidence{Feature::kSuccessAfterFailures,
-                                      static_cast<double>(a.failures_since_success),
-                                      static_cast<double>(
-                                          options.account_failures_per_hour),
-                                      0});
+      score.Add(85, Evidence{Feature::kSuccessAfterFailures,
+                             static_cast<double>(a.failures_since_success),
+                             static_cast<double>(
+                                 options.account_failures_per_hour),
+                             0});
     }
     a.failures_since_success = 0;
-    return scores;
+    return score;
   }
-  if (e.outcome != Outcome::kFailure) return scores;
+  if (e.outcome != Outcome::kFailure) return score;
   ++a.failures_since_success;
   a.failures.Add(w, e.time_ms, 1);
+  const double failures = a.failures.Sum(w, kHour, e.time_ms);
+  const double threshold =
+      static_cast<double>(options.account_failures_per_hour);
+  if (failures >= threshold) {
+    score.Add(50 + 5 * (failures - threshold),
+              Evidence{Feature::kFailuresOnAccount, failures, threshold,
+                       w.horizon_ms(kHour)});
+  }
+  return score;
+}
+
+SignalScore ObserveAddressLogin(const Event& e, bool known_account,
+                                const DetectorOptions& options,
+                                engine::AddressState& ip) {
+  const WindowSpec& w = options.windows;
+  SignalScore score;
+  if (e.outcome != Outcome::kFailure) return score;
   ip.failures.Add(w, e.time_ms, 1);
   WindowedDistinct::Options distinct;
   ip.failing_accounts.Add(w, distinct, e.time_ms, e.account);
   if (!known_account) ip.unknown_accounts.Add(w, distinct, e.time_ms, e.account);
-
-  const double failures = a.failures.Sum(w, kHour, e.time_ms);
-  const double threshold = static_cast<double>(options.account_failures_per_hour);
-  if (failures >= threshold) {
-    scores.account.Add(50 + 5 * (failures - threshold),
-                       Evidence{Feature::kFailuresOnAccount, failures,
-                                threshold, w.horizon_ms(kHour)});
-  }
   const double hour = ip.failing_accounts.Count(w, kHour, e.time_ms);
   const double day = ip.failing_accounts.Count(w, kDay, e.time_ms);
   const double hour_threshold =
@@ -50,17 +57,17 @@ CredentialScores ObserveLoginAttempt(const Event& e, bool known_account,
   const double observed = by_hour ? hour : day;
   const double limit = by_hour ? hour_threshold : day_threshold;
   if (observed >= limit) {
-    scores.address.Add(50 + 4 * (observed - limit),
-                       Evidence{Feature::kFailingAccountsPerIp, observed, limit,
-                                w.horizon_ms(by_hour ? kHour : kDay)});
+    score.Add(50 + 4 * (observed - limit),
+              Evidence{Feature::kFailingAccountsPerIp, observed, limit,
+                       w.horizon_ms(by_hour ? kHour : kDay)});
     const double unknown =
         ip.unknown_accounts.Count(w, by_hour ? kHour : kDay, e.time_ms);
     if (unknown * 2 >= observed) {
-      scores.address.Add(10, Evidence{Feature::kUnknownAccountsPerIp, unknown,
-                                      0, w.horizon_ms(by_hour ? kHour : kDay)});
+      score.Add(10, Evidence{Feature::kUnknownAccountsPerIp, unknown, 0,
+                             w.horizon_ms(by_hour ? kHour : kDay)});
     }
   }
-  return scores;
+  return score;
 }
 
 }  // namespace vigie

@@ -12,6 +12,9 @@
 // Shared egress (hospital NAT, carrier NAT) sees a few typos a day from many
 // accounts, far below these counts.
 //
+// The two sides are separate so the sharded engine can run the account
+// side on the account's shard and the address side serially.
+//
 // Cost: O(1) amortised per login, no allocation in exact mode.
 // Thread-compatible.
 #ifndef VIGIE_DETECTOR_SIGNALS_CREDENTIAL_ATTACKS_H_
@@ -24,17 +27,17 @@
 
 namespace vigie {
 
-struct CredentialScores {
-  SignalScore account;
-  SignalScore address;
-};
+// The account's side of a login attempt (brute force, success after
+// failures). REQUIRES: event.action == kLogin.
+SignalScore ObserveAccountLogin(const Event& event,
+                                const DetectorOptions& options,
+                                engine::AccountState& account);
 
-// REQUIRES: event.action == kLogin. `known_account`: the account has logged
-// in successfully before.
-CredentialScores ObserveLoginAttempt(const Event& event, bool known_account,
-                                     const DetectorOptions& options,
-                                     engine::AccountState& account,
-                                     engine::AddressState& address);
+// The address's side (spray, stuffing). `known_account`: the account has
+// logged in successfully before. REQUIRES: event.action == kLogin.
+SignalScore ObserveAddressLogin(const Event& event, bool known_account,
+                                const DetectorOptions& options,
+                                engine::AddressState& address);
 
 }  // namespace vigie
 

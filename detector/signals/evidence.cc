@@ -23,6 +23,12 @@ const char* FeatureName(Feature feature) {
     case Feature::kUnknownAccountsPerIp: return "unknown_accounts_per_ip";
     case Feature::kAccountsPerIp: return "accounts_per_ip";
     case Feature::kExportedRecords: return "exported_records";
+    case Feature::kPeerDistance: return "peer_group_distance";
+    case Feature::kPeerDominantFeature: return "peer_group_dominant_feature";
+    case Feature::kUnusualOrigin: return "login_origin_likelihood_ratio";
+    case Feature::kNewCountryForAccount: return "new_country_for_account";
+    case Feature::kNewAsForAccount: return "new_as_for_account";
+    case Feature::kImpossibleTravel: return "impossible_travel_kmh";
   }
   return "unknown";
 }
@@ -34,8 +40,21 @@ const char* FamilyName(Family family) {
     case Family::kCredentialAttack: return "credential_attack";
     case Family::kSharedInfrastructure: return "shared_infrastructure";
     case Family::kBulkExport: return "bulk_export";
+    case Family::kPeerGroup: return "peer_group";
   }
   return "unknown";
+}
+
+const char* PeerFeatureWords(int feature) {
+  switch (feature) {
+    case kLogLookupsPerHour: return "lookups per hour";
+    case kLogNewPerHour: return "new people per hour";
+    case kNewShareHour: return "share of new people";
+    case kSequentialShare: return "share of sequential NIRs";
+    case kNotFoundShare: return "share of \"not found\" answers";
+    case kHourSurprise: return "hour of activity";
+  }
+  return "features";
 }
 
 }  // namespace vigie

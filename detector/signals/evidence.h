@@ -36,7 +36,26 @@ enum class Feature : uint8_t {
   kUnknownAccountsPerIp,
   kAccountsPerIp,
   kExportedRecords,
+  kPeerDistance,          // observed: distance, baseline: peers' p99.9.
+  kPeerDominantFeature,   // observed: a PeerFeature index.
+  kUnusualOrigin,         // observed: login likelihood ratio (log10).
+  kNewCountryForAccount,  // observed: ISO country code as two chars.
+  kNewAsForAccount,       // observed: autonomous system number.
+  kImpossibleTravel,      // observed: km/h, baseline: the limit.
 };
+
+// Dimensions of the peer-group model's feature vector (family 6), in order.
+enum PeerFeature : int {
+  kLogLookupsPerHour,
+  kLogNewPerHour,
+  kNewShareHour,
+  kSequentialShare,
+  kNotFoundShare,
+  kHourSurprise,
+  kPeerFeatureCount,
+};
+// In words, e.g. "share of new people".
+const char* PeerFeatureWords(int feature);
 
 // Machine name, e.g. "new_subjects_per_minute".
 const char* FeatureName(Feature feature);
@@ -47,7 +66,9 @@ enum class Family : uint8_t {
   kCredentialAttack,
   kSharedInfrastructure,
   kBulkExport,
+  kPeerGroup,
 };
+constexpr int kFamilyCount = 6;
 // rule.name in alerts, e.g. "lookup_enumeration".
 const char* FamilyName(Family family);
 

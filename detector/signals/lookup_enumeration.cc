@@ -20,7 +20,8 @@ SignalScore ObserveLookup(const Event& e, bool subject_is_new,
                           const DetectorOptions& options,
                           const engine::PeerBaseline& profession,
                           const engine::PeerBaseline& everyone,
-                          engine::AccountState& a) {
+                          engine::AccountState& a,
+                          double* unusual_hour_bits_out) {
   const engine::PeerBaseline& peers =
       profession.lookups_warm() ? profession : everyone;
   const WindowSpec& w = options.windows;
@@ -45,6 +46,9 @@ SignalScore ObserveLookup(const Event& e, bool subject_is_new,
       a.hours.total() >= 100 ? a.hours.Surprise(HourProfile::HourOf(e.time_ms))
                              : 0;
   a.hours.Observe(e.time_ms);
+  if (unusual_hour_bits_out != nullptr) {
+    *unusual_hour_bits_out = unusual_hour_bits;
+  }
 
   SignalScore s;
   // Volume at three scales: a robot shows in a minute, a patient reader in

@@ -29,12 +29,14 @@ namespace vigie {
 
 // REQUIRES: event.action == kLookup.
 // `peers` is the account's profession; `everyone` the whole population,
-// used while the profession has too little history.
+// used while the profession has too little history. `unusual_hour_bits`
+// (optional) receives how surprising the hour is for the account.
 SignalScore ObserveLookup(const Event& event, bool subject_is_new,
                           const DetectorOptions& options,
                           const engine::PeerBaseline& peers,
                           const engine::PeerBaseline& everyone,
-                          engine::AccountState& account);
+                          engine::AccountState& account,
+                          double* unusual_hour_bits = nullptr);
 
 }  // namespace vigie
 

@@ -19,13 +19,20 @@ OnlineCovariance::OnlineCovariance(int dimension)
 void OnlineCovariance::Update(absl::Span<const double> x, bool anomalous) {
   if (anomalous) return;
   ++count_;
-  Eigen::Map<Eigen::VectorXd> mean(mean_.data(), dimension_);
-  Eigen::Map<RowMatrix> c(comoment_.data(), dimension_, dimension_);
-  Eigen::Map<const Eigen::VectorXd> v(x.data(), dimension_);
-  const Eigen::VectorXd before = v - mean;
-  mean += before / static_cast<double>(count_);
-  const Eigen::VectorXd after = v - mean;
-  c.noalias() += before * after.transpose();
+  // Plain loops on stack buffers: Update runs on the detector's hot path
+  // and must not allocate.
+  double before[kMaxDimension];
+  const double n = static_cast<double>(count_);
+  for (int i = 0; i < dimension_; ++i) {
+    before[i] = x[i] - mean_[i];
+    mean_[i] += before[i] / n;
+  }
+  for (int i = 0; i < dimension_; ++i) {
+    double* row = &comoment_[static_cast<size_t>(i) * dimension_];
+    for (int j = 0; j < dimension_; ++j) {
+      row[j] += before[i] * (x[j] - mean_[j]);
+    }
+  }
 }
 
 absl::Status OnlineCovariance::Merge(const OnlineCovariance& other) {
@@ -75,6 +82,20 @@ std::optional<double> OnlineCovariance::Distance(absl::Span<const double> x,
   const Eigen::VectorXd y = ldlt.solve(delta);
   const double squared = delta.dot(y);
   return std::sqrt(std::max(0.0, squared));
+}
+
+bool OnlineCovariance::Precision(double shrinkage, double* out) const {
+  if (count_ < static_cast<uint64_t>(dimension_) + 2) return false;
+  Eigen::Map<const RowMatrix> c(comoment_.data(), dimension_, dimension_);
+  Eigen::MatrixXd s = c / static_cast<double>(count_ - 1);
+  const double lambda = std::max(shrinkage * s.trace() / dimension_, 1e-12);
+  s.diagonal().array() += lambda;
+  const Eigen::LDLT<Eigen::MatrixXd> ldlt(s);
+  if (ldlt.info() != Eigen::Success) return false;
+  const Eigen::MatrixXd inverse =
+      ldlt.solve(Eigen::MatrixXd::Identity(dimension_, dimension_));
+  Eigen::Map<RowMatrix>(out, dimension_, dimension_) = inverse;
+  return true;
 }
 
 void OnlineCovariance::Encode(StateWriter& w) const {

@@ -4,7 +4,8 @@
 // account's vector from it, so that several moderate deviations together
 // count even when none is alarming alone.
 //
-// Updates use the multivariate Welford recurrence (stable, mergeable). The
+// Updates use the multivariate Welford recurrence (stable, mergeable; no
+// allocation). The
 // distance solves (S + lambda I) y = x - mean with a robust Cholesky (LDLT)
 // factorisation instead of inverting S: lambda = shrinkage × trace(S) / d
 // (default 1e-3) keeps the problem well-posed when features are collinear
@@ -52,6 +53,11 @@ class OnlineCovariance {
   std::vector<double> Covariance() const;
   std::optional<double> Distance(absl::Span<const double> x,
                                  double shrinkage = 1e-3) const;
+
+  // Writes (S + lambda I)^-1, row-major d x d, to `out` (the matrix
+  // Distance uses, for callers that score many vectors against a frozen
+  // estimate). False before d + 2 vectors or if the factorisation fails.
+  bool Precision(double shrinkage, double* out) const;
 
   void Encode(StateWriter& w) const;
   static absl::StatusOr<OnlineCovariance> Decode(StateReader& r);

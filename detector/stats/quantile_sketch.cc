@@ -1,6 +1,8 @@
 #include "detector/stats/quantile_sketch.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 namespace vigie {
 
@@ -20,6 +22,38 @@ double QuantileSketch::Value(int index) const {
   return 2 * std::pow(gamma_, index) / (gamma_ + 1);
 }
 
+void QuantileSketch::AddToBucket(int index, uint64_t n) {
+  if (counts_.empty()) {
+    low_ = index;
+    counts_.assign(1, n);
+    return;
+  }
+  const int high = low_ + static_cast<int>(counts_.size()) - 1;
+  if (index > high) {
+    // Grow up; if the span would exceed max_buckets_, fold the lowest
+    // buckets into the new lowest one.
+    const int new_low = std::max(low_, index - max_buckets_ + 1);
+    if (new_low > low_) {
+      const size_t drop = std::min<size_t>(new_low - low_, counts_.size());
+      uint64_t folded = 0;
+      for (size_t i = 0; i < drop; ++i) folded += counts_[i];
+      counts_.erase(counts_.begin(), counts_.begin() + drop);
+      low_ = new_low;
+      if (counts_.empty()) counts_.push_back(0);
+      counts_[0] += folded;
+    }
+    counts_.resize(index - low_ + 1, 0);
+  } else if (index < low_) {
+    const int new_low = std::max(index, high - max_buckets_ + 1);
+    if (new_low < low_) {
+      counts_.insert(counts_.begin(), low_ - new_low, 0);
+      low_ = new_low;
+    }
+    index = std::max(index, low_);
+  }
+  counts_[index - low_] += n;
+}
+
 void QuantileSketch::Add(double value, bool anomalous) {
   if (anomalous) {
     ++skipped_;
@@ -30,38 +64,46 @@ void QuantileSketch::Add(double value, bool anomalous) {
     ++zeros_;
     return;
   }
-  ++buckets_[Index(value)];
-  if (static_cast<int>(buckets_.size()) > max_buckets_) {
-    // Collapse the two lowest buckets.
-    auto lowest = buckets_.begin();
-    auto next = std::next(lowest);
-    next->second += lowest->second;
-    buckets_.erase(lowest);
-  }
+  AddToBucket(Index(value), 1);
 }
 
 void QuantileSketch::Merge(const QuantileSketch& other) {
   zeros_ += other.zeros_;
   count_ += other.count_;
   skipped_ += other.skipped_;
-  for (const auto& [index, n] : other.buckets_) buckets_[index] += n;
-  while (static_cast<int>(buckets_.size()) > max_buckets_) {
-    auto lowest = buckets_.begin();
-    std::next(lowest)->second += lowest->second;
-    buckets_.erase(lowest);
-  }
+  other.ForEachBucket([this](int index, uint64_t n) { AddToBucket(index, n); });
 }
 
 double QuantileSketch::Quantile(double q) const {
-  if (count_ == 0) return 0;
-  const double rank = q * static_cast<double>(count_ - 1);
-  uint64_t seen = zeros_;
+  return QuantileOfUnion(*this, QuantileSketch(alpha_, max_buckets_), q);
+}
+
+double QuantileSketch::QuantileOfUnion(const QuantileSketch& a,
+                                       const QuantileSketch& b, double q) {
+  const uint64_t count = a.count_ + b.count_;
+  if (count == 0) return 0;
+  const double rank = q * static_cast<double>(count - 1);
+  uint64_t seen = a.zeros_ + b.zeros_;
   if (rank < static_cast<double>(seen)) return 0;
-  for (const auto& [index, n] : buckets_) {
-    seen += n;
-    if (rank < static_cast<double>(seen)) return Value(index);
+  auto high = [](const QuantileSketch& s) {
+    return s.low_ + static_cast<int>(s.counts_.size()) - 1;
+  };
+  int low = INT32_MAX;
+  int top = INT32_MIN;
+  for (const QuantileSketch* s : {&a, &b}) {
+    if (s->counts_.empty()) continue;
+    low = std::min(low, s->low_);
+    top = std::max(top, high(*s));
   }
-  return Value(buckets_.rbegin()->first);
+  auto at = [](const QuantileSketch& s, int index) -> uint64_t {
+    const int i = index - s.low_;
+    return i >= 0 && i < static_cast<int>(s.counts_.size()) ? s.counts_[i] : 0;
+  };
+  for (int index = low; index <= top; ++index) {
+    seen += at(a, index) + at(b, index);
+    if (rank < static_cast<double>(seen)) return a.Value(index);
+  }
+  return top == INT32_MIN ? 0 : a.Value(top);
 }
 
 void QuantileSketch::Encode(StateWriter& w) const {
@@ -71,11 +113,13 @@ void QuantileSketch::Encode(StateWriter& w) const {
   w.Put(zeros_);
   w.Put(count_);
   w.Put(skipped_);
-  w.Put<uint64_t>(buckets_.size());
-  for (const auto& [index, n] : buckets_) {
+  uint64_t used = 0;
+  ForEachBucket([&used](int, uint64_t) { ++used; });
+  w.Put<uint64_t>(used);
+  ForEachBucket([&w](int index, uint64_t n) {
     w.Put<int32_t>(index);
     w.Put(n);
-  }
+  });
 }
 
 absl::StatusOr<QuantileSketch> QuantileSketch::Decode(StateReader& r) {
@@ -94,10 +138,18 @@ absl::StatusOr<QuantileSketch> QuantileSketch::Decode(StateReader& r) {
   const uint64_t buckets = r.Get<uint64_t>();
   if (buckets > static_cast<uint64_t>(max_buckets)) r.Fail();
   uint64_t total = s.zeros_;
+  int32_t previous = INT32_MIN;
   for (uint64_t i = 0; r.ok() && i < buckets; ++i) {
     const int32_t index = r.Get<int32_t>();
     const uint64_t n = r.Get<uint64_t>();
-    s.buckets_[index] = n;
+    // Indices strictly increasing within one span of max_buckets.
+    if (!r.ok() || index <= previous || n == 0 ||
+        (i > 0 && static_cast<int64_t>(index) - s.low_ >= max_buckets)) {
+      r.Fail();
+      break;
+    }
+    previous = index;
+    s.AddToBucket(index, n);
     total += n;
   }
   if (total != s.count_) r.Fail();

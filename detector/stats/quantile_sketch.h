@@ -12,8 +12,9 @@
 // buckets are collapsed into one, which only degrades the lowest quantiles.
 //
 // Warm-up: an empty sketch returns 0 for every quantile. Can refuse to learn
-// like RunningMoments. Cost: Add O(1) amortised; Quantile O(buckets).
-// Size ~ 16 bytes per used bucket. Thread-compatible.
+// like RunningMoments. Cost: Add O(1) (one log, one array increment; it
+// allocates only when the span grows); Quantile O(span).
+// Size 8 bytes per index in the span. Thread-compatible.
 //
 // Example:
 //   QuantileSketch hourly;
@@ -23,7 +24,7 @@
 #define VIGIE_DETECTOR_STATS_QUANTILE_SKETCH_H_
 
 #include <cstdint>
-#include <map>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "detector/stats/state_codec.h"
@@ -42,6 +43,12 @@ class QuantileSketch {
   uint64_t count() const { return count_; }
   uint64_t skipped() const { return skipped_; }
   double relative_accuracy() const { return alpha_; }
+  // The quantile of the union of two sketches' values, as
+  // a.Merge(b); a.Quantile(q) would give but without copying (unless the
+  // union needs more than max_buckets buckets, where Merge would collapse
+  // the lowest ones). REQUIRES: the same relative accuracy.
+  static double QuantileOfUnion(const QuantileSketch& a,
+                                const QuantileSketch& b, double q);
   // Adds another sketch's values. REQUIRES: the same relative accuracy.
   void Merge(const QuantileSketch& other);
 
@@ -56,7 +63,17 @@ class QuantileSketch {
   double gamma_;
   double log_gamma_;
   int max_buckets_;
-  std::map<int, uint64_t> buckets_;  // Index -> count.
+  // Applies `fn(index, count)` to non-empty buckets in index order.
+  template <typename Fn>
+  void ForEachBucket(Fn fn) const {
+    for (size_t i = 0; i < counts_.size(); ++i) {
+      if (counts_[i] != 0) fn(low_ + static_cast<int>(i), counts_[i]);
+    }
+  }
+  void AddToBucket(int index, uint64_t n);
+
+  int low_ = 0;                   // Index of counts_[0].
+  std::vector<uint64_t> counts_;  // Dense; at most max_buckets_ long.
   uint64_t zeros_ = 0;
   uint64_t count_ = 0;
   uint64_t skipped_ = 0;

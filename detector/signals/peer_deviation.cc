@@ -1,0 +1,52 @@
+#include "detector/signals/peer_deviation.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace vigie {
+namespace {
+constexpr int kTenMinutes = 1;
+constexpr int kHour = 2;
+}  // namespace
+
+engine::PeerFeatures LookupWindowFeatures(const Event& e,
+                                          const DetectorOptions& options,
+                                          const engine::AccountState& a,
+                                          double unusual_hour_bits) {
+  const WindowSpec& w = options.windows;
+  const double lookups_hour = a.lookups.Sum(w, kHour, e.time_ms);
+  const double new_hour = a.new_subjects.Sum(w, kHour, e.time_ms);
+  // Shares carry a prior of 5 ordinary lookups, so that 1 "not found" in 2
+  // lookups is not a 50% share.
+  const double lookups_ten =
+      5.0 + static_cast<double>(a.lookups.Sum(w, kTenMinutes, e.time_ms));
+  engine::PeerFeatures x;
+  x[kLogLookupsPerHour] = std::log1p(lookups_hour);
+  x[kLogNewPerHour] = std::log1p(new_hour);
+  x[kNewShareHour] = new_hour / (5.0 + lookups_hour);
+  x[kSequentialShare] =
+      static_cast<double>(a.sequential.Sum(w, kTenMinutes, e.time_ms)) /
+      lookups_ten;
+  x[kNotFoundShare] =
+      static_cast<double>(a.not_found.Sum(w, kTenMinutes, e.time_ms)) /
+      lookups_ten;
+  x[kHourSurprise] = std::min(12.0, unusual_hour_bits) / 4;
+  return x;
+}
+
+SignalScore ScorePeerDeviation(const engine::PeerModel& model,
+                               const engine::PeerFeatures& x,
+                               double* distance2) {
+  SignalScore s;
+  *distance2 = model.Distance2(x);
+  const double top = model.distance2_top();
+  if (*distance2 < 0 || top <= 0 || *distance2 <= 2 * top) return s;
+  const double points = std::min(55.0, 20 + 10 * std::log2(*distance2 / top));
+  s.Add(points, Evidence{Feature::kPeerDistance, std::sqrt(*distance2),
+                         std::sqrt(top), 3600 * 1000});
+  s.Add(0, Evidence{Feature::kPeerDominantFeature,
+                    static_cast<double>(model.DominantFeature(x)), 0, 0});
+  return s;
+}
+
+}  // namespace vigie
