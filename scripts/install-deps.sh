@@ -17,6 +17,8 @@ packages=(
   libsimdjson-dev       # JSON Lines parsing
   libsodium-dev         # keyed hashing (SipHash) for pseudonyms
   zlib1g-dev            # .gz input and output
+  libloc-dev            # country / autonomous system of login addresses
+  libloc-database       # the offline location database libloc reads
 )
 
 missing=()

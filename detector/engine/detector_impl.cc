@@ -13,6 +13,8 @@
 #include "detector/alerts/incident_tracker.h"
 #include "detector/detector.h"
 #include "detector/engine/entity_state.h"
+#include "detector/engine/login_population.h"
+#include "detector/geo/location_database.h"
 #include "detector/internal/fork_join.h"
 #include "detector/signals/bulk_export.h"
 #include "detector/signals/credential_attacks.h"
@@ -90,6 +92,15 @@ struct AddressReport {
   Family family;
 };
 
+// A successful login's context: from phase A (address side) to B, and the
+// account's likelihood ratio from B to C.
+struct LoginContext {
+  SignalScore shared;
+  LoginOrigin origin;
+  double log10_ratio = 0;
+  bool learn_ratio = false;
+};
+
 struct PeerSample {
   uint32_t profession;
   bool lookup;  // Else an export.
@@ -103,7 +114,7 @@ struct PeerSample {
 struct Slot {
   double risk = 0;
   uint32_t shard = 0;
-  int32_t shared = -1;
+  int32_t login = -1;  // Successful logins: index into logins_.
   int32_t address_report = -1;
   int32_t account_report = -1;
   int32_t sample = -1;
@@ -123,7 +134,8 @@ class DetectorImpl : public Detector {
                EntityTableOptions address_table_options,
                NoveltyFilter::Options novelty_options,
                std::vector<Shard> shards,
-               EntityTable<IpAddress, AddressState> addresses)
+               EntityTable<IpAddress, AddressState> addresses,
+               std::unique_ptr<LocationDatabase> locations)
       : options_(options),
         account_table_options_(account_table_options),
         address_table_options_(address_table_options),
@@ -132,6 +144,7 @@ class DetectorImpl : public Detector {
         tracker_(options.quiet_to_close, sink, options.update_step),
         shards_(std::move(shards)),
         addresses_(std::move(addresses)),
+        locations_(std::move(locations)),
         allowlisted_names_(options.allowlisted_accounts.begin(),
                            options.allowlisted_accounts.end()),
         pool_(options.threads) {
@@ -172,7 +185,8 @@ class DetectorImpl : public Detector {
     s.late_events = late_events_;
     s.addresses = addresses_.size();
     s.evicted_addresses = addresses_.evictions();
-    s.state_bytes = addresses_.bytes() + known_accounts_.capacity() / 8;
+    s.state_bytes = addresses_.bytes() + known_accounts_.capacity() / 8 +
+                    kLoginPopulationBytes;
     for (const Shard& shard : shards_) {
       s.accounts += shard.accounts.size();
       s.evicted_accounts += shard.accounts.evictions();
@@ -192,7 +206,7 @@ class DetectorImpl : public Detector {
     while (begin < events.size()) {
       // Phase A, up to the next epoch boundary or kMaxBatch events.
       slots_.clear();
-      shared_.clear();
+      logins_.clear();
       address_reports_.clear();
       size_t end = begin;
       for (; end < events.size() && end - begin < kMaxBatch; ++end) {
@@ -238,6 +252,7 @@ class DetectorImpl : public Detector {
     epoch_ = epoch;
     for (PeerBaseline& p : peers_) p.Refresh();
     everyone_.Refresh();
+    population_.Refresh();
   }
 
   // Phase A.
@@ -270,8 +285,24 @@ class DetectorImpl : public Detector {
     if (e.outcome == Outcome::kSuccess) {
       known_accounts_[e.account] = true;
       shared = ObserveSharedUse(e, stream_start_ms_, options_, ip);
-      slot.shared = static_cast<int32_t>(shared_.size());
-      shared_.push_back(shared);
+      if (!ip.located) {
+        ip.located = true;
+        if (locations_) {
+          const Location where = locations_->Lookup(e.ip);
+          ip.country = where.country;
+          ip.asn = where.asn;
+        }
+      }
+      LoginContext login;
+      login.shared = shared;
+      login.origin.country = ip.country;
+      login.origin.asn = ip.asn;
+      login.origin.keys = LoginKeysOf(e, ip.country, ip.asn);
+      login.origin.population = population_.ObserveLogin(login.origin.keys);
+      login.origin.ratio_top = population_.ratio_top();
+      login.origin.ratio_warm = population_.ratio_warm();
+      slot.login = static_cast<int32_t>(logins_.size());
+      logins_.push_back(login);
     }
     const double shared_score =
         options_.shared_infrastructure_alerts ? shared.score : 0.0;
@@ -311,12 +342,12 @@ class DetectorImpl : public Detector {
     switch (e.action) {
       case Action::kLogin: {
         at(Family::kCredentialAttack) = ObserveAccountLogin(e, options_, a);
-        if (e.outcome == Outcome::kSuccess) {
-          at(Family::kLoginRisk) =
-              ObserveSuccessfulLogin(e, options_, novelty, a);
-          if (slot.shared >= 0) {
-            at(Family::kSharedInfrastructure) = shared_[slot.shared];
-          }
+        if (e.outcome == Outcome::kSuccess && slot.login >= 0) {
+          LoginContext& login = logins_[slot.login];
+          at(Family::kLoginRisk) = ObserveSuccessfulLogin(
+              e, options_, login.origin, novelty, a, &login.log10_ratio);
+          at(Family::kSharedInfrastructure) = login.shared;
+          login.learn_ratio = !suspect && std::isfinite(login.log10_ratio);
         }
         break;
       }
@@ -414,6 +445,9 @@ class DetectorImpl : public Detector {
       const AccountReport& r = shard.reports[slot.account_report];
       ReportAccount(e, r.family, r.best, r.risk);
     }
+    if (slot.login >= 0 && logins_[slot.login].learn_ratio) {
+      population_.LearnRatio(logins_[slot.login].log10_ratio);
+    }
     if (slot.sample >= 0) {
       const PeerSample& sample = shard.samples[slot.sample];
       PeerBaseline& peers =
@@ -506,6 +540,7 @@ class DetectorImpl : public Detector {
   }
 
   static constexpr size_t kMaxProfessions = 4097;
+  static constexpr size_t kLoginPopulationBytes = 2 << 20;
 
   DetectorOptions options_;
   EntityTableOptions account_table_options_;
@@ -515,6 +550,8 @@ class DetectorImpl : public Detector {
   IncidentTracker tracker_;
   std::vector<Shard> shards_;
   EntityTable<IpAddress, AddressState> addresses_;
+  std::unique_ptr<LocationDatabase> locations_;  // May be null.
+  LoginPopulation population_;
   // Account ids that ever logged in successfully (1 bit each; read by the
   // address side, which must not touch account state).
   std::vector<bool> known_accounts_;
@@ -530,7 +567,7 @@ class DetectorImpl : public Detector {
   uint64_t late_events_ = 0;
   // Per batch.
   std::vector<Slot> slots_;
-  std::vector<SignalScore> shared_;
+  std::vector<LoginContext> logins_;
   std::vector<AddressReport> address_reports_;
   ForkJoin pool_;
 };
@@ -572,6 +609,9 @@ std::string DetectorImpl::SaveState() const {
     EncodeAddress(w, state);
   });
   add("addresses", addresses.data());
+  StateWriter population;
+  population_.Encode(population);
+  add("login_population", population.data());
   StateWriter known;
   known.Put<uint64_t>(known_accounts_.size());
   uint8_t byte = 0;
@@ -607,6 +647,7 @@ void DetectorImpl::Reset() {
                    .value();
   known_accounts_.clear();
   allowlist_cache_.clear();
+  population_ = LoginPopulation();
   peers_.clear();
   everyone_ = PeerBaseline();
   StateWriter empty_tracker;
@@ -631,8 +672,9 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
   }
   absl::flat_hash_map<std::string, absl::string_view> sections;
   for (const v1::Section& s : snapshot.sections()) sections[s.name()] = s.data();
-  std::vector<std::string> required = {"engine", "addresses", "known_accounts",
-                                       "peers", "incidents"};
+  std::vector<std::string> required = {"engine",         "addresses",
+                                       "login_population", "known_accounts",
+                                       "peers",          "incidents"};
   for (size_t i = 0; i < shards_.size(); ++i) {
     required.push_back(absl::StrCat("accounts/", i));
     required.push_back(absl::StrCat("novelty/", i));
@@ -684,6 +726,10 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
     *ip = IpAddress::FromHalves(hi, lo);
     return DecodeAddress(r, state);
   });
+  if (!status.ok()) return status;
+  StateReader population(sections["login_population"]);
+  population_.Decode(population);
+  status = population.Check("detector snapshot: login population");
   if (!status.ok()) return status;
   StateReader known(sections["known_accounts"]);
   const uint64_t n_known = known.Get<uint64_t>();
@@ -748,6 +794,16 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
   if (sink == nullptr || !namer) {
     return absl::InvalidArgumentError("detector: sink and namer are required");
   }
+  if (!(options.max_travel_kmh > 0)) {
+    return absl::InvalidArgumentError("detector: max_travel_kmh must be > 0");
+  }
+  std::unique_ptr<LocationDatabase> locations;
+  if (!options.location_database.empty()) {
+    absl::StatusOr<std::unique_ptr<LocationDatabase>> opened =
+        LocationDatabase::Open(options.location_database);
+    if (!opened.ok()) return opened.status();
+    locations = std::move(opened).value();
+  }
   const size_t shards = static_cast<size_t>(options.shards);
   NoveltyFilter::Options novelty_options;
   // The filters take at most a quarter of the state budget (~2.4 bytes per
@@ -792,7 +848,8 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
   }
   return std::unique_ptr<Detector>(new engine::DetectorImpl(
       options, std::move(namer), sink, account_options, address_options,
-      novelty_options, std::move(parts), std::move(addresses).value()));
+      novelty_options, std::move(parts), std::move(addresses).value(),
+      std::move(locations)));
 }
 
 }  // namespace vigie

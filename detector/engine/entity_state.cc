@@ -29,7 +29,7 @@ IpAddress GetIp(StateReader& r) {
 }  // namespace
 
 void EncodeAccount(StateWriter& w, const AccountState& a) {
-  w.Put<uint8_t>(1);
+  w.Put<uint8_t>(2);
   a.lookups.Encode(w);
   a.new_subjects.Encode(w);
   a.sequential.Encode(w);
@@ -53,12 +53,12 @@ void EncodeAccount(StateWriter& w, const AccountState& a) {
   a.exported.Encode(w);
   w.Put(a.profession);
   w.Put(a.risk);
-  w.Put<uint8_t>(a.allowlisted);
-  w.Put<uint8_t>(a.allowlist_checked);
+  for (uint16_t n : a.distinct_origins) w.Put(n);
+  w.Put(a.login_country);
 }
 
 bool DecodeAccount(StateReader& r, AccountState* a) {
-  if (r.Get<uint8_t>() != 1) r.Fail();
+  if (r.Get<uint8_t>() != 2) r.Fail();
   if (!r.ok()) return false;
   DecodeInto(r, &a->lookups) && DecodeInto(r, &a->new_subjects) &&
       DecodeInto(r, &a->sequential) && DecodeInto(r, &a->not_found) &&
@@ -78,13 +78,13 @@ bool DecodeAccount(StateReader& r, AccountState* a) {
   DecodeInto(r, &a->failures) && DecodeInto(r, &a->exported);
   a->profession = r.Get<uint32_t>();
   a->risk = r.Get<double>();
-  a->allowlisted = r.Get<uint8_t>() != 0;
-  a->allowlist_checked = r.Get<uint8_t>() != 0;
+  for (uint16_t& n : a->distinct_origins) n = r.Get<uint16_t>();
+  a->login_country = r.Get<uint16_t>();
   return r.ok();
 }
 
 void EncodeAddress(StateWriter& w, const AddressState& s) {
-  w.Put<uint8_t>(1);
+  w.Put<uint8_t>(2);
   s.accounts.Encode(w);
   w.Put(s.first_seen_ms);
   w.Put<uint8_t>(s.seen);
@@ -94,10 +94,13 @@ void EncodeAddress(StateWriter& w, const AddressState& s) {
   w.Put(s.risk);
   w.Put<uint8_t>(s.allowlisted);
   w.Put<uint8_t>(s.allowlist_checked);
+  w.Put<uint8_t>(s.located);
+  w.Put(s.country);
+  w.Put(s.asn);
 }
 
 bool DecodeAddress(StateReader& r, AddressState* s) {
-  if (r.Get<uint8_t>() != 1) r.Fail();
+  if (r.Get<uint8_t>() != 2) r.Fail();
   if (!r.ok()) return false;
   DecodeInto(r, &s->accounts);
   s->first_seen_ms = r.Get<int64_t>();
@@ -107,6 +110,9 @@ bool DecodeAddress(StateReader& r, AddressState* s) {
   s->risk = r.Get<double>();
   s->allowlisted = r.Get<uint8_t>() != 0;
   s->allowlist_checked = r.Get<uint8_t>() != 0;
+  s->located = r.Get<uint8_t>() != 0;
+  s->country = r.Get<uint16_t>();
+  s->asn = r.Get<uint32_t>();
   return r.ok();
 }
 

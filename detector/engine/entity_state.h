@@ -9,6 +9,7 @@
 #ifndef VIGIE_DETECTOR_ENGINE_ENTITY_STATE_H_
 #define VIGIE_DETECTOR_ENGINE_ENTITY_STATE_H_
 
+#include <array>
 #include <cstdint>
 #include <utility>
 
@@ -47,13 +48,15 @@ struct AccountState {
   uint32_t logins = 0;
   uint32_t failures_since_success = 0;
   WindowedSum<uint16_t> failures;
+  // Distinct values used at successful logins, per LoginFeature (address,
+  // network, AS, country, user agent), saturating.
+  std::array<uint16_t, 5> distinct_origins{};
+  uint16_t login_country = 0;  // Of the latest login, 0 if unknown.
   // Exports.
   WindowedSum<uint32_t> exported;
   // Fusion.
   uint32_t profession = 0;
   double risk = 0;
-  bool allowlisted = false;
-  bool allowlist_checked = false;
 };
 
 struct AddressState {
@@ -66,6 +69,9 @@ struct AddressState {
   double risk = 0;
   bool allowlisted = false;
   bool allowlist_checked = false;
+  bool located = false;  // country and asn looked up.
+  uint16_t country = 0;
+  uint32_t asn = 0;
 };
 
 // What a profession's accounts usually do, learned from accounts that are

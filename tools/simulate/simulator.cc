@@ -144,11 +144,22 @@ class Simulator {
  private:
   // ---- Population ----------------------------------------------------
   IpAddress ResidentialIp() {
-    static constexpr uint32_t kFirstOctets[] = {78, 80, 82, 86, 88, 90,
-                                                92, 109, 176, 193};
-    uint32_t first = kFirstOctets[random_.Below(10)];
-    return IpAddress::FromV4((first << 24) |
-                             static_cast<uint32_t>(random_.Below(1u << 24)));
+    // French consumer ISPs' blocks (SFR, Free, Orange, Bouygues; checked
+    // against the libloc database), so that with a location database a
+    // home address changing is not a change of country.
+    struct Block {
+      uint32_t base;
+      int prefix;
+    };
+    static constexpr Block kBlocks[] = {
+        {(78u << 24) | (112u << 16), 12}, {(78u << 24) | (192u << 16), 11},
+        {(86u << 24) | (64u << 16), 12},  {(90u << 24) | (0u << 16), 13},
+        {(176u << 24) | (128u << 16), 10},
+    };
+    const Block& block = kBlocks[random_.Below(5)];
+    return IpAddress::FromV4(
+        block.base |
+        static_cast<uint32_t>(random_.Below(1u << (32 - block.prefix))));
   }
   IpAddress ResidentialIpv6() {
     uint64_t hi = 0x2a01cb0000000000ull |

@@ -1,0 +1,115 @@
+#include "detector/engine/login_population.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace vigie {
+namespace engine {
+namespace {
+
+uint64_t Mix(uint64_t key, int row) {
+  uint64_t x = key + 0x9e3779b97f4a7c15ull * static_cast<uint64_t>(row + 1);
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+double SmoothedProbability(double count, double total, double next_level) {
+  const double m = std::max(1.0, next_level);
+  if (count <= 0 || total <= 0) return 1.0 / (total + m);
+  return std::min(1.0, count / total) * (1.0 - m / (total + m));
+}
+
+LoginPopulation::LoginPopulation()
+    : counters_(static_cast<size_t>(kLoginFeatureCount) * kRows
+                    << kWidthBits,
+                0),
+      distinct_(kLoginFeatureCount, HyperLogLog(12)) {}
+
+uint32_t& LoginPopulation::Counter(int feature, int row, uint64_t key) {
+  const size_t width = size_t{1} << kWidthBits;
+  const size_t column = Mix(key, row) >> (64 - kWidthBits);
+  return counters_[(static_cast<size_t>(feature) * kRows + row) * width +
+                   column];
+}
+
+PopulationOdds LoginPopulation::ObserveLogin(const LoginKeys& keys) {
+  PopulationOdds odds{};
+  for (int k = 0; k < kLoginFeatureCount; ++k) {
+    if (keys[k] == 0) continue;
+    uint32_t count = UINT32_MAX;
+    for (int row = 0; row < kRows; ++row) {
+      count = std::min(count, Counter(k, row, keys[k]));
+    }
+    const int next = NextLevel(k);
+    const double m =
+        next >= 0 && keys[next] != 0 ? distinct_estimate_[next] : 1.0;
+    odds[k] = std::log10(SmoothedProbability(
+        count, static_cast<double>(logins_[k]), m));
+    for (int row = 0; row < kRows; ++row) {
+      uint32_t& c = Counter(k, row, keys[k]);
+      if (c != UINT32_MAX) ++c;
+    }
+    distinct_[k].Add(Mix(keys[k], 7));
+    if (++logins_[k] % 1024 == 1) {
+      distinct_estimate_[k] = distinct_[k].Estimate();
+    }
+  }
+  return odds;
+}
+
+void LoginPopulation::LearnRatio(double log10_ratio) {
+  ratios_.Add(std::max(0.0, log10_ratio + kRatioShift));
+}
+
+void LoginPopulation::Refresh() {
+  if (ratios_.count() == ratios_at_refresh_) return;
+  ratios_at_refresh_ = ratios_.count();
+  ratio_top_ = ratios_.Quantile(0.999) - kRatioShift;
+}
+
+void LoginPopulation::Encode(StateWriter& w) const {
+  w.Put<uint8_t>(1);
+  for (uint32_t c : counters_) w.Put(c);
+  for (const HyperLogLog& h : distinct_) w.PutBytes(h.Serialize());
+  for (double d : distinct_estimate_) w.Put(d);
+  for (uint64_t n : logins_) w.Put(n);
+  ratios_.Encode(w);
+  w.Put(ratio_top_);
+  w.Put(ratios_at_refresh_);
+}
+
+bool LoginPopulation::Decode(StateReader& r) {
+  if (r.Get<uint8_t>() != 1) r.Fail();
+  for (uint32_t& c : counters_) c = r.Get<uint32_t>();
+  for (HyperLogLog& h : distinct_) {
+    if (!r.ok()) return false;
+    absl::StatusOr<HyperLogLog> decoded =
+        HyperLogLog::Deserialize(r.GetBytes());
+    if (!decoded.ok() || decoded->precision() != 12) {
+      r.Fail();
+      return false;
+    }
+    h = *std::move(decoded);
+  }
+  for (double& d : distinct_estimate_) d = r.Get<double>();
+  for (uint64_t& n : logins_) n = r.Get<uint64_t>();
+  if (!r.ok()) return false;
+  absl::StatusOr<QuantileSketch> ratios = QuantileSketch::Decode(r);
+  if (!ratios.ok()) {
+    r.Fail();
+    return false;
+  }
+  ratios_ = *std::move(ratios);
+  ratio_top_ = r.Get<double>();
+  ratios_at_refresh_ = r.Get<uint64_t>();
+  return r.ok();
+}
+
+}  // namespace engine
+}  // namespace vigie
