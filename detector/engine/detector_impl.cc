@@ -135,7 +135,8 @@ class DetectorImpl : public Detector {
                NoveltyFilter::Options novelty_options,
                std::vector<Shard> shards,
                EntityTable<IpAddress, AddressState> addresses,
-               std::unique_ptr<LocationDatabase> locations)
+               std::unique_ptr<LocationDatabase> locations,
+               int population_width_bits)
       : options_(options),
         account_table_options_(account_table_options),
         address_table_options_(address_table_options),
@@ -145,6 +146,7 @@ class DetectorImpl : public Detector {
         shards_(std::move(shards)),
         addresses_(std::move(addresses)),
         locations_(std::move(locations)),
+        population_(population_width_bits),
         allowlisted_names_(options.allowlisted_accounts.begin(),
                            options.allowlisted_accounts.end()),
         pool_(options.threads) {
@@ -186,7 +188,7 @@ class DetectorImpl : public Detector {
     s.addresses = addresses_.size();
     s.evicted_addresses = addresses_.evictions();
     s.state_bytes = addresses_.bytes() + known_accounts_.capacity() / 8 +
-                    kLoginPopulationBytes;
+                    population_.bytes();
     for (const Shard& shard : shards_) {
       s.accounts += shard.accounts.size();
       s.evicted_accounts += shard.accounts.evictions();
@@ -540,7 +542,6 @@ class DetectorImpl : public Detector {
   }
 
   static constexpr size_t kMaxProfessions = 4097;
-  static constexpr size_t kLoginPopulationBytes = 2 << 20;
 
   DetectorOptions options_;
   EntityTableOptions account_table_options_;
@@ -647,7 +648,7 @@ void DetectorImpl::Reset() {
                    .value();
   known_accounts_.clear();
   allowlist_cache_.clear();
-  population_ = LoginPopulation();
+  population_ = LoginPopulation(population_.width_bits());
   peers_.clear();
   everyone_ = PeerBaseline();
   StateWriter empty_tracker;
@@ -821,8 +822,18 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
     novelty_bytes += (*novelty)->bytes();
     filters.push_back(std::move(novelty).value());
   }
-  const size_t table_bytes = options.max_state_bytes > novelty_bytes
-                                 ? options.max_state_bytes - novelty_bytes
+  // The login population takes at most 1/16 of the budget (2 MiB at most).
+  int population_width_bits = 15;
+  while (population_width_bits > 6 &&
+         engine::LoginPopulation::BytesFor(population_width_bits) >
+             options.max_state_bytes / 16) {
+    --population_width_bits;
+  }
+  const size_t fixed_bytes =
+      novelty_bytes +
+      engine::LoginPopulation::BytesFor(population_width_bits);
+  const size_t table_bytes = options.max_state_bytes > fixed_bytes
+                                 ? options.max_state_bytes - fixed_bytes
                                  : 0;
   EntityTableOptions account_options;
   account_options.max_bytes = table_bytes / 5 * 3 / shards;
@@ -849,7 +860,7 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
   return std::unique_ptr<Detector>(new engine::DetectorImpl(
       options, std::move(namer), sink, account_options, address_options,
       novelty_options, std::move(parts), std::move(addresses).value(),
-      std::move(locations)));
+      std::move(locations), population_width_bits));
 }
 
 }  // namespace vigie

@@ -25,15 +25,21 @@ double SmoothedProbability(double count, double total, double next_level) {
   return std::min(1.0, count / total) * (1.0 - m / (total + m));
 }
 
-LoginPopulation::LoginPopulation()
-    : counters_(static_cast<size_t>(kLoginFeatureCount) * kRows
-                    << kWidthBits,
+size_t LoginPopulation::BytesFor(int width_bits) {
+  return (static_cast<size_t>(kLoginFeatureCount) * kRows * 4 << width_bits) +
+         kLoginFeatureCount * (size_t{1} << 12) + sizeof(LoginPopulation);
+}
+
+LoginPopulation::LoginPopulation(int width_bits)
+    : width_bits_(width_bits),
+      counters_(static_cast<size_t>(kLoginFeatureCount) * kRows
+                    << width_bits,
                 0),
       distinct_(kLoginFeatureCount, HyperLogLog(12)) {}
 
 uint32_t& LoginPopulation::Counter(int feature, int row, uint64_t key) {
-  const size_t width = size_t{1} << kWidthBits;
-  const size_t column = Mix(key, row) >> (64 - kWidthBits);
+  const size_t width = size_t{1} << width_bits_;
+  const size_t column = Mix(key, row) >> (64 - width_bits_);
   return counters_[(static_cast<size_t>(feature) * kRows + row) * width +
                    column];
 }
@@ -75,6 +81,7 @@ void LoginPopulation::Refresh() {
 
 void LoginPopulation::Encode(StateWriter& w) const {
   w.Put<uint8_t>(1);
+  w.Put<int32_t>(width_bits_);
   for (uint32_t c : counters_) w.Put(c);
   for (const HyperLogLog& h : distinct_) w.PutBytes(h.Serialize());
   for (double d : distinct_estimate_) w.Put(d);
@@ -86,6 +93,8 @@ void LoginPopulation::Encode(StateWriter& w) const {
 
 bool LoginPopulation::Decode(StateReader& r) {
   if (r.Get<uint8_t>() != 1) r.Fail();
+  if (r.Get<int32_t>() != width_bits_) r.Fail();  // Other memory options.
+  if (!r.ok()) return false;
   for (uint32_t& c : counters_) c = r.Get<uint32_t>();
   for (HyperLogLog& h : distinct_) {
     if (!r.ok()) return false;

@@ -5,7 +5,8 @@
 // Five features per login, each a 64-bit key (0 when absent): source
 // address, its network (/24 or /48), autonomous system and country (from
 // the location database, if configured) and user agent. For each feature
-// a count-min sketch (3 rows x 32,768 counters, 384 KiB) estimates how
+// a count-min sketch (3 rows x 2^width_bits counters; 384 KiB at the
+// default 15 bits) estimates how
 // often a value was seen, and a HyperLogLog how many distinct values there
 // are; smoothing follows the paper: a value seen c times in n logins has
 // p = (c/n)(1 - m/(n+m)), an unseen one p = 1/(n+m), m the number of
@@ -16,7 +17,9 @@
 // ratios, so a login is scored against how unusual the portal's own
 // logins get (frozen per epoch, like the peer baselines).
 //
-// Memory ~2 MiB, fixed. Cost per login: 15 counter reads/writes.
+// Memory fixed at construction: bytes() (~2 MiB by default; the engine
+// narrows the sketches under small memory limits). Cost per login: 15
+// counter reads/writes.
 // Thread-compatible; the engine calls it from its serial phase.
 //
 // Example:
@@ -26,6 +29,7 @@
 #define VIGIE_DETECTOR_ENGINE_LOGIN_POPULATION_H_
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -63,7 +67,12 @@ double SmoothedProbability(double count, double total, double next_level);
 
 class LoginPopulation {
  public:
-  LoginPopulation();
+  // REQUIRES: 6 <= width_bits <= 20.
+  explicit LoginPopulation(int width_bits = 15);
+  // Bytes a population of this width takes.
+  static size_t BytesFor(int width_bits);
+  size_t bytes() const { return BytesFor(width_bits_); }
+  int width_bits() const { return width_bits_; }
 
   // Probabilities of the login's features before it is counted; then
   // counts it.
@@ -81,12 +90,12 @@ class LoginPopulation {
 
  private:
   static constexpr int kRows = 3;
-  static constexpr int kWidthBits = 15;
   // log10 ratios are stored shifted by this, so the sketch sees positives.
   static constexpr double kRatioShift = 30;
 
   uint32_t& Counter(int feature, int row, uint64_t key);
 
+  int width_bits_;
   std::vector<uint32_t> counters_;  // feature x row x width.
   std::vector<HyperLogLog> distinct_;
   std::array<double, kLoginFeatureCount> distinct_estimate_{};
