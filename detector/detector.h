@@ -2,9 +2,10 @@
 // login, lookup and export) and for `vigie replay`.
 //
 // For each event it updates the account's and the address's windowed
-// statistics, scores the signal families (lookup enumeration, login risk,
-// credential attacks, bulk export) against the entity's own history and its
-// peer group (profession), fuses them into one risk in [0, 100], and hands
+// statistics, scores the six signal families (lookup enumeration, login
+// risk, credential attacks, shared infrastructure, bulk export, peer-group
+// deviation) against the entity's own history, its peer group (profession)
+// and the whole population, fuses them into one risk in [0, 100], and hands
 // incident updates (opened, stepped up, closed) with their evidence in words
 // and a recommended action to the AlertSink. Baselines never learn from an
 // entity while its risk is above the threshold, so a long attack does not
