@@ -1,5 +1,7 @@
 #include "tools/replay.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <deque>
 #include <thread>
@@ -20,6 +22,7 @@
 #include "detector/signals/rules_baseline.h"
 #include "tools/config.h"
 #include "tools/output_file.h"
+#include "tools/progress_line.h"
 
 namespace vigie {
 namespace {
@@ -101,7 +104,14 @@ struct NameChange {
 struct Batch {
   std::vector<Event> events;
   std::vector<NameChange> names;
+  uint64_t bytes_read = 0;  // By all inputs when the batch was handed out.
 };
+
+uint64_t BytesRead(const std::vector<Input>& inputs) {
+  uint64_t bytes = 0;
+  for (const Input& input : inputs) bytes += input.reader->raw_bytes_read();
+  return bytes;
+}
 
 // A bounded hand-off of batches between the reading thread and the
 // detection thread.
@@ -197,13 +207,17 @@ absl::Status ReadAndEncode(std::vector<Input>& inputs,
     }
     ++summary->events;
     if (batch.events.size() == kBatchEvents) {
+      batch.bytes_read = BytesRead(inputs);
       if (!queue.Push(std::move(batch))) return absl::OkStatus();
       batch = Batch();
       batch.events.reserve(kBatchEvents);
     }
     VIGIE_RETURN_IF_ERROR(Advance(*next, options, summary));
   }
-  if (!batch.events.empty()) queue.Push(std::move(batch));
+  if (!batch.events.empty()) {
+    batch.bytes_read = BytesRead(inputs);
+    queue.Push(std::move(batch));
+  }
   return absl::OkStatus();
 }
 
@@ -329,6 +343,18 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   }
   std::vector<float> max_risk;  // By account id, for --scores.
   std::vector<double> risks;
+  uint64_t total_bytes = 0;  // 0 when any input's size is unknown.
+  for (const std::string& path : options.inputs) {
+    struct stat info;
+    if (path == "-" || stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) {
+      total_bytes = 0;
+      break;
+    }
+    total_bytes += static_cast<uint64_t>(info.st_size);
+  }
+  ProgressLine progress(total_bytes,
+                        options.progress && ProgressLine::StderrIsTerminal());
+  uint64_t events_done = 0;
   Batch batch;
   absl::Status detect_status;
   while (detect_status.ok() && queue.Pop(&batch)) {
@@ -366,8 +392,11 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
             std::max(max_risk[account], static_cast<float>(risks[i]));
       }
     }
+    events_done += events.size();
+    progress.Update(events_done, batch.bytes_read);
     detect_status = sink.status();
   }
+  progress.Finish();
   if (!detect_status.ok()) queue.Abandon();
   if (reader.joinable()) reader.join();
   MergeReadSummary(read_summary, summary);

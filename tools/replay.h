@@ -46,6 +46,8 @@ struct ReplayOptions {
   // Detection threads (the engine's shards spread over them); the output is
   // identical for any count. Default: 1.
   int threads = 1;
+  // A progress line on standard error while it is a terminal. Default: true.
+  bool progress = true;
   // When set, writes "account,max_risk" for every account: its peak fused
   // risk over the run (for ROC curves in vigie eval).
   std::string scores_path;

@@ -69,6 +69,8 @@ Flags:
                      mode, vigie): baseline is the Sigma/fail2ban-style rules
                      yardstick that `vigie eval` compares Vigie with
   --max-errors-shown N   rejected records listed in the summary (default 10)
+  --no-progress      no progress line (there is none anyway when standard
+                     error is not a terminal)
   --threads N        detection threads, at most the engine's shards (default
                      1; reading runs on its own thread). The alerts are
                      identical for any N
@@ -177,7 +179,8 @@ int Replay(int argc, char** argv) {
                             {"memory-limit", true},
                             {"scores", true},
                             {"max-errors-shown", true},
-                            {"threads", true}});
+                            {"threads", true},
+                            {"no-progress", false}});
   absl::Status parsed = cl.Parse(argc, argv, 2);
   if (!parsed.ok()) return Usage(std::string(parsed.message()), kReplayUsage);
   if (cl.positional().empty()) {
@@ -206,6 +209,7 @@ int Replay(int argc, char** argv) {
     return Usage("--threads must be between 1 and 256", kReplayUsage);
   }
   options.threads = static_cast<int>(*threads);
+  options.progress = !cl.Has("no-progress");
   ReplaySummary summary;
   absl::Status status = RunReplay(options, &summary);
   if (summary.key_ephemeral) {
