@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "detector/internal/stable_hash.h"
 #include "detector/ip_address.h"
 #include "detector/stats/entity_table.h"
 #include "detector/stats/hyperloglog.h"
@@ -21,12 +22,7 @@
 namespace vigie {
 namespace {
 
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
+uint64_t Mix(uint64_t x) { return internal::SplitMix64(x); }
 
 void BM_WindowedSumAdd(benchmark::State& state) {
   WindowSpec spec;

@@ -7,6 +7,7 @@
 #include <set>
 #include <vector>
 
+#include "detector/internal/stable_hash.h"
 #include "detector/stats/hyperloglog.h"
 #include "detector/stats/window_spec.h"
 #include "detector/stats/windowed_distinct.h"
@@ -16,12 +17,7 @@
 namespace vigie {
 namespace {
 
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
+uint64_t Mix(uint64_t x) { return internal::SplitMix64(x); }
 
 bool InSpan(const WindowSpec& spec, int h, int64_t t, int64_t now) {
   return spec.BucketOf(h, t) >= spec.BucketOf(h, now) - 6 &&

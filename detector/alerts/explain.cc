@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "detector/geo/country_code.h"
 
 namespace vigie {
 
@@ -103,13 +104,9 @@ std::string Explain(const Evidence& e) {
           "login origin %.0fx more likely for an attacker than for this "
           "account (address, network, AS, country, user agent)",
           std::pow(10.0, o));
-    case Feature::kNewCountryForAccount: {
-      const int code = static_cast<int>(o);
-      const char country[3] = {static_cast<char>(code >> 8),
-                               static_cast<char>(code & 0xff), 0};
+    case Feature::kNewCountryForAccount:
       return absl::StrCat("from a country this account never used (",
-                          country, ")");
-    }
+                          CountryString(static_cast<uint16_t>(o)), ")");
     case Feature::kNewAsForAccount:
       return absl::StrFormat(
           "from an autonomous system this account never used (AS%.0f)", o);

@@ -5,16 +5,16 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "detector/internal/stable_hash.h"
 
 namespace vigie {
 namespace engine {
 namespace {
 
+// One independent hash per count-min row (and row 7 for the HyperLogLogs).
 uint64_t Mix(uint64_t key, int row) {
-  uint64_t x = key + 0x9e3779b97f4a7c15ull * static_cast<uint64_t>(row + 1);
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
+  return internal::SplitMix64(key +
+                              0x9e3779b97f4a7c15ull * static_cast<uint64_t>(row));
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "detector/geo/location_database.h"
+#include "detector/geo/country_code.h"
 
 namespace vigie {
 namespace {

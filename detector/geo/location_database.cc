@@ -16,18 +16,6 @@ extern "C" {
 
 namespace vigie {
 
-uint16_t CountryCode(absl::string_view iso) {
-  if (iso.size() != 2) return 0;
-  return static_cast<uint16_t>((static_cast<uint8_t>(iso[0]) << 8) |
-                               static_cast<uint8_t>(iso[1]));
-}
-
-std::string CountryString(uint16_t code) {
-  if (code == 0) return "";
-  return std::string{static_cast<char>(code >> 8),
-                     static_cast<char>(code & 0xff)};
-}
-
 absl::StatusOr<std::unique_ptr<LocationDatabase>> LocationDatabase::Open(
     const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "r");

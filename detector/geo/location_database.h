@@ -25,16 +25,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "detector/geo/country_code.h"
 #include "detector/ip_address.h"
 
 struct loc_ctx;
 struct loc_database;
 
 namespace vigie {
-
-// Two ASCII letters as (first << 8 | second); 0 = unknown.
-uint16_t CountryCode(absl::string_view iso);
-std::string CountryString(uint16_t code);
 
 struct Location {
   uint16_t country = 0;  // 0: unknown.

@@ -25,6 +25,15 @@ inline uint64_t StableMix(uint64_t a, uint64_t b) {
   return static_cast<uint64_t>(product) ^ static_cast<uint64_t>(product >> 64);
 }
 
+// The SplitMix64 step (Steele et al.): spreads a 64-bit integer (a counter,
+// an id, a key) over all 64 bits; a bijection.
+inline uint64_t SplitMix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
 inline uint64_t StableHash64(absl::string_view text, uint64_t seed = 0) {
   constexpr uint64_t kP0 = 0xa0761d6478bd642full;
   constexpr uint64_t kP1 = 0xe7037ed1a0b428dbull;

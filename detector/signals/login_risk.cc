@@ -9,8 +9,10 @@
 namespace vigie {
 namespace {
 
-uint64_t AddressKey(const IpAddress& ip) {
-  return ip.hi() * 0x9e3779b97f4a7c15ull ^ ip.lo();
+// The key an address (or network) is remembered under for an account: the
+// login and session checks must agree on it. Never 0 (0 = "absent").
+uint64_t OriginKey(const IpAddress& ip) {
+  return (ip.hi() * 0x9e3779b97f4a7c15ull ^ ip.lo()) | 1;
 }
 
 constexpr NoveltyScope kScopes[engine::kLoginFeatureCount] = {
@@ -25,8 +27,8 @@ uint64_t ScopeOf(NoveltyScope scope, uint32_t account) {
 
 engine::LoginKeys LoginKeysOf(const Event& e, uint16_t country, uint32_t asn) {
   engine::LoginKeys keys;
-  keys[engine::kLoginAddress] = AddressKey(e.ip) | 1;
-  keys[engine::kLoginNetwork] = AddressKey(e.ip.Network()) | 1;
+  keys[engine::kLoginAddress] = OriginKey(e.ip);
+  keys[engine::kLoginNetwork] = OriginKey(e.ip.Network());
   keys[engine::kLoginAs] = asn == 0 ? 0 : (uint64_t{1} << 40) | asn;
   keys[engine::kLoginCountry] = country == 0 ? 0 : (uint64_t{2} << 40) | country;
   keys[engine::kLoginAgent] = e.user_agent_hash;
@@ -79,10 +81,9 @@ SignalScore ObserveSuccessfulLogin(const Event& e,
                          static_cast<double>(origin.country), 0, 0});
     }
   }
-  if (experienced && is_new[engine::kLoginAgent]) {
-    if (is_new[engine::kLoginAddress]) {
-      s.Add(10, Evidence{Feature::kNewUserAgentForAccount, 1, 0, 0});
-    }
+  if (experienced && is_new[engine::kLoginAddress] &&
+      is_new[engine::kLoginAgent]) {
+    s.Add(10, Evidence{Feature::kNewUserAgentForAccount, 1, 0, 0});
   }
   if (experienced && origin.ratio_warm && ratio > origin.ratio_top) {
     s.Add(std::min(30.0, 10 * (ratio - origin.ratio_top)),
@@ -118,7 +119,7 @@ SignalScore ObserveSessionActivity(const Event& e, NoveltyFilter& novelty,
     return s;
   }
   const bool new_ip = !novelty.Contains(
-      ScopeOf(NoveltyScope::kAddress, e.account), AddressKey(e.ip) | 1);
+      ScopeOf(NoveltyScope::kAddress, e.account), OriginKey(e.ip));
   // To an address the account used before (another of its sessions, a
   // hospital's second NAT address): weak. To a new one: a stolen session.
   s.Add(new_ip ? 60 : 25, Evidence{Feature::kIpSwitchWithoutLogin, 1, 0, 0});
