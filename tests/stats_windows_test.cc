@@ -46,6 +46,41 @@ TEST(WindowSpec, RejectsBadHorizonsAndLateness) {
   EXPECT_EQ(spec.lateness_ms(), 5000);
 }
 
+
+// The reciprocal shortcut must agree with floor division everywhere: at
+// bucket edges, for negative times, near its exactness limit and beyond.
+TEST(WindowSpec, BucketOfIsExactFloorDivision) {
+  auto floor_div = [](int64_t t, int64_t g) {
+    const int64_t q = t / g;
+    return (t % g != 0 && (t < 0) != (g < 0)) ? q - 1 : q;
+  };
+  std::vector<WindowSpec> specs = {WindowSpec()};
+  specs.push_back(WindowSpec::Create({absl::Milliseconds(6), absl::Seconds(42),
+                                      absl::Milliseconds(600006)},
+                                     absl::ZeroDuration())
+                      .value());
+  std::mt19937_64 random(7);
+  for (const WindowSpec& spec : specs) {
+    for (int h = 0; h < spec.num_horizons(); ++h) {
+      const int64_t g = spec.bucket_ms(h);
+      std::vector<int64_t> times = {0,  1,  -1, g - 1, g, g + 1, -g, -g - 1,
+                                    -g + 1, (int64_t{1} << 52) - 1,
+                                    int64_t{1} << 52, -(int64_t{1} << 52) + 1,
+                                    INT64_MAX, INT64_MIN + 1};
+      for (int i = 0; i < 20000; ++i) {
+        const int64_t t = static_cast<int64_t>(random() >> (i % 40));
+        const int64_t k = t / g;
+        for (int64_t edge : {k * g - 1, k * g, k * g + 1, t, -t}) {
+          times.push_back(edge);
+        }
+      }
+      for (int64_t t : times) {
+        ASSERT_EQ(spec.BucketOf(h, t), floor_div(t, g))
+            << "t=" << t << " g=" << g;
+      }
+    }
+  }
+}
 TEST(WindowedSum, MatchesAnExactSumOverTheBucketAlignedSpan) {
   WindowSpec spec;
   for (uint64_t seed = 1; seed <= 20; ++seed) {

@@ -807,11 +807,12 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
   }
   const size_t shards = static_cast<size_t>(options.shards);
   NoveltyFilter::Options novelty_options;
-  // The filters take at most a quarter of the state budget (~2.4 bytes per
-  // remembered pair over both generations at 1%), split over the shards.
+  // The filters take at most a quarter of the state budget (~2.5 bytes per
+  // remembered pair over both generations of a blocked filter at 1%),
+  // split over the shards.
   novelty_options.capacity = std::max<uint64_t>(
       1024, std::min<uint64_t>(options.novelty_capacity,
-                               options.max_state_bytes / 4 * 10 / 24) /
+                               options.max_state_bytes / 4 * 10 / 26) /
                 shards);
   std::vector<std::unique_ptr<NoveltyFilter>> filters;
   size_t novelty_bytes = 0;

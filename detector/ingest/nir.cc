@@ -34,25 +34,18 @@ bool HasNirShape(const char* s) {
 }
 
 int KeyOf(const char* s) {
-  // The 13-character number, with 2A -> 19 and 2B -> 18, mod 97, computed
-  // digit by digit so that it fits in 64 bits trivially.
-  uint64_t remainder = 0;
+  // The 13-character number, with 2A -> 19 and 2B -> 18, mod 97. Thirteen
+  // digits fit in 64 bits, so one remainder at the end suffices.
+  uint64_t number = 0;
   for (int i = 0; i < 13; ++i) {
-    int digit;
-    if (i == 5 && s[6] == 'A') {
-      remainder = (remainder * 100 + 19) % 97;
+    if (i == 5 && (s[6] == 'A' || s[6] == 'B')) {
+      number = number * 100 + (s[6] == 'A' ? 19 : 18);
       ++i;
       continue;
     }
-    if (i == 5 && s[6] == 'B') {
-      remainder = (remainder * 100 + 18) % 97;
-      ++i;
-      continue;
-    }
-    digit = s[i] - '0';
-    remainder = (remainder * 10 + digit) % 97;
+    number = number * 10 + static_cast<uint64_t>(s[i] - '0');
   }
-  return static_cast<int>(97 - remainder);
+  return static_cast<int>(97 - number % 97);
 }
 
 }  // namespace

@@ -31,6 +31,23 @@ uint64_t ReadU64(const char* p) {
 
 }  // namespace
 
+double NoveltyFilter::BlockedRate(double n, uint64_t blocks, int hashes) {
+  // A block holding j pairs has each bit set with probability
+  // 1 - (1 - 1/512)^(k j); the load j of a block is Poisson(n / blocks).
+  const double load = n / static_cast<double>(blocks);
+  const double miss_one = std::log1p(-1.0 / kBlockBits);
+  double rate = 0;
+  const int last = static_cast<int>(load + 10 * std::sqrt(load) + 60);
+  for (int j = 0; j <= last; ++j) {
+    const double log_poisson =
+        (load > 0 ? j * std::log(load) : (j == 0 ? 0.0 : -INFINITY)) - load -
+        std::lgamma(j + 1.0);
+    const double bit_set = -std::expm1(miss_one * hashes * j);
+    rate += std::exp(log_poisson) * std::pow(bit_set, hashes);
+  }
+  return rate;
+}
+
 absl::StatusOr<std::unique_ptr<NoveltyFilter>> NoveltyFilter::Create(
     const Options& options) {
   if (options.capacity < 1 || options.capacity > (uint64_t{1} << 36)) {
@@ -42,80 +59,93 @@ absl::StatusOr<std::unique_ptr<NoveltyFilter>> NoveltyFilter::Create(
     return absl::InvalidArgumentError(
         "novelty filter: false_positive_rate must be in (0, 0.5)");
   }
-  const double ln2 = std::log(2.0);
-  const uint64_t bits = std::max<uint64_t>(
-      64, static_cast<uint64_t>(std::ceil(-static_cast<double>(options.capacity) *
-                                          std::log(p) / (ln2 * ln2))));
   const int hashes =
       std::max(1, static_cast<int>(std::round(-std::log2(p))));
+  // Start from the unblocked filter's size, which is always too small for
+  // a blocked one, and grow by 1% steps (blocking costs a few percent).
+  const double ln2 = std::log(2.0);
+  const double n = static_cast<double>(options.capacity);
+  uint64_t blocks = std::max<uint64_t>(
+      1, static_cast<uint64_t>(std::ceil(-n * std::log(p) / (ln2 * ln2) /
+                                         kBlockBits)));
+  while (BlockedRate(n, blocks, hashes) > p) blocks += blocks / 100 + 1;
   return std::unique_ptr<NoveltyFilter>(
-      new NoveltyFilter(options.capacity, bits, hashes));
+      new NoveltyFilter(options.capacity, blocks, hashes));
 }
 
-NoveltyFilter::NoveltyFilter(uint64_t capacity, uint64_t bits, int hashes)
+NoveltyFilter::NoveltyFilter(uint64_t capacity, uint64_t blocks, int hashes)
     : capacity_(capacity),
-      bits_((bits + 63) / 64 * 64),
-      words_((bits + 63) / 64),
+      blocks_(blocks),
       hashes_(hashes),
-      current_(words_, 0),
-      previous_(words_, 0) {}
+      current_(blocks),
+      previous_(blocks) {}
 
-bool NoveltyFilter::Probe(const std::vector<uint64_t>& bits, uint64_t h1,
-                          uint64_t h2) const {
-  for (int i = 0; i < hashes_; ++i) {
-    const uint64_t bit = (h1 + static_cast<uint64_t>(i) * h2) % bits_;
-    if ((bits[bit >> 6] & (uint64_t{1} << (bit & 63))) == 0) return false;
+uint64_t NoveltyFilter::BlockOf(uint64_t scope, uint64_t key,
+                                Block* mask) const {
+  const uint64_t h1 = Mix(scope * 0x9e3779b97f4a7c15ull ^ key);
+  uint64_t h2 = Mix(h1 ^ 0x5bd1e9955bd1e995ull);
+  *mask = Block{};
+  // Nine bits of h2 name a bit of the block; seven fit in one hash.
+  for (int i = 0, left = 7; i < hashes_; ++i, --left) {
+    if (left == 0) {
+      h2 = Mix(h2);
+      left = 7;
+    }
+    const unsigned bit = static_cast<unsigned>(h2 & (kBlockBits - 1));
+    h2 >>= 9;
+    mask->words[bit >> 6] |= uint64_t{1} << (bit & 63);
   }
-  return true;
+  // Multiply-shift maps h1 onto [0, blocks) without a division.
+  return static_cast<uint64_t>(
+      (static_cast<unsigned __int128>(h1) * blocks_) >> 64);
 }
 
-void NoveltyFilter::Set(std::vector<uint64_t>& bits, uint64_t h1,
-                        uint64_t h2) {
-  for (int i = 0; i < hashes_; ++i) {
-    const uint64_t bit = (h1 + static_cast<uint64_t>(i) * h2) % bits_;
-    bits[bit >> 6] |= uint64_t{1} << (bit & 63);
-  }
+bool NoveltyFilter::Covers(const Block& bits, const Block& mask) {
+  uint64_t missing = 0;
+  for (int w = 0; w < 8; ++w) missing |= mask.words[w] & ~bits.words[w];
+  return missing == 0;
 }
 
 bool NoveltyFilter::Contains(uint64_t scope, uint64_t key) const {
-  const uint64_t h1 = Mix(scope * 0x9e3779b97f4a7c15ull ^ key);
-  const uint64_t h2 = Mix(h1 ^ 0x5bd1e9955bd1e995ull) | 1;
-  return Probe(current_, h1, h2) || Probe(previous_, h1, h2);
+  Block mask;
+  const uint64_t block = BlockOf(scope, key, &mask);
+  return Covers(current_[block], mask) || Covers(previous_[block], mask);
 }
 
 bool NoveltyFilter::TestAndInsert(uint64_t scope, uint64_t key) {
-  const uint64_t h1 = Mix(scope * 0x9e3779b97f4a7c15ull ^ key);
-  const uint64_t h2 = Mix(h1 ^ 0x5bd1e9955bd1e995ull) | 1;
-  if (Probe(current_, h1, h2)) return false;
-  const bool seen_before = Probe(previous_, h1, h2);
+  Block mask;
+  const uint64_t block = BlockOf(scope, key, &mask);
+  if (Covers(current_[block], mask)) return false;
+  const bool seen_before = Covers(previous_[block], mask);
   if (current_count_ >= capacity_) {
     previous_.swap(current_);
-    std::fill(current_.begin(), current_.end(), 0);
+    std::fill(current_.begin(), current_.end(), Block{});
     current_count_ = 0;
     ++rotations_;
   }
-  Set(current_, h1, h2);
+  Block& bits = current_[block];
+  for (int w = 0; w < 8; ++w) bits.words[w] |= mask.words[w];
   ++current_count_;
   return !seen_before;
 }
 
 double NoveltyFilter::expected_false_positive_rate() const {
-  const double one = std::pow(
-      1.0 - std::exp(-static_cast<double>(hashes_) * capacity_ / bits_),
-      hashes_);
+  const double one =
+      BlockedRate(static_cast<double>(capacity_), blocks_, hashes_);
   return 1.0 - (1.0 - one) * (1.0 - one);
 }
 
 std::string NoveltyFilter::Serialize() const {
   std::string out = "VNOV";
-  out.push_back(1);
+  out.push_back(2);
   AppendU64(capacity_, &out);
-  AppendU64(bits_, &out);
+  AppendU64(blocks_, &out);
   AppendU64(static_cast<uint64_t>(hashes_), &out);
   AppendU64(current_count_, &out);
   AppendU64(rotations_, &out);
-  out.append(reinterpret_cast<const char*>(current_.data()), words_ * 8);
-  out.append(reinterpret_cast<const char*>(previous_.data()), words_ * 8);
+  const size_t generation_bytes = blocks_ * sizeof(Block);
+  out.append(reinterpret_cast<const char*>(current_.data()), generation_bytes);
+  out.append(reinterpret_cast<const char*>(previous_.data()), generation_bytes);
   return out;
 }
 
@@ -125,29 +155,29 @@ absl::StatusOr<std::unique_ptr<NoveltyFilter>> NoveltyFilter::Deserialize(
   if (bytes.size() < kHeader || bytes.substr(0, 4) != "VNOV") {
     return absl::DataLossError("novelty filter: bad header");
   }
-  if (bytes[4] != 1) return absl::DataLossError("novelty filter: unknown version");
+  if (bytes[4] != 2) return absl::DataLossError("novelty filter: unknown version");
   const char* p = bytes.data() + 5;
   const uint64_t capacity = ReadU64(p);
-  const uint64_t bits = ReadU64(p + 8);
+  const uint64_t blocks = ReadU64(p + 8);
   const uint64_t hashes = ReadU64(p + 16);
   const uint64_t count = ReadU64(p + 24);
   const uint64_t rotations = ReadU64(p + 32);
-  if (capacity < 1 || capacity > (uint64_t{1} << 36) || bits < 64 ||
-      bits % 64 != 0 || bits > (uint64_t{1} << 40) || hashes < 1 ||
-      hashes > 64 || count > capacity) {
+  if (capacity < 1 || capacity > (uint64_t{1} << 36) || blocks < 1 ||
+      blocks > (uint64_t{1} << 31) || hashes < 1 || hashes > 64 ||
+      count > capacity) {
     return absl::DataLossError("novelty filter: parameters out of range");
   }
-  const uint64_t words = bits / 64;
-  if (bytes.size() != kHeader + 2 * words * 8) {
+  const uint64_t generation_bytes = blocks * sizeof(Block);
+  if (bytes.size() != kHeader + 2 * generation_bytes) {
     return absl::DataLossError(absl::StrCat(
-        "novelty filter: expected ", kHeader + 2 * words * 8, " bytes, got ",
-        bytes.size()));
+        "novelty filter: expected ", kHeader + 2 * generation_bytes,
+        " bytes, got ", bytes.size()));
   }
   std::unique_ptr<NoveltyFilter> filter(
-      new NoveltyFilter(capacity, bits, static_cast<int>(hashes)));
-  memcpy(filter->current_.data(), bytes.data() + kHeader, words * 8);
-  memcpy(filter->previous_.data(), bytes.data() + kHeader + words * 8,
-         words * 8);
+      new NoveltyFilter(capacity, blocks, static_cast<int>(hashes)));
+  memcpy(filter->current_.data(), bytes.data() + kHeader, generation_bytes);
+  memcpy(filter->previous_.data(), bytes.data() + kHeader + generation_bytes,
+         generation_bytes);
   filter->current_count_ = count;
   filter->rotations_ = rotations;
   return filter;

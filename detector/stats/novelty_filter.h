@@ -12,13 +12,22 @@
 // `capacity` and 2 × `capacity` of the most recent pairs and forgets older
 // ones (a pair seen again is refreshed into the current generation).
 //
-// False positives (a new pair reported as seen): each generation is sized
-// for `false_positive_rate` at `capacity` pairs, so the rate is at most
-// about twice that with both generations full (tested against the
-// formula). There are no false negatives for pairs within the memory.
+// The filters are blocked (Putze, Sanders, Singler, "Cache-, hash- and
+// space-efficient Bloom filters", 2007): a pair's k bits all lie in one
+// 64-byte block, so a test costs one cache miss per generation instead of
+// k. With millions of pairs the filter lives far outside the core's caches
+// and those misses were the engine's largest single cost.
 //
-// Cost: k = round(log2(1/p)) bit probes per test; memory 2 × 1.44 ×
-// log2(1/p) × capacity bits (default 8 Mi pairs at 1%: 2 × 9.6 MiB).
+// False positives (a new pair reported as seen): each generation is sized
+// so that the blocked filter's rate at `capacity` pairs (a Poisson mix of
+// block loads, see expected_false_positive_rate) is at most
+// `false_positive_rate`, so the rate is at most about twice that with both
+// generations full (tested against the formula). There are no false
+// negatives for pairs within the memory.
+//
+// Cost: one block read per generation, k = round(log2(1/p)) bits in it;
+// memory about 2 × 1.5 × log2(1/p) × capacity bits, ~4% more than an
+// unblocked filter at 1% (default 8 Mi pairs at 1%: 2 × 10 MiB).
 // Thread-compatible.
 //
 // Example:
@@ -58,26 +67,35 @@ class NoveltyFilter {
   // Rate of the filter with both generations full:
   // 1 - (1 - p_one)^2 with p_one = (1 - e^(-k n / m))^k.
   double expected_false_positive_rate() const;
-  size_t bytes() const { return 2 * words_ * sizeof(uint64_t) + sizeof(*this); }
+  size_t bytes() const { return 2 * blocks_ * sizeof(Block) + sizeof(*this); }
   uint64_t generation_size() const { return current_count_; }
   uint64_t rotations() const { return rotations_; }
 
-  // "VNOV", version 1, parameters, both bit arrays. DataLoss on bad bytes.
+  // "VNOV", version 2, parameters, both bit arrays. DataLoss on bad bytes.
   std::string Serialize() const;
   static absl::StatusOr<std::unique_ptr<NoveltyFilter>> Deserialize(
       absl::string_view bytes);
 
  private:
-  NoveltyFilter(uint64_t capacity, uint64_t bits, int hashes);
-  bool Probe(const std::vector<uint64_t>& bits, uint64_t h1, uint64_t h2) const;
-  void Set(std::vector<uint64_t>& bits, uint64_t h1, uint64_t h2);
+  // One cache line of bits.
+  struct alignas(64) Block {
+    uint64_t words[8];
+  };
+  static constexpr int kBlockBits = 512;
+
+  NoveltyFilter(uint64_t capacity, uint64_t blocks, int hashes);
+  // The pair's block and, in `mask`, its k bits within the block.
+  uint64_t BlockOf(uint64_t scope, uint64_t key, Block* mask) const;
+  static bool Covers(const Block& bits, const Block& mask);
+  // False-positive rate of one generation of `blocks` blocks holding `n`
+  // pairs with `hashes` bits each.
+  static double BlockedRate(double n, uint64_t blocks, int hashes);
 
   uint64_t capacity_;
-  uint64_t bits_;   // Bits per generation.
-  uint64_t words_;  // 64-bit words per generation.
+  uint64_t blocks_;  // Per generation.
   int hashes_;
-  std::vector<uint64_t> current_;
-  std::vector<uint64_t> previous_;
+  std::vector<Block> current_;
+  std::vector<Block> previous_;
   uint64_t current_count_ = 0;
   uint64_t rotations_ = 0;
 };

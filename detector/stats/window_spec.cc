@@ -8,7 +8,11 @@ WindowSpec::WindowSpec()
     : num_horizons_(4),
       horizon_ms_{60000, 600000, 3600000, 86400000},
       bucket_ms_{10000, 100000, 600000, 14400000},
-      lateness_ms_(5000) {}
+      lateness_ms_(5000) {
+  for (int h = 0; h < num_horizons_; ++h) {
+    inverse_bucket_ms_[h] = 1.0 / static_cast<double>(bucket_ms_[h]);
+  }
+}
 
 absl::StatusOr<WindowSpec> WindowSpec::Create(
     const std::vector<absl::Duration>& horizons, absl::Duration lateness) {
@@ -20,6 +24,7 @@ absl::StatusOr<WindowSpec> WindowSpec::Create(
   WindowSpec spec;  // Overwritten below.
   spec.horizon_ms_ = {};
   spec.bucket_ms_ = {};
+  spec.inverse_bucket_ms_ = {};
   spec.num_horizons_ = static_cast<int>(horizons.size());
   for (size_t i = 0; i < horizons.size(); ++i) {
     const int64_t ms = absl::ToInt64Milliseconds(horizons[i]);
@@ -34,6 +39,7 @@ absl::StatusOr<WindowSpec> WindowSpec::Create(
     }
     spec.horizon_ms_[i] = ms;
     spec.bucket_ms_[i] = ms / kBucketsPerHorizon;
+    spec.inverse_bucket_ms_[i] = 1.0 / static_cast<double>(spec.bucket_ms_[i]);
   }
   spec.lateness_ms_ = absl::ToInt64Milliseconds(lateness);
   if (spec.lateness_ms_ < 0 || spec.lateness_ms_ >= spec.horizon_ms_[0]) {
