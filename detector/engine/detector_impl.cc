@@ -228,10 +228,27 @@ class DetectorImpl : public Detector {
         shard.samples.clear();
       }
       pool_.Run([&](int worker) {
+        const auto mine = [&](size_t i) {
+          return static_cast<int>(slots_[i].shard % pool_.workers()) == worker;
+        };
         for (size_t i = 0; i < batch.size(); ++i) {
-          Slot& slot = slots_[i];
-          if (static_cast<int>(slot.shard % pool_.workers()) != worker) continue;
-          AccountPhase(batch[i], slot, shards_[slot.shard]);
+          // Account states and novelty blocks are far apart in memory and
+          // rarely cached; asking for those of later events first lets
+          // their misses overlap with this event's work. The index entry
+          // comes first, then (once it has arrived) the state it points to.
+          if (i + kPrefetchIndexAhead < batch.size() &&
+              mine(i + kPrefetchIndexAhead)) {
+            PrefetchIndex(batch[i + kPrefetchIndexAhead],
+                          slots_[i + kPrefetchIndexAhead]);
+          }
+          if (i + kPrefetchStateAhead < batch.size() &&
+              mine(i + kPrefetchStateAhead)) {
+            const Event& ahead = batch[i + kPrefetchStateAhead];
+            shards_[slots_[i + kPrefetchStateAhead].shard]
+                .accounts.PrefetchState(ahead.account);
+          }
+          if (!mine(i)) continue;
+          AccountPhase(batch[i], slots_[i], shards_[slots_[i].shard]);
         }
       });
       // Phase C.
@@ -316,6 +333,20 @@ class DetectorImpl : public Detector {
           AddressReport{by_credentials ? credential : shared,
                         by_credentials ? Family::kCredentialAttack
                                        : Family::kSharedInfrastructure});
+    }
+  }
+
+  // Phase B's look-ahead: distances in events, about the number of events
+  // processed while a cache miss is outstanding.
+  static constexpr size_t kPrefetchIndexAhead = 16;
+  static constexpr size_t kPrefetchStateAhead = 8;
+
+  void PrefetchIndex(const Event& e, const Slot& slot) const {
+    const Shard& shard = shards_[slot.shard];
+    shard.accounts.PrefetchIndex(e.account);
+    if (e.action == Action::kLookup && e.has_subject()) {
+      shard.novelty->Prefetch(ScopeOf(NoveltyScope::kSubject, e.account),
+                              e.subject);
     }
   }
 

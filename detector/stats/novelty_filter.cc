@@ -80,9 +80,19 @@ NoveltyFilter::NoveltyFilter(uint64_t capacity, uint64_t blocks, int hashes)
       current_(blocks),
       previous_(blocks) {}
 
+uint64_t NoveltyFilter::PairHash(uint64_t scope, uint64_t key) {
+  return Mix(scope * 0x9e3779b97f4a7c15ull ^ key);
+}
+
+uint64_t NoveltyFilter::BlockIndex(uint64_t pair_hash) const {
+  // Multiply-shift maps the hash onto [0, blocks) without a division.
+  return static_cast<uint64_t>(
+      (static_cast<unsigned __int128>(pair_hash) * blocks_) >> 64);
+}
+
 uint64_t NoveltyFilter::BlockOf(uint64_t scope, uint64_t key,
                                 Block* mask) const {
-  const uint64_t h1 = Mix(scope * 0x9e3779b97f4a7c15ull ^ key);
+  const uint64_t h1 = PairHash(scope, key);
   uint64_t h2 = Mix(h1 ^ 0x5bd1e9955bd1e995ull);
   *mask = Block{};
   // Nine bits of h2 name a bit of the block; seven fit in one hash.
@@ -95,9 +105,7 @@ uint64_t NoveltyFilter::BlockOf(uint64_t scope, uint64_t key,
     h2 >>= 9;
     mask->words[bit >> 6] |= uint64_t{1} << (bit & 63);
   }
-  // Multiply-shift maps h1 onto [0, blocks) without a division.
-  return static_cast<uint64_t>(
-      (static_cast<unsigned __int128>(h1) * blocks_) >> 64);
+  return BlockIndex(h1);
 }
 
 bool NoveltyFilter::Covers(const Block& bits, const Block& mask) {
@@ -110,6 +118,12 @@ bool NoveltyFilter::Contains(uint64_t scope, uint64_t key) const {
   Block mask;
   const uint64_t block = BlockOf(scope, key, &mask);
   return Covers(current_[block], mask) || Covers(previous_[block], mask);
+}
+
+void NoveltyFilter::Prefetch(uint64_t scope, uint64_t key) const {
+  const uint64_t block = BlockIndex(PairHash(scope, key));
+  __builtin_prefetch(&current_[block]);
+  __builtin_prefetch(&previous_[block]);
 }
 
 bool NoveltyFilter::TestAndInsert(uint64_t scope, uint64_t key) {

@@ -63,6 +63,10 @@ class NoveltyFilter {
   bool TestAndInsert(uint64_t scope, uint64_t key);
   // True when (scope, key) is remembered. Does not record.
   bool Contains(uint64_t scope, uint64_t key) const;
+  // Hints that (scope, key) will be tested soon: pulls its block of both
+  // generations towards the cache, so a batch can overlap the misses of
+  // several tests. Changes nothing.
+  void Prefetch(uint64_t scope, uint64_t key) const;
 
   // Rate of the filter with both generations full:
   // 1 - (1 - p_one)^2 with p_one = (1 - e^(-k n / m))^k.
@@ -84,6 +88,8 @@ class NoveltyFilter {
   static constexpr int kBlockBits = 512;
 
   NoveltyFilter(uint64_t capacity, uint64_t blocks, int hashes);
+  static uint64_t PairHash(uint64_t scope, uint64_t key);
+  uint64_t BlockIndex(uint64_t pair_hash) const;
   // The pair's block and, in `mask`, its k bits within the block.
   uint64_t BlockOf(uint64_t scope, uint64_t key, Block* mask) const;
   static bool Covers(const Block& bits, const Block& mask);
