@@ -29,12 +29,8 @@ IpAddress GetIp(StateReader& r) {
 }  // namespace
 
 void EncodeAccount(StateWriter& w, const AccountState& a) {
-  w.Put<uint8_t>(2);
-  a.lookups.Encode(w);
-  a.new_subjects.Encode(w);
-  a.sequential.Encode(w);
-  a.not_found.Encode(w);
-  a.invalid_keys.Encode(w);
+  w.Put<uint8_t>(3);
+  a.lookup_counts.Encode(w);
   a.lookup_gaps.Encode(w);
   a.hours.Encode(w);
   a.new_per_hour.Encode(w);
@@ -58,11 +54,9 @@ void EncodeAccount(StateWriter& w, const AccountState& a) {
 }
 
 bool DecodeAccount(StateReader& r, AccountState* a) {
-  if (r.Get<uint8_t>() != 2) r.Fail();
+  if (r.Get<uint8_t>() != 3) r.Fail();
   if (!r.ok()) return false;
-  DecodeInto(r, &a->lookups) && DecodeInto(r, &a->new_subjects) &&
-      DecodeInto(r, &a->sequential) && DecodeInto(r, &a->not_found) &&
-      DecodeInto(r, &a->invalid_keys) && DecodeInto(r, &a->lookup_gaps) &&
+  DecodeInto(r, &a->lookup_counts) && DecodeInto(r, &a->lookup_gaps) &&
       DecodeInto(r, &a->hours) && DecodeInto(r, &a->new_per_hour);
   a->last_volume_ratio = r.Get<double>();
   a->first_seen_ms = r.Get<int64_t>();

@@ -19,22 +19,33 @@
 #include "detector/stats/state_codec.h"
 #include "detector/stats/regularity.h"
 #include "detector/stats/running_moments.h"
+#include "detector/stats/windowed_counters.h"
 #include "detector/stats/windowed_distinct.h"
 #include "detector/stats/windowed_sum.h"
 
 namespace vigie {
 namespace engine {
 
+// The counters of AccountState::lookup_counts.
+enum LookupCounter : int {
+  kLookups = 0,
+  kNewSubjects,   // Never looked up by this account.
+  kSequential,    // Next/previous NIR of the last one.
+  kNotFound,
+  kInvalidKeys,
+  kLookupCounterCount,
+};
+
 struct AccountState {
-  // Lookups.
-  WindowedSum<uint16_t> lookups;
-  WindowedSum<uint16_t> new_subjects;  // Never looked up by this account.
-  WindowedSum<uint16_t> sequential;    // Next/previous NIR of the last one.
-  WindowedSum<uint16_t> not_found;
-  WindowedSum<uint16_t> invalid_keys;
+  // Lookups: the LookupCounter counts, on one clock.
+  WindowedCounters<uint16_t, kLookupCounterCount> lookup_counts;
+  uint16_t Lookups(const WindowSpec& w, LookupCounter c, int horizon,
+                   int64_t now_ms) const {
+    return lookup_counts.Sum(w, c, horizon, now_ms);
+  }
   GapRegularity lookup_gaps;
   HourProfile hours;
-  Ewma new_per_hour;  // Own baseline of new_subjects over 1 h.
+  Ewma new_per_hour;  // Own baseline of kNewSubjects over 1 h.
   double last_volume_ratio = 0;  // Of the latest lookup; gates learning.
   int64_t first_seen_ms = 0;     // Event time the account was first seen.
   bool seen = false;

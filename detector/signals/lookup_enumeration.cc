@@ -1,6 +1,7 @@
 #include "detector/signals/lookup_enumeration.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 
@@ -29,14 +30,15 @@ SignalScore ObserveLookup(const Event& e, bool subject_is_new,
   const bool sequential = is_nir && a.last_nir_prefix == e.nir_prefix &&
                           a.last_nir_order != 0 &&
                           std::abs(int{e.nir_order} - int{a.last_nir_order}) == 1;
-  a.lookups.Add(w, e.time_ms, 1);
-  if (subject_is_new) a.new_subjects.Add(w, e.time_ms, 1);
-  if (sequential) a.sequential.Add(w, e.time_ms, 1);
-  if (e.outcome == Outcome::kNotFound) a.not_found.Add(w, e.time_ms, 1);
-  if (is_nir && (e.subject_flags & kNirKeyPresent) &&
-      !(e.subject_flags & kNirKeyValid)) {
-    a.invalid_keys.Add(w, e.time_ms, 1);
-  }
+  const bool invalid_key = is_nir && (e.subject_flags & kNirKeyPresent) &&
+                           !(e.subject_flags & kNirKeyValid);
+  std::array<uint16_t, engine::kLookupCounterCount> counts{};
+  counts[engine::kLookups] = 1;
+  counts[engine::kNewSubjects] = subject_is_new;
+  counts[engine::kSequential] = sequential;
+  counts[engine::kNotFound] = e.outcome == Outcome::kNotFound;
+  counts[engine::kInvalidKeys] = invalid_key;
+  a.lookup_counts.Add(w, e.time_ms, counts);
   if (is_nir) {
     a.last_nir_prefix = e.nir_prefix;
     a.last_nir_order = e.nir_order;
@@ -86,7 +88,8 @@ SignalScore ObserveLookup(const Event& e, bool subject_is_new,
   double observed[kScales];
   double raw_ratio = 0;  // Ungated: what the baselines must not learn.
   for (int i = 0; i < kScales; ++i) {
-    observed[i] = a.new_subjects.Sum(w, horizons[i], e.time_ms);
+    observed[i] =
+        a.Lookups(w, engine::kNewSubjects, horizons[i], e.time_ms);
     double r = observed[i] / base[i];
     raw_ratio = std::max(raw_ratio, r);
     // The day scale speaks only while the last hour is busy too: a day
@@ -105,17 +108,21 @@ SignalScore ObserveLookup(const Event& e, bool subject_is_new,
                    w.horizon_ms(horizons[scale])});
   }
   if (ratio >= 1.0) {
-    const double lookups = a.lookups.Sum(w, kTenMinutes, e.time_ms);
+    const double lookups =
+        a.Lookups(w, engine::kLookups, kTenMinutes, e.time_ms);
     const int64_t ten = w.horizon_ms(kTenMinutes);
     if (lookups >= 10) {
-      const double seq = a.sequential.Sum(w, kTenMinutes, e.time_ms) / lookups;
+      const double seq =
+          a.Lookups(w, engine::kSequential, kTenMinutes, e.time_ms) / lookups;
       if (seq >= 0.2) {
         s.Add(15, Evidence{Feature::kSequentialNirShare, seq, 0, ten});
       }
-      const double nf = a.not_found.Sum(w, kTenMinutes, e.time_ms) / lookups;
+      const double nf =
+          a.Lookups(w, engine::kNotFound, kTenMinutes, e.time_ms) / lookups;
       if (nf >= 0.2) s.Add(10, Evidence{Feature::kNotFoundShare, nf, 0, ten});
     }
-    const double invalid = a.invalid_keys.Sum(w, kTenMinutes, e.time_ms);
+    const double invalid =
+        a.Lookups(w, engine::kInvalidKeys, kTenMinutes, e.time_ms);
     if (invalid >= 3) {
       s.Add(15, Evidence{Feature::kInvalidNirKeys, invalid, 0, ten});
     }

@@ -14,21 +14,24 @@ engine::PeerFeatures LookupWindowFeatures(const Event& e,
                                           const engine::AccountState& a,
                                           double unusual_hour_bits) {
   const WindowSpec& w = options.windows;
-  const double lookups_hour = a.lookups.Sum(w, kHour, e.time_ms);
-  const double new_hour = a.new_subjects.Sum(w, kHour, e.time_ms);
+  const double lookups_hour = a.Lookups(w, engine::kLookups, kHour, e.time_ms);
+  const double new_hour = a.Lookups(w, engine::kNewSubjects, kHour, e.time_ms);
   // Shares carry a prior of 5 ordinary lookups, so that 1 "not found" in 2
   // lookups is not a 50% share.
   const double lookups_ten =
-      5.0 + static_cast<double>(a.lookups.Sum(w, kTenMinutes, e.time_ms));
+      5.0 + static_cast<double>(
+                a.Lookups(w, engine::kLookups, kTenMinutes, e.time_ms));
   engine::PeerFeatures x;
   x[kLogLookupsPerHour] = std::log1p(lookups_hour);
   x[kLogNewPerHour] = std::log1p(new_hour);
   x[kNewShareHour] = new_hour / (5.0 + lookups_hour);
   x[kSequentialShare] =
-      static_cast<double>(a.sequential.Sum(w, kTenMinutes, e.time_ms)) /
+      static_cast<double>(
+          a.Lookups(w, engine::kSequential, kTenMinutes, e.time_ms)) /
       lookups_ten;
   x[kNotFoundShare] =
-      static_cast<double>(a.not_found.Sum(w, kTenMinutes, e.time_ms)) /
+      static_cast<double>(
+          a.Lookups(w, engine::kNotFound, kTenMinutes, e.time_ms)) /
       lookups_ten;
   x[kHourSurprise] = std::min(12.0, unusual_hour_bits) / 4;
   return x;
