@@ -1,6 +1,7 @@
 // Event-time windows, windowed sums and windowed distinct counts against
 // exact computations on the same bucket-aligned spans; HyperLogLog accuracy
 // and hardening.
+#include <array>
 #include <cmath>
 #include <map>
 #include <random>
@@ -10,6 +11,7 @@
 #include "detector/internal/stable_hash.h"
 #include "detector/stats/hyperloglog.h"
 #include "detector/stats/window_spec.h"
+#include "detector/stats/windowed_counters.h"
 #include "detector/stats/windowed_distinct.h"
 #include "detector/stats/windowed_sum.h"
 #include "gtest/gtest.h"
@@ -113,6 +115,77 @@ TEST(WindowedSum, MatchesAnExactSumOverTheBucketAlignedSpan) {
       }
     }
   }
+}
+
+// Three counters on one clock, most adds touching only some of them, read
+// both at the newest event (the running totals) and later (the buckets).
+TEST(WindowedCounters, EachCounterMatchesAnExactSumOnTheSharedClock) {
+  WindowSpec spec;
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    std::mt19937_64 random(seed);
+    WindowedCounters<uint16_t, 3> counters;
+    std::vector<std::pair<int64_t, std::array<uint16_t, 3>>> accepted;
+    int64_t clock = 1646900000000;
+    for (int i = 0; i < 3000; ++i) {
+      const int kind = random() % 100;
+      if (kind < 80) clock += random() % 20000;
+      else if (kind < 85) clock += random() % (3 * 3600000);
+      const int64_t t = kind >= 95 ? clock - static_cast<int64_t>(random() % 8000)
+                                   : clock;
+      std::array<uint16_t, 3> values = {1, static_cast<uint16_t>(random() % 2),
+                                        static_cast<uint16_t>(random() % 4 == 0
+                                                                  ? 3
+                                                                  : 0)};
+      const bool late =
+          !counters.empty() && t < counters.newest_ms() - spec.lateness_ms();
+      EXPECT_EQ(counters.Add(spec, t, values), !late);
+      if (!late) accepted.emplace_back(t, values);
+      if (i % 23 == 0) {
+        for (const int64_t now :
+             {counters.newest_ms(),
+              counters.newest_ms() + static_cast<int64_t>(random() % 600000)}) {
+          for (int c = 0; c < 3; ++c) {
+            for (int h = 0; h < spec.num_horizons(); ++h) {
+              uint64_t exact = 0;
+              for (const auto& [time, v] : accepted) {
+                if (InSpan(spec, h, time, now)) exact += v[c];
+              }
+              ASSERT_EQ(counters.Sum(spec, c, h, now), exact)
+                  << "seed " << seed << " event " << i << " counter " << c
+                  << " horizon " << h;
+            }
+          }
+        }
+      }
+    }
+    // The snapshot restores the counts and their running totals.
+    StateWriter w;
+    counters.Encode(w);
+    StateReader r(w.data());
+    absl::StatusOr<WindowedCounters<uint16_t, 3>> back =
+        WindowedCounters<uint16_t, 3>::Decode(r);
+    ASSERT_TRUE(back.ok());
+    for (int c = 0; c < 3; ++c) {
+      for (int h = 0; h < spec.num_horizons(); ++h) {
+        EXPECT_EQ(back->Sum(spec, c, h, clock), counters.Sum(spec, c, h, clock));
+      }
+    }
+  }
+}
+
+TEST(WindowedCounters, TotalsSaturateAcrossBuckets) {
+  WindowSpec spec;
+  WindowedCounters<uint16_t, 2> counters;
+  // Seven 10 s buckets of 40,000 each: the 1-minute window holds 280,000.
+  for (int b = 0; b < 7; ++b) {
+    counters.Add(spec, b * 10000, {40000, 1});
+  }
+  EXPECT_EQ(counters.Sum(spec, 0, 0, 60000), UINT16_MAX);
+  EXPECT_EQ(counters.Sum(spec, 1, 0, 60000), 7);
+  // Once old buckets leave, the total comes back below the cap, exactly.
+  counters.Add(spec, 120000, {0, 0});  // Buckets 6..12: only 6 holds data.
+  EXPECT_EQ(counters.Sum(spec, 0, 0, 120000), 40000);
+  EXPECT_EQ(counters.Sum(spec, 1, 0, 120000), 1);
 }
 
 TEST(WindowedSum, EmptyWindowsAreZeroAndOldEventsLeave) {
