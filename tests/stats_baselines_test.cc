@@ -87,6 +87,20 @@ TEST(QuantileSketch, QuantilesAreWithinTheRelativeAccuracy) {
   EXPECT_EQ(empty.Quantile(0.5), 0);
 }
 
+// Small integers take a table instead of a logarithm: each must still land
+// in a bucket within the stated accuracy, on both sides of the table's end,
+// and agree with a sketch of another accuracy that computes every index.
+TEST(QuantileSketch, SmallIntegersKeepTheRelativeAccuracy) {
+  for (int i = 1; i < 1500; ++i) {
+    QuantileSketch fast;
+    fast.Add(i);
+    EXPECT_NEAR(fast.Quantile(0.5) / i, 1.0, 0.02 + 1e-9) << i;
+    QuantileSketch computed(0.0200000001);
+    computed.Add(i);
+    EXPECT_NEAR(fast.Quantile(0.5), computed.Quantile(0.5), 1e-6 * i) << i;
+  }
+}
+
 TEST(QuantileSketch, CountsZerosAndRefusesAnomalies) {
   QuantileSketch s;
   for (int i = 0; i < 60; ++i) s.Add(0);

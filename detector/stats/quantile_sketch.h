@@ -23,6 +23,7 @@
 #ifndef VIGIE_DETECTOR_STATS_QUANTILE_SKETCH_H_
 #define VIGIE_DETECTOR_STATS_QUANTILE_SKETCH_H_
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -63,6 +64,8 @@ class QuantileSketch {
   double gamma_;
   double log_gamma_;
   int max_buckets_;
+  // Indices of small integers, for the default accuracy; else null.
+  const std::array<int, 1024>* small_index_;
   // Applies `fn(index, count)` to non-empty buckets in index order.
   template <typename Fn>
   void ForEachBucket(Fn fn) const {
