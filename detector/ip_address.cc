@@ -99,18 +99,23 @@ std::string IpAddress::ToBytes() const {
   return std::string(reinterpret_cast<char*>(out), 16);
 }
 
-std::string IpAddress::ToString() const {
-  char buffer[INET6_ADDRSTRLEN];
+absl::string_view IpAddress::Format(char (&buffer)[kMaxTextLength]) const {
+  static_assert(kMaxTextLength >= INET6_ADDRSTRLEN);
   if (is_v4()) {
     uint32_t v = htonl(v4());
     inet_ntop(AF_INET, &v, buffer, sizeof(buffer));
-    return buffer;
+  } else {
+    uint8_t bytes[16];
+    StoreBigEndian64(hi_, bytes);
+    StoreBigEndian64(lo_, bytes + 8);
+    inet_ntop(AF_INET6, bytes, buffer, sizeof(buffer));
   }
-  uint8_t bytes[16];
-  StoreBigEndian64(hi_, bytes);
-  StoreBigEndian64(lo_, bytes + 8);
-  inet_ntop(AF_INET6, bytes, buffer, sizeof(buffer));
-  return buffer;
+  return absl::string_view(buffer);
+}
+
+std::string IpAddress::ToString() const {
+  char buffer[kMaxTextLength];
+  return std::string(Format(buffer));
 }
 
 }  // namespace vigie

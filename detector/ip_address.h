@@ -58,6 +58,9 @@ class IpAddress {
   std::string ToBytes() const;
   // Canonical text (RFC 5952; dotted quad for IPv4).
   std::string ToString() const;
+  // The same text in `buffer`, without allocating; returns a view of it.
+  static constexpr size_t kMaxTextLength = 46;  // INET6_ADDRSTRLEN.
+  absl::string_view Format(char (&buffer)[kMaxTextLength]) const;
 
   friend bool operator==(const IpAddress& a, const IpAddress& b) {
     return a.hi_ == b.hi_ && a.lo_ == b.lo_;

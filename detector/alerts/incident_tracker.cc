@@ -34,10 +34,14 @@ void IncidentTracker::Fire(const std::string& key, const v1::Alert& alert,
   Advance(time_ms);
   auto [it, inserted] = open_.try_emplace(key);
   Open& incident = it->second;
-  incident.last = alert;
   incident.last_seen_ms = std::max(incident.last_seen_ms, time_ms);
   ++incident.firings;
   next_check_ms_ = std::min(next_check_ms_, time_ms + quiet_ms_);
+  const bool reported =
+      inserted || alert.risk_score() > incident.reported_risk + update_step_;
+  // Only reported content is kept: a closing alert repeats the last one,
+  // exactly as when Extend recorded the firings in between.
+  if (reported) incident.last = alert;
   if (inserted) {
     ++opened_;
     incident.id = absl::StrFormat("%s-%06d", alert.rule_name(), opened_);
@@ -48,6 +52,19 @@ void IncidentTracker::Fire(const std::string& key, const v1::Alert& alert,
     incident.reported_risk = alert.risk_score();
     Emit(incident, v1::INCIDENT_UPDATED, time_ms);
   }
+}
+
+bool IncidentTracker::Extend(absl::string_view key, double risk,
+                             int64_t time_ms) {
+  Advance(time_ms);
+  auto it = open_.find(key);
+  if (it == open_.end()) return false;
+  Open& incident = it->second;
+  if (risk > incident.reported_risk + update_step_) return false;
+  incident.last_seen_ms = std::max(incident.last_seen_ms, time_ms);
+  ++incident.firings;
+  next_check_ms_ = std::min(next_check_ms_, time_ms + quiet_ms_);
+  return true;
 }
 
 void IncidentTracker::Encode(StateWriter& w) const {

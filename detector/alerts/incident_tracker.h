@@ -9,7 +9,15 @@
 // firings extend it silently, except that a firing whose risk is higher than
 // any reported so far emits INCIDENT_UPDATED; `quiet` after the last firing
 // it closes (INCIDENT_CLOSED, stamped with the event time that revealed the
-// quiet period, so the stream stays in event-time order).
+// quiet period, so the stream stays in event-time order). A closing alert
+// repeats the content (message, reasons, risk, action) of the incident's
+// last reported firing: its opening or its latest step up.
+//
+// A caller whose alert content is costly to build (the engine's evidence
+// in words) first offers the firing to Extend, which records it without
+// any content when it would not be reported, and builds the alert for Fire
+// only when Extend declines. An ongoing incident then costs a map lookup
+// per firing and no allocation.
 //
 // Cost: O(log n) per firing, n open incidents; ~200 bytes per open
 // incident. Thread-compatible. Deterministic: incidents close in key order.
@@ -26,6 +34,7 @@
 #include <map>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "detector/alerts/alert_sink.h"
 #include "detector/stats/state_codec.h"
@@ -45,6 +54,14 @@ class IncidentTracker {
   // `alert` carries the entity, message, reasons, risk and action; the
   // tracker fills time, incident id, state, first/last seen and counts.
   void Fire(const std::string& key, const v1::Alert& alert, int64_t time_ms);
+
+  // Records a firing of the open incident `key` whose risk (as Fire would
+  // see it in alert.risk_score()) does not call for an update, and returns
+  // true. Returns false, recording nothing but the passage of time, when
+  // the firing must be reported: no incident is open for `key`, or `risk`
+  // exceeds the last reported risk by more than update_step. Never
+  // allocates.
+  bool Extend(absl::string_view key, double risk, int64_t time_ms);
 
   // Closes incidents quiet since before now_ms - quiet.
   void Advance(int64_t now_ms);
@@ -73,7 +90,7 @@ class IncidentTracker {
   int64_t quiet_ms_;
   AlertSink* sink_;
   double update_step_;
-  std::map<std::string, Open> open_;
+  std::map<std::string, Open, std::less<>> open_;
   int64_t latest_ms_ = 0;
   int64_t next_check_ms_ = INT64_MAX;
   uint64_t opened_ = 0;

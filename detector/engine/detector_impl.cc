@@ -2,6 +2,7 @@
 // novelty filter, peer baselines, the signal families, fusion and
 // incidents.
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
@@ -534,9 +535,28 @@ class DetectorImpl : public Detector {
     }
   }
 
+  // The tracker's key of an account's or an address's incident, written
+  // into `buffer` so that a firing of an ongoing incident allocates nothing.
+  static absl::string_view AccountKey(uint32_t account, char (&buffer)[64]) {
+    const int n = snprintf(buffer, sizeof(buffer), "account|%u", account);
+    return absl::string_view(buffer, static_cast<size_t>(n));
+  }
+  static absl::string_view AddressKey(const IpAddress& ip, char (&buffer)[64]) {
+    char text[IpAddress::kMaxTextLength];
+    const int n = snprintf(buffer, sizeof(buffer), "address|%s",
+                           ip.Format(text).data());
+    return absl::string_view(buffer, static_cast<size_t>(n));
+  }
+
   void ReportAccount(const Event& e,
                      const std::array<SignalScore, kFamilyCount>& family,
                      Family best, double risk) {
+    char key[64];
+    const absl::string_view incident = AccountKey(e.account, key);
+    // Content in words only for a firing the tracker reports.
+    if (tracker_.Extend(incident, std::round(risk * 10) / 10, e.time_ms)) {
+      return;
+    }
     v1::Alert alert;
     alert.set_rule_name(FamilyName(best));
     alert.set_account(namer_(e.account));
@@ -553,10 +573,17 @@ class DetectorImpl : public Detector {
     }
     absl::StrAppend(&message, "; from ", alert.source_ip());
     alert.set_message(message);
-    tracker_.Fire(absl::StrCat("account|", e.account), alert, e.time_ms);
+    tracker_.Fire(std::string(incident), alert, e.time_ms);
   }
 
   void ReportAddress(const Event& e, const SignalScore& score, Family family) {
+    char key[64];
+    const absl::string_view incident = AddressKey(e.ip, key);
+    if (tracker_.Extend(incident,
+                        std::round(std::min(100.0, score.score) * 10) / 10,
+                        e.time_ms)) {
+      return;
+    }
     v1::Alert alert;
     alert.set_rule_name(FamilyName(family));
     alert.set_source_ip(e.ip.ToString());
@@ -568,8 +595,7 @@ class DetectorImpl : public Detector {
     std::string message;
     AddReasons(score, &alert, &message);
     alert.set_message(message);
-    tracker_.Fire(absl::StrCat("address|", alert.source_ip()), alert,
-                  e.time_ms);
+    tracker_.Fire(std::string(incident), alert, e.time_ms);
   }
 
   static constexpr size_t kMaxProfessions = 4097;
