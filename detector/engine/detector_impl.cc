@@ -151,7 +151,16 @@ class DetectorImpl : public Detector {
         allowlisted_names_(options.allowlisted_accounts.begin(),
                            options.allowlisted_accounts.end()),
         pool_(options.threads) {
+    // Room for a batch of one from the start, so that Observe never
+    // allocates for known entities; batches grow these once, to their
+    // high-water mark.
     slots_.reserve(kMaxBatch);
+    logins_.reserve(16);
+    address_reports_.reserve(16);
+    for (Shard& shard : shards_) {
+      shard.reports.reserve(16);
+      shard.samples.reserve(16);
+    }
   }
 
   double Observe(const Event& e) override {

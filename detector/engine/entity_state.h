@@ -108,6 +108,18 @@ struct PeerBaseline {
     QuantileSketch new_per_day;
     QuantileSketch exported_per_day;
     QuantileSketch peer_distance;  // Squared Mahalanobis distances.
+    void Clear() {
+      for (QuantileSketch* s : Sketches()) s->Clear();
+    }
+    // All five at once, so that a rare kind of sample (an export) does not
+    // allocate later on the hot path.
+    void Reserve() {
+      for (QuantileSketch* s : Sketches()) s->Reserve();
+    }
+    std::array<QuantileSketch*, 5> Sketches() {
+      return {&new_per_minute, &new_per_hour, &new_per_day, &exported_per_day,
+              &peer_distance};
+    }
   };
   Generation current;
   Generation previous;
@@ -125,10 +137,17 @@ struct PeerBaseline {
   PeerModel model;
 
   void Rotate(int64_t time_ms) {
-    if (generation_start_ms == INT64_MIN) generation_start_ms = time_ms;
+    if (generation_start_ms == INT64_MIN) {
+      // Both generations' memory at the first sample (~40 KiB), so that
+      // neither a later rotation nor a rare kind of sample allocates.
+      generation_start_ms = time_ms;
+      current.Reserve();
+      previous.Reserve();
+    }
     if (time_ms - generation_start_ms < kGenerationMs) return;
-    previous = std::move(current);
-    current = Generation();
+    // The generations trade places, so their memory is reused.
+    std::swap(previous, current);
+    current.Clear();
     generation_start_ms = time_ms;
   }
   static double Top(const QuantileSketch& a, const QuantileSketch& b,

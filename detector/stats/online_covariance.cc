@@ -10,6 +10,15 @@ namespace vigie {
 
 using RowMatrix =
     Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+// Run-time sized but bounded by kMaxDimension, so Eigen keeps them on the
+// stack: Distance and Precision run on the detector's hot path (the peer
+// model is refrozen every minute of event time) and must not allocate.
+using BoundedMatrix =
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor,
+                  OnlineCovariance::kMaxDimension,
+                  OnlineCovariance::kMaxDimension>;
+using BoundedVector = Eigen::Matrix<double, Eigen::Dynamic, 1, Eigen::ColMajor,
+                                    OnlineCovariance::kMaxDimension, 1>;
 
 OnlineCovariance::OnlineCovariance(int dimension)
     : dimension_(dimension),
@@ -70,16 +79,16 @@ std::optional<double> OnlineCovariance::Distance(absl::Span<const double> x,
                                                  double shrinkage) const {
   if (count_ < static_cast<uint64_t>(dimension_) + 2) return std::nullopt;
   Eigen::Map<const RowMatrix> c(comoment_.data(), dimension_, dimension_);
-  Eigen::MatrixXd s = c / static_cast<double>(count_ - 1);
+  BoundedMatrix s = c / static_cast<double>(count_ - 1);
   const double lambda =
       std::max(shrinkage * s.trace() / dimension_, 1e-12);
   s.diagonal().array() += lambda;
   Eigen::Map<const Eigen::VectorXd> v(x.data(), dimension_);
   Eigen::Map<const Eigen::VectorXd> mean(mean_.data(), dimension_);
-  const Eigen::VectorXd delta = v - mean;
-  const Eigen::LDLT<Eigen::MatrixXd> ldlt(s);
+  const BoundedVector delta = v - mean;
+  const Eigen::LDLT<BoundedMatrix> ldlt(s);
   if (ldlt.info() != Eigen::Success) return std::nullopt;
-  const Eigen::VectorXd y = ldlt.solve(delta);
+  const BoundedVector y = ldlt.solve(delta);
   const double squared = delta.dot(y);
   return std::sqrt(std::max(0.0, squared));
 }
@@ -87,13 +96,13 @@ std::optional<double> OnlineCovariance::Distance(absl::Span<const double> x,
 bool OnlineCovariance::Precision(double shrinkage, double* out) const {
   if (count_ < static_cast<uint64_t>(dimension_) + 2) return false;
   Eigen::Map<const RowMatrix> c(comoment_.data(), dimension_, dimension_);
-  Eigen::MatrixXd s = c / static_cast<double>(count_ - 1);
+  BoundedMatrix s = c / static_cast<double>(count_ - 1);
   const double lambda = std::max(shrinkage * s.trace() / dimension_, 1e-12);
   s.diagonal().array() += lambda;
-  const Eigen::LDLT<Eigen::MatrixXd> ldlt(s);
+  const Eigen::LDLT<BoundedMatrix> ldlt(s);
   if (ldlt.info() != Eigen::Success) return false;
-  const Eigen::MatrixXd inverse =
-      ldlt.solve(Eigen::MatrixXd::Identity(dimension_, dimension_));
+  const BoundedMatrix inverse =
+      ldlt.solve(BoundedMatrix::Identity(dimension_, dimension_));
   Eigen::Map<RowMatrix>(out, dimension_, dimension_) = inverse;
   return true;
 }

@@ -55,6 +55,9 @@ double QuantileSketch::Value(int index) const {
 
 void QuantileSketch::AddToBucket(int index, uint64_t n) {
   if (counts_.empty()) {
+    // The span never exceeds max_buckets_: one allocation for the sketch's
+    // life (Clear keeps it), none on later adds.
+    Reserve();
     low_ = index;
     counts_.assign(1, n);
     return;
@@ -96,6 +99,12 @@ void QuantileSketch::Add(double value, bool anomalous) {
     return;
   }
   AddToBucket(Index(value), 1);
+}
+
+void QuantileSketch::Clear() {
+  low_ = 0;
+  counts_.clear();
+  zeros_ = count_ = skipped_ = 0;
 }
 
 void QuantileSketch::Merge(const QuantileSketch& other) {

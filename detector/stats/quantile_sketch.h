@@ -52,6 +52,11 @@ class QuantileSketch {
                                 const QuantileSketch& b, double q);
   // Adds another sketch's values. REQUIRES: the same relative accuracy.
   void Merge(const QuantileSketch& other);
+  // Forgets every value, keeping the accuracy and the memory.
+  void Clear();
+  // Takes the memory for max_buckets buckets now (~8 bytes each), so that
+  // no later Add allocates. Add does it on the first value anyway.
+  void Reserve() { counts_.reserve(static_cast<size_t>(max_buckets_)); }
 
   void Encode(StateWriter& w) const;
   static absl::StatusOr<QuantileSketch> Decode(StateReader& r);

@@ -1,0 +1,193 @@
+// The embedded detector's promise to a portal backend: once an account, an
+// address and their pairing are known, scoring an event allocates nothing
+// from the heap, whatever its kind and whatever the engine's minute-by-
+// minute peer refreshes and daily generations do. Only new entities and
+// alerts actually written may allocate.
+//
+// This binary replaces the global operator new with a counting one; the
+// count is taken only around Observe.
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <map>
+#include <new>
+#include <set>
+#include <tuple>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "detector/detector.h"
+#include "detector/ingest/event_encoder.h"
+#include "detector/ingest/pseudonymizer.h"
+#include "gtest/gtest.h"
+#include "tools/simulate/simulator.h"
+
+namespace {
+
+std::atomic<bool> counting{false};
+std::atomic<uint64_t> allocations{0};
+
+void* CountedAllocation(size_t size) {
+  if (counting.load(std::memory_order_relaxed)) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+  }
+  void* p = std::malloc(size == 0 ? 1 : size);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+
+void* CountedAlignedAllocation(size_t size, std::align_val_t alignment) {
+  if (counting.load(std::memory_order_relaxed)) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+  }
+  void* p = nullptr;
+  const size_t a = std::max(static_cast<size_t>(alignment), sizeof(void*));
+  if (posix_memalign(&p, a, size == 0 ? 1 : size) != 0) throw std::bad_alloc();
+  return p;
+}
+
+}  // namespace
+
+void* operator new(size_t size) { return CountedAllocation(size); }
+void* operator new[](size_t size) { return CountedAllocation(size); }
+void* operator new(size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return CountedAllocation(size);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return CountedAllocation(size);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new(size_t size, std::align_val_t a) {
+  return CountedAlignedAllocation(size, a);
+}
+void* operator new[](size_t size, std::align_val_t a) {
+  return CountedAlignedAllocation(size, a);
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+
+namespace vigie {
+namespace {
+
+class CountingSink : public AlertSink {
+ public:
+  void Emit(const v1::Alert&) override { ++alerts; }
+  uint64_t alerts = 0;
+};
+
+struct Workload {
+  std::vector<Event> events;
+  std::vector<std::string> names;
+};
+
+Workload SimulatedTraffic() {
+  Workload w;
+  PseudonymKey key;
+  Pseudonymizer pseudonymizer(key);
+  EventEncoder encoder(&pseudonymizer, EncoderOptions());
+  simulate::SimulationOptions options;
+  options.accounts = 400;
+  options.days = 3;
+  options.seed = 5;
+  EXPECT_TRUE(simulate::Simulate(options, [&](const AccessRecord& record) {
+                Event e;
+                encoder.Encode(record, &e);
+                w.events.push_back(e);
+                return absl::OkStatus();
+              }).ok());
+  for (uint32_t id = 0; id <= encoder.num_accounts(); ++id) {
+    w.names.emplace_back(encoder.AccountName(id));
+  }
+  return w;
+}
+
+TEST(DetectorAllocation, KnownEntitiesAreScoredWithoutAllocating) {
+  const Workload w = SimulatedTraffic();
+  ASSERT_GT(w.events.size(), 20000u);
+  CountingSink sink;
+  auto detector =
+      Detector::Create(DetectorOptions(),
+                       [&w](uint32_t id) { return w.names[id]; }, &sink)
+          .value();
+  // Two days warm the engine up: entities, both generations of the peer
+  // sketches, the batch buffers.
+  constexpr int64_t kDayMs = 24 * 3600 * 1000;
+  const int64_t warm_until = w.events.front().time_ms + 2 * kDayMs;
+  // What the engine already holds for an event: its account and address,
+  // and for a login the (address, account) pair in the address's windows
+  // (a pair last seen more than a day ago has left them and is new again;
+  // the address's distinct-account sets are hash sets that may grow).
+  using Pair = std::tuple<uint64_t, uint64_t, uint32_t, bool>;
+  std::set<uint32_t> accounts;
+  std::set<std::pair<uint64_t, uint64_t>> addresses;
+  std::map<Pair, int64_t> logins;  // -> last seen.
+  uint64_t steady_events = 0;
+  uint64_t allocating_steady_events = 0;
+  std::map<Action, uint64_t> allocating_by_action;
+  for (const Event& e : w.events) {
+    bool known = accounts.count(e.account) > 0 &&
+                 addresses.count({e.ip.hi(), e.ip.lo()}) > 0;
+    accounts.insert(e.account);
+    addresses.insert({e.ip.hi(), e.ip.lo()});
+    if (e.action == Action::kLogin) {
+      const Pair pair{e.ip.hi(), e.ip.lo(), e.account,
+                      e.outcome == Outcome::kSuccess};
+      auto it = logins.find(pair);
+      known = known && it != logins.end() &&
+              e.time_ms - it->second < kDayMs - 3600 * 1000;
+      logins[pair] = e.time_ms;
+    }
+    const uint64_t alerts_before = sink.alerts;
+    allocations = 0;
+    counting = true;
+    detector->Observe(e);
+    counting = false;
+    const bool wrote_alert = sink.alerts != alerts_before;
+    if (e.time_ms < warm_until || !known || wrote_alert) continue;
+    ++steady_events;
+    if (allocations > 0) {
+      ++allocating_steady_events;
+      ++allocating_by_action[e.action];
+    }
+  }
+  EXPECT_GT(steady_events, 10000u);
+  EXPECT_GT(sink.alerts, 0u);  // Alerts were written along the way.
+  EXPECT_EQ(allocating_steady_events, 0u)
+      << "allocating events by action: lookups "
+      << allocating_by_action[Action::kLookup] << ", logins "
+      << allocating_by_action[Action::kLogin] << ", exports "
+      << allocating_by_action[Action::kExport];
+}
+
+// The counter itself works: a detector's creation allocates.
+TEST(DetectorAllocation, TheCounterSeesAllocations) {
+  CountingSink sink;
+  allocations = 0;
+  counting = true;
+  auto detector = Detector::Create(
+      DetectorOptions(), [](uint32_t) { return std::string(); }, &sink);
+  counting = false;
+  ASSERT_TRUE(detector.ok());
+  EXPECT_GT(allocations.load(), 0u);
+}
+
+}  // namespace
+}  // namespace vigie
