@@ -101,6 +101,31 @@ TEST(QuantileSketch, SmallIntegersKeepTheRelativeAccuracy) {
   }
 }
 
+// Quantiles are read walking up from the lowest bucket, or down from the
+// top for q > 0.5; both must name the bucket of the exact order statistic
+// (the value at rank q (n - 1) of the sorted values, zeros first).
+TEST(QuantileSketch, EveryQuantileIsTheBucketOfTheExactOrderStatistic) {
+  std::mt19937_64 random(11);
+  std::lognormal_distribution<double> dist(2, 1.5);
+  QuantileSketch a, b;
+  std::vector<double> all;
+  for (int i = 0; i < 3000; ++i) {
+    const double x = i % 10 == 0 ? 0.0 : std::round(dist(random) * 4) / 4;
+    (i % 3 == 0 ? b : a).Add(x);
+    all.push_back(x);
+  }
+  std::sort(all.begin(), all.end());
+  for (int step = 0; step <= 1000; ++step) {
+    const double q = step / 1000.0;
+    const double x =
+        all[static_cast<size_t>(q * static_cast<double>(all.size() - 1))];
+    QuantileSketch one;
+    one.Add(x);
+    EXPECT_EQ(QuantileSketch::QuantileOfUnion(a, b, q), one.Quantile(0.5))
+        << "q " << q;
+  }
+}
+
 TEST(QuantileSketch, CountsZerosAndRefusesAnomalies) {
   QuantileSketch s;
   for (int i = 0; i < 60; ++i) s.Add(0);

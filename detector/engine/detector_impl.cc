@@ -214,6 +214,19 @@ class DetectorImpl : public Detector {
   }
 
   void Process(absl::Span<const Event> events, absl::Span<double> risks) {
+    // The first events' account side (index, novelty block, then state) is
+    // requested before the address side runs, so that for a single Observe
+    // the two sides' cache misses overlap; later events are prefetched in
+    // phase B's look-ahead.
+    for (size_t i = 0; i < std::min(events.size(), kPrefetchIndexAhead); ++i) {
+      Slot slot;
+      slot.shard = ShardOf(events[i].account);
+      PrefetchIndex(events[i], slot);
+    }
+    for (size_t i = 0; i < std::min(events.size(), kPrefetchStateAhead); ++i) {
+      shards_[ShardOf(events[i].account)].accounts.PrefetchState(
+          events[i].account);
+    }
     size_t begin = 0;
     while (begin < events.size()) {
       // Phase A, up to the next epoch boundary or kMaxBatch events.

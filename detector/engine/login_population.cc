@@ -46,6 +46,13 @@ uint32_t& LoginPopulation::Counter(int feature, int row, uint64_t key) {
 
 PopulationOdds LoginPopulation::ObserveLogin(const LoginKeys& keys) {
   PopulationOdds odds{};
+  // The counters are spread over the sketch: request them all at once.
+  for (int k = 0; k < kLoginFeatureCount; ++k) {
+    if (keys[k] == 0) continue;
+    for (int row = 0; row < kRows; ++row) {
+      __builtin_prefetch(&Counter(k, row, keys[k]));
+    }
+  }
   for (int k = 0; k < kLoginFeatureCount; ++k) {
     if (keys[k] == 0) continue;
     uint32_t count = UINT32_MAX;
