@@ -91,7 +91,8 @@ std::string TagNestingProblem(std::string html) {
     html.erase(style + 7, style_end - style - 7);
   }
   static const std::regex kTag("<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>");
-  static const char* kVoid[] = {"meta", "br", "hr", "img", "input", "link"};
+  static const char* kVoid[] = {"meta", "br", "wbr", "col",
+                                "hr",   "img", "input", "link"};
   std::vector<std::string> open;
   for (auto it = std::sregex_iterator(html.begin(), html.end(), kTag);
        it != std::sregex_iterator(); ++it) {

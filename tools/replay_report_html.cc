@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
@@ -92,7 +93,7 @@ const char* SeverityName(int severity) {
 // Colour class of a risk: below the threshold no alert is raised; above
 // it, the detector's severity cut-offs (75 high, 90 critical).
 std::string RiskClass(double risk, double threshold) {
-  if (risk < threshold) return "r0";
+  if (risk < threshold || !(risk > 0)) return "r0";
   return risk >= 90 ? "r4" : risk >= 75 ? "r3" : "r2";
 }
 
@@ -130,6 +131,20 @@ std::string F(double v) { return absl::StrFormat("%.1f", v); }
 
 void Escaped(absl::string_view text, std::string* out) {
   AppendHtmlEscaped(text, out);
+}
+
+// Rule names wrap after their '_' rather than anywhere. (Incident ids are
+// left whole, so that the page's source can be searched for them.)
+void EscapedName(absl::string_view name, std::string* out) {
+  size_t start = 0;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name[i] == '_' && i + 1 < name.size()) {
+      AppendHtmlEscaped(name.substr(start, i + 1 - start), out);
+      out->append("<wbr>");
+      start = i + 1;
+    }
+  }
+  AppendHtmlEscaped(name.substr(start), out);
 }
 
 // ----------------------------------------------------------------------------
@@ -218,23 +233,34 @@ background:#eef1f5;margin-right:8px;vertical-align:1px;overflow:hidden}
 padding:0 7px;font-size:11px;font-weight:650;color:#fff;margin-left:8px;
 vertical-align:1px}
 .peak{white-space:nowrap;font-weight:650;width:120px}
-.rule{font-size:12.5px;white-space:nowrap}
-.id{white-space:nowrap}
+.rule{font-size:12.5px}
+td.mono,.id{overflow-wrap:anywhere}
+td.ip,.ip{overflow-wrap:normal;white-space:nowrap}
+table.incidents{table-layout:fixed}
+.c-peak{width:128px}.c-rule{width:250px}.c-entity{width:170px}
+.c-when{width:158px}.c-events{width:66px}.c-act{width:112px}
 .sub{display:block;color:var(--muted);font-size:12px}
+.sub.id{font-size:11.5px}
 .closed{color:var(--faint);font-size:11.5px}
-.msg{font-size:12.5px;color:#344054;min-width:360px}
+.msg{font-size:12.5px;color:#344054}
 .when{white-space:nowrap}
-.act{font-weight:600;font-size:12.5px;min-width:84px;max-width:120px}
+.act{font-weight:600;font-size:12.5px}
 .none{color:var(--muted);padding:18px 4px 8px;font-size:13.5px}
 .more{color:var(--muted);font-size:12.5px;padding-top:10px}
 footer{color:var(--faint);font-size:12px;margin:22px 2px 0;line-height:1.6}
-@media (max-width:1000px){.grid2{grid-template-columns:1fr}
+@media screen and (max-width:1000px){.grid2{grid-template-columns:1fr}
 .cards{grid-template-columns:repeat(3,minmax(0,1fr))}}
 @page{size:A4 landscape;margin:11mm}
 @media print{body{background:#fff;font-size:11.5px}main{max-width:none;padding:0}
 section,.card{border-color:#d0d5dd;break-inside:avoid}
 section.long{break-inside:auto}thead{display:table-header-group}
-tr{break-inside:avoid}svg .hit{display:none}tbody tr:hover td{background:none}}
+tr{break-inside:avoid}svg .hit{display:none}tbody tr:hover td{background:none}
+th,td{padding:4px 6px}code,.mono{font-size:10.5px}.msg,.rule,.act{font-size:10.5px}
+.risk{width:auto}.risk .bar{width:32px;margin-right:5px}.sub.id{font-size:9.5px}
+.c-peak{width:112px}.c-rule{width:180px}.c-entity{width:140px}.c-when{width:118px}
+.c-events{width:46px}.c-act{width:78px}.card .v{font-size:21px}
+th{white-space:normal;font-size:9.5px}.sev{min-width:0;font-size:9.5px;margin-left:5px}
+.when,.sub{font-size:10px}.closed{font-size:9.5px}.c-events{width:52px}}
 )css";
 
 // ----------------------------------------------------------------------------
@@ -345,9 +371,11 @@ void TimelineSvg(const std::vector<TimelineBucket>& buckets, int64_t width_ms,
   absl::StrAppend(out, "<line class=\"gridline\" x1=\"", F(kPlotLeft),
                   "\" x2=\"", F(kPlotRight), "\" y1=\"", F(kAlertsTop),
                   "\" y2=\"", F(kAlertsTop), "\"/>");
-  absl::StrAppend(out, "<text x=\"", F(kPlotLeft - 8), "\" y=\"",
-                  F(kAlertsTop + 4), "\" text-anchor=\"end\">",
-                  ShortCount(alerts_scale), "</text>");
+  if (max_alerts > 0) {
+    absl::StrAppend(out, "<text x=\"", F(kPlotLeft - 8), "\" y=\"",
+                    F(kAlertsTop + 4), "\" text-anchor=\"end\">",
+                    ShortCount(alerts_scale), "</text>");
+  }
   absl::StrAppend(out, "<text x=\"", F(kPlotLeft - 8), "\" y=\"",
                   F(kAlertsBottom), "\" text-anchor=\"end\" class=\"lbl\">"
                   "alerts</text>");
@@ -556,8 +584,10 @@ class TopAccounts {
 }  // namespace
 
 std::string ReplayReport::RenderHtml(const ReportContext& context) const {
-  const double threshold = context.alert_threshold;
   const bool scored = context.mode != "baseline";
+  // The rules baseline has no risk threshold: any risk it gives is an
+  // alert's, coloured by severity.
+  const double threshold = scored ? context.alert_threshold : 0;
   auto name_of = [&context](uint32_t id) {
     return context.account_name ? context.account_name(id) : std::string();
   };
@@ -671,9 +701,12 @@ std::string ReplayReport::RenderHtml(const ReportContext& context) const {
     out.append("No event was replayed");
   }
   absl::StrAppend(&out, " · detection <b>",
-                  scored ? "Vigie engine" : "rules baseline",
-                  "</b> · alert threshold <b>",
-                  absl::StrFormat("%g", threshold), "</b></p>\n");
+                  scored ? "Vigie engine" : "rules baseline", "</b>");
+  if (scored) {
+    absl::StrAppend(&out, " · alert threshold <b>",
+                    absl::StrFormat("%g", threshold), "</b>");
+  }
+  out.append("</p>\n");
   out.append("<div class=\"cards\">\n");
   auto card = [&out](const char* key, const std::string& value,
                      const std::string& sub, bool hot) {
@@ -706,9 +739,10 @@ std::string ReplayReport::RenderHtml(const ReportContext& context) const {
     card("Highest risk",
          absl::StrCat("<span class=\"t", cls.substr(1), "\">",
                       Risk(highest_risk), "</span>"),
-         highest_risk >= threshold
-             ? absl::StrCat(SeverityName(cls[1] - '0'), " severity")
-             : "below the threshold",
+         !(highest_risk > 0)       ? "nothing scored"
+         : highest_risk < threshold ? "below the threshold"
+                                    : absl::StrCat(SeverityName(cls[1] - '0'),
+                                                   " severity"),
          false);
   }
   out.append("</div>\n<div class=\"meta\"><div><b>Input");
@@ -769,6 +803,7 @@ std::string ReplayReport::RenderHtml(const ReportContext& context) const {
   TimelineSvg(timeline, width_ms_, &out);
   absl::StrAppend(&out, "<div class=\"note\">", bucket_count(),
                   bucket_count() == 1 ? " bucket of " : " buckets of ",
+                  absl::StrContains(WidthWords(width_ms_), ' ') ? "" : "1 ",
                   WidthWords(width_ms_),
                   ", UTC (alternate days shaded). Alerts are incident updates "
                   "(opened, stepped up, closed) by severity, on their own "
@@ -818,14 +853,14 @@ std::string ReplayReport::RenderHtml(const ReportContext& context) const {
     for (size_t i = 0; i < addresses.size(); ++i) {
       const auto& [ip, e] = *addresses[i];
       absl::StrAppend(&out, "<tr><td class=\"rank\">", i + 1,
-                      "</td><td class=\"mono\">");
+                      "</td><td class=\"mono ip\">");
       Escaped(ip, &out);
       out.append("</td>");
       RiskCell(e.peak_risk, threshold, &out);
       NumberCell(e.alerts, &out);
       NumberCell(e.incidents, &out);
       out.append("<td class=\"rule\">");
-      Escaped(e.peak_rule, &out);
+      EscapedName(e.peak_rule, &out);
       out.append("</td></tr>\n");
     }
     out.append("</tbody></table>\n");
@@ -859,13 +894,20 @@ std::string ReplayReport::RenderHtml(const ReportContext& context) const {
   out.append("<section class=\"long\">\n<div class=\"head\"><h2>Incidents"
              "</h2><div class=\"note\">riskiest first; event times in UTC"
              "</div></div>\n");
-  if (incidents.empty()) {
+  if (incidents.empty() && !scored) {
+    out.append("<div class=\"none\">No incident: no rule fired during the "
+               "run.</div>\n");
+  } else if (incidents.empty()) {
     absl::StrAppend(&out, "<div class=\"none\">No incident: no account or "
                     "address reached the alert threshold (",
                     absl::StrFormat("%g", threshold),
                     ") during the run.</div>\n");
   } else {
-    out.append("<table><thead><tr><th>Peak risk</th>"
+    out.append("<table class=\"incidents\"><colgroup><col class=\"c-peak\">"
+               "<col class=\"c-rule\"><col class=\"c-entity\">"
+               "<col class=\"c-when\"><col class=\"c-events\">"
+               "<col class=\"c-act\"><col></colgroup>"
+               "<thead><tr><th>Peak risk</th>"
                "<th>Rule · incident</th><th>Account · address</th>"
                "<th>Opened → last seen</th><th class=\"n\">Events</th>"
                "<th>Action</th><th>Explanation at the peak</th></tr></thead>"
@@ -877,7 +919,7 @@ std::string ReplayReport::RenderHtml(const ReportContext& context) const {
                       std::clamp(row->severity, 1, 4), "\">",
                       SeverityName(row->severity),
                       "</span></td><td class=\"rule\">");
-      Escaped(row->rule, &out);
+      EscapedName(row->rule, &out);
       out.append("<span class=\"sub mono id\">");
       Escaped(row->id, &out);
       absl::StrAppend(&out, row->closed ? " <span class=\"closed\">closed</span>"
@@ -885,7 +927,8 @@ std::string ReplayReport::RenderHtml(const ReportContext& context) const {
                       "</span></td><td class=\"mono\">");
       if (!row->account.empty()) Escaped(row->account, &out);
       if (!row->source_ip.empty()) {
-        out.append(row->account.empty() ? "<span>" : "<span class=\"sub\">");
+        out.append(row->account.empty() ? "<span class=\"ip\">"
+                                        : "<span class=\"sub ip\">");
         Escaped(row->source_ip, &out);
         out.append("</span>");
       }
