@@ -304,6 +304,22 @@ TEST(RunReplay, ReportsAnInputCutShortAsDataLoss) {
               HasSubstr("truncated record: 100 bytes announced, 3 present"));
 }
 
+TEST(RunReplay, WritesTheReportWhenAnInputWasCutShortAndSaysSo) {
+  std::ofstream(TmpPath("whole.csv")) << "time,account,ip,action\n"
+                                         "1000,a,192.0.2.1,login\n";
+  std::ofstream(TmpPath("cut_report.pb"), std::ios::binary)
+      << "\x64\x08\x01\x12";
+  ReplayOptions options;
+  options.inputs = {TmpPath("whole.csv"), TmpPath("cut_report.pb")};
+  options.alerts_path = TmpPath("cut_report_alerts.jsonl");
+  options.report_path = TmpPath("cut_report.html");
+  ReplaySummary summary;
+  EXPECT_EQ(RunReplay(options, &summary).code(), absl::StatusCode::kDataLoss);
+  const std::string html = ReadFile(options.report_path);
+  EXPECT_THAT(html, HasSubstr("Input cut short"));
+  EXPECT_THAT(html, HasSubstr("truncated record: 100 bytes announced"));
+}
+
 TEST(RunReplay, CountsEventsLaterThanTheAllowedLateness) {
   std::ofstream(TmpPath("late.csv")) << "time,account,ip,action\n"
                                         "100000,a,192.0.2.1,login\n"
