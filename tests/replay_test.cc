@@ -132,6 +132,15 @@ TEST(RunReplay, AlertStreamHoldsNoRawSubject) {
             std::string::npos);
 }
 
+// Writes `csv` to NAME.csv; options that replay it into NAME_alerts.jsonl.
+ReplayOptions ReplayOf(const std::string& name, const std::string& csv) {
+  std::ofstream(TmpPath(name + ".csv")) << csv;
+  ReplayOptions options;
+  options.inputs = {TmpPath(name + ".csv")};
+  options.alerts_path = TmpPath(name + "_alerts.jsonl");
+  return options;
+}
+
 bool HasTemporaryFile(const std::string& dir) {
   DIR* d = opendir(dir.c_str());
   if (d == nullptr) return false;
@@ -147,10 +156,7 @@ bool HasTemporaryFile(const std::string& dir) {
 
 TEST(RunReplay, WritesAnHtmlReportOfTheRunWithoutAnySubject) {
   Log log = ChainedLookupLog();
-  std::ofstream(TmpPath("report.csv")) << log.csv;
-  ReplayOptions options;
-  options.inputs = {TmpPath("report.csv")};
-  options.alerts_path = TmpPath("report_alerts.jsonl");
+  ReplayOptions options = ReplayOf("report", log.csv);
   options.report_path = TmpPath("report.html");
   ReplaySummary summary;
   ASSERT_TRUE(RunReplay(options, &summary).ok());
@@ -175,10 +181,7 @@ TEST(RunReplay, WritesAnHtmlReportOfTheRunWithoutAnySubject) {
 
 TEST(RunReplay, WritesTheReportInBaselineModeToo) {
   Log log = ChainedLookupLog();
-  std::ofstream(TmpPath("baseline_report.csv")) << log.csv;
-  ReplayOptions options;
-  options.inputs = {TmpPath("baseline_report.csv")};
-  options.alerts_path = TmpPath("baseline_report_alerts.jsonl");
+  ReplayOptions options = ReplayOf("baseline_report", log.csv);
   options.report_path = TmpPath("baseline_report.html");
   options.mode = "baseline";
   ReplaySummary summary;
@@ -192,11 +195,7 @@ TEST(RunReplay, WritesTheReportInBaselineModeToo) {
 }
 
 TEST(RunReplay, AReportPathInAMissingDirectoryFailsBeforeReplaying) {
-  Log log = ChainedLookupLog();
-  std::ofstream(TmpPath("nodir.csv")) << log.csv;
-  ReplayOptions options;
-  options.inputs = {TmpPath("nodir.csv")};
-  options.alerts_path = TmpPath("nodir_alerts.jsonl");
+  ReplayOptions options = ReplayOf("nodir", ChainedLookupLog().csv);
   options.report_path = TmpPath("no/such/dir/report.html");
   ReplaySummary summary;
   const absl::Status status = RunReplay(options, &summary);
@@ -210,14 +209,12 @@ TEST(RunReplay, AReportPathInAMissingDirectoryFailsBeforeReplaying) {
 }
 
 TEST(RunReplay, AFailedRunLeavesTheReportAsItWas) {
-  std::ofstream(TmpPath("failing.csv"))
-      << "time,account,ip,action\n"
-         "2022-03-10T08:00:00Z,a,192.0.2.1,login\n"
-         "2022-03-10T08:00:01Z,a,192.0.2.300,login\n";
+  ReplayOptions options =
+      ReplayOf("failing",
+               "time,account,ip,action\n"
+               "2022-03-10T08:00:00Z,a,192.0.2.1,login\n"
+               "2022-03-10T08:00:01Z,a,192.0.2.300,login\n");
   std::ofstream(TmpPath("kept.html")) << "an earlier report";
-  ReplayOptions options;
-  options.inputs = {TmpPath("failing.csv")};
-  options.alerts_path = TmpPath("failing_alerts.jsonl");
   options.report_path = TmpPath("kept.html");
   options.strict = true;
   ReplaySummary summary;

@@ -542,15 +542,18 @@ void NumberCell(int64_t n, std::string* out) {
   }
 }
 
-struct AccountLine {
-  std::string name;
+// A row of the riskiest-accounts or riskiest-addresses table.
+struct TopRow {
+  std::string name;  // Account or address.
   double peak_risk = 0;
   int64_t alerts = 0;
   int64_t incidents = 0;
-  int64_t events = -1;  // -1: unknown (an alerted account no longer held).
+  // Accounts: events, -1 when unknown (an alerted account no longer held).
+  int64_t events = -1;
+  std::string rule;  // Addresses: the rule of the alert at the peak.
 };
 
-bool AccountRanksBefore(const AccountLine& a, const AccountLine& b) {
+bool RanksBefore(const TopRow& a, const TopRow& b) {
   if (a.peak_risk != b.peak_risk) return a.peak_risk > b.peak_risk;
   if (a.alerts != b.alerts) return a.alerts > b.alerts;
   if (a.events != b.events) return a.events > b.events;
@@ -559,27 +562,70 @@ bool AccountRanksBefore(const AccountLine& a, const AccountLine& b) {
 
 // Keeps the `k` best of what is offered (a heap whose front is the worst
 // kept), then hands them back best first.
-class TopAccounts {
+class TopRows {
  public:
-  explicit TopAccounts(size_t k) : k_(k) {}
-  void Offer(AccountLine line) {
-    if (kept_.size() == k_ && !AccountRanksBefore(line, kept_.front())) return;
-    kept_.push_back(std::move(line));
-    std::push_heap(kept_.begin(), kept_.end(), AccountRanksBefore);
+  explicit TopRows(size_t k) : k_(k) {}
+  void Offer(TopRow row) {
+    if (kept_.size() == k_ && !RanksBefore(row, kept_.front())) return;
+    kept_.push_back(std::move(row));
+    std::push_heap(kept_.begin(), kept_.end(), RanksBefore);
     if (kept_.size() > k_) {
-      std::pop_heap(kept_.begin(), kept_.end(), AccountRanksBefore);
+      std::pop_heap(kept_.begin(), kept_.end(), RanksBefore);
       kept_.pop_back();
     }
   }
-  std::vector<AccountLine> Take() {
-    std::sort(kept_.begin(), kept_.end(), AccountRanksBefore);
+  std::vector<TopRow> Take() {
+    std::sort(kept_.begin(), kept_.end(), RanksBefore);
     return std::move(kept_);
   }
 
  private:
   size_t k_;
-  std::vector<AccountLine> kept_;
+  std::vector<TopRow> kept_;
 };
+
+// One of the two top tables, in its section. Accounts end with their
+// events, addresses with the rule at their peak.
+void TopTableSection(const char* title, const std::string& note,
+                     const char* empty, bool addresses,
+                     const std::vector<TopRow>& rows, double threshold,
+                     std::string* out) {
+  absl::StrAppend(out, "<section>\n<div class=\"head\"><h2>", title,
+                  "</h2><div class=\"note\">", note, "</div></div>\n");
+  if (rows.empty()) {
+    absl::StrAppend(out, "<div class=\"none\">", empty, "</div>\n</section>\n");
+    return;
+  }
+  absl::StrAppend(out, "<table><thead><tr><th class=\"rank\">#</th><th>",
+                  addresses ? "Address" : "Account",
+                  "</th><th>Peak risk</th><th class=\"n\">Alerts</th>"
+                  "<th class=\"n\">Incidents</th>",
+                  addresses ? "<th>Rule at peak</th>" : "<th class=\"n\">Events</th>",
+                  "</tr></thead><tbody>\n");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const TopRow& row = rows[i];
+    absl::StrAppend(out, "<tr><td class=\"rank\">", i + 1, "</td><td class=\"",
+                    addresses ? "mono ip" : "mono", "\">");
+    if (row.name.empty()) {
+      out->append("<span class=\"closed\">(unnamed)</span>");
+    } else {
+      Escaped(row.name, out);
+    }
+    out->append("</td>");
+    RiskCell(row.peak_risk, threshold, out);
+    NumberCell(row.alerts, out);
+    NumberCell(row.incidents, out);
+    if (addresses) {
+      out->append("<td class=\"rule\">");
+      EscapedName(row.rule, out);
+      out->append("</td>");
+    } else {
+      NumberCell(row.events, out);
+    }
+    out->append("</tr>\n");
+  }
+  out->append("</tbody></table>\n</section>\n");
+}
 
 }  // namespace
 
@@ -601,10 +647,11 @@ std::string ReplayReport::RenderHtml(const ReportContext& context) const {
     if (5.0 * bin >= threshold) at_threshold += retired_histogram_[bin];
   }
   double highest_risk = 0;
-  TopAccounts top(static_cast<size_t>(options_.top_entities));
+  const size_t top_entities = static_cast<size_t>(options_.top_entities);
+  TopRows top(top_entities);
   absl::flat_hash_set<std::string> matched;  // Alerted names already offered.
   auto offer = [&](std::string name, double peak, int64_t events) {
-    AccountLine line;
+    TopRow line;
     line.peak_risk = peak;
     line.events = events;
     auto alerted = alerted_accounts_.find(name);
@@ -640,21 +687,12 @@ std::string ReplayReport::RenderHtml(const ReportContext& context) const {
   for (const auto& [ip, alerted] : alerted_addresses_) {
     highest_risk = std::max(highest_risk, alerted.peak_risk);
   }
-  const std::vector<AccountLine> top_accounts = top.Take();
+  const std::vector<TopRow> top_accounts = top.Take();
 
-  std::vector<const std::pair<const std::string, EntityAlerts>*> addresses;
-  for (const auto& entry : alerted_addresses_) addresses.push_back(&entry);
-  std::sort(addresses.begin(), addresses.end(), [](auto* a, auto* b) {
-    if (a->second.peak_risk != b->second.peak_risk) {
-      return a->second.peak_risk > b->second.peak_risk;
-    }
-    if (a->second.alerts != b->second.alerts) {
-      return a->second.alerts > b->second.alerts;
-    }
-    return a->first < b->first;
-  });
-  if (addresses.size() > static_cast<size_t>(options_.top_entities)) {
-    addresses.resize(options_.top_entities);
+  TopRows top_addresses(top_entities);
+  for (const auto& [ip, alerted] : alerted_addresses_) {
+    top_addresses.Offer(TopRow{ip, alerted.peak_risk, alerted.alerts,
+                               alerted.incidents, -1, alerted.peak_rule});
   }
 
   std::vector<const IncidentRow*> incidents;
@@ -810,62 +848,16 @@ std::string ReplayReport::RenderHtml(const ReportContext& context) const {
                   "scale. Hover a column for its numbers.</div>\n</section>\n");
 
   // Top accounts and addresses.
-  out.append("<div class=\"grid2\">\n<section>\n<div class=\"head\"><h2>"
-             "Riskiest accounts</h2>");
-  absl::StrAppend(&out, "<div class=\"note\">top ", options_.top_entities,
-                  " by peak risk</div></div>\n");
-  if (top_accounts.empty()) {
-    out.append("<div class=\"none\">No account scored any risk.</div>\n");
-  } else {
-    out.append("<table><thead><tr><th class=\"rank\">#</th><th>Account</th>"
-               "<th>Peak risk</th><th class=\"n\">Alerts</th>"
-               "<th class=\"n\">Incidents</th><th class=\"n\">Events</th>"
-               "</tr></thead><tbody>\n");
-    for (size_t i = 0; i < top_accounts.size(); ++i) {
-      const AccountLine& a = top_accounts[i];
-      absl::StrAppend(&out, "<tr><td class=\"rank\">", i + 1,
-                      "</td><td class=\"mono\">");
-      if (a.name.empty()) {
-        out.append("<span class=\"closed\">(unnamed)</span>");
-      } else {
-        Escaped(a.name, &out);
-      }
-      out.append("</td>");
-      RiskCell(a.peak_risk, threshold, &out);
-      NumberCell(a.alerts, &out);
-      NumberCell(a.incidents, &out);
-      NumberCell(a.events, &out);
-      out.append("</tr>\n");
-    }
-    out.append("</tbody></table>\n");
-  }
-  out.append("</section>\n<section>\n<div class=\"head\"><h2>Riskiest "
-             "addresses</h2>");
-  absl::StrAppend(&out, "<div class=\"note\">top ", options_.top_entities,
-                  " named by alerts</div></div>\n");
-  if (addresses.empty()) {
-    out.append("<div class=\"none\">No alert named a source address.</div>\n");
-  } else {
-    out.append("<table><thead><tr><th class=\"rank\">#</th><th>Address</th>"
-               "<th>Peak risk</th><th class=\"n\">Alerts</th>"
-               "<th class=\"n\">Incidents</th><th>Rule at peak</th>"
-               "</tr></thead><tbody>\n");
-    for (size_t i = 0; i < addresses.size(); ++i) {
-      const auto& [ip, e] = *addresses[i];
-      absl::StrAppend(&out, "<tr><td class=\"rank\">", i + 1,
-                      "</td><td class=\"mono ip\">");
-      Escaped(ip, &out);
-      out.append("</td>");
-      RiskCell(e.peak_risk, threshold, &out);
-      NumberCell(e.alerts, &out);
-      NumberCell(e.incidents, &out);
-      out.append("<td class=\"rule\">");
-      EscapedName(e.peak_rule, &out);
-      out.append("</td></tr>\n");
-    }
-    out.append("</tbody></table>\n");
-  }
-  out.append("</section>\n</div>\n");
+  out.append("<div class=\"grid2\">\n");
+  TopTableSection("Riskiest accounts",
+                  absl::StrCat("top ", top_entities, " by peak risk"),
+                  "No account scored any risk.", /*addresses=*/false,
+                  top_accounts, threshold, &out);
+  TopTableSection("Riskiest addresses",
+                  absl::StrCat("top ", top_entities, " named by alerts"),
+                  "No alert named a source address.", /*addresses=*/true,
+                  top_addresses.Take(), threshold, &out);
+  out.append("</div>\n");
 
   // Risk distribution.
   out.append("<section>\n<div class=\"head\"><h2>Risk distribution</h2>");
