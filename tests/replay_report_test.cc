@@ -549,12 +549,15 @@ TEST(ReplayReport, SurvivesEveryFlippedByteOfItsEncoding) {
   report.Encode(w);
   std::vector<std::string> names = Names(3);
   for (size_t offset = 0; offset < w.data().size(); ++offset) {
-    std::string bad = w.data();
-    bad[offset] = static_cast<char>(~bad[offset]);
-    ReplayReport target(options);
-    StateReader r(bad);
-    // Refused, or a state that renders: never a crash.
-    if (target.Decode(r).ok()) target.RenderHtml(ContextFor(&names));
+    for (const unsigned char flip : {0xff, 0x80, 0x01}) {
+      std::string bad = w.data();
+      bad[offset] = static_cast<char>(bad[offset] ^ flip);
+      ReplayReport target(options);
+      StateReader r(bad);
+      // Refused, or a state that renders: never a crash (nor, under the
+      // sanitizers, undefined behaviour).
+      if (target.Decode(r).ok()) target.RenderHtml(ContextFor(&names));
+    }
   }
 }
 

@@ -56,6 +56,11 @@ bool RetiredRanksBefore(const RetiredAccount& a,
                          std::cref(b.name));
 }
 
+// -limit <= value <= limit (std::abs would overflow on the most negative).
+bool Within(int64_t value, int64_t limit) {
+  return value >= -limit && value <= limit;
+}
+
 constexpr uint32_t kMagic = 0x54505256;  // "VRPT", little-endian.
 constexpr uint8_t kVersion = 1;
 
@@ -431,7 +436,15 @@ absl::Status ReplayReport::Decode(StateReader& r) {
   d.first_event_ms_ = r.Get<int64_t>();
   d.last_event_ms_ = r.Get<int64_t>();
   if (d.incidents_ > d.alerts_) r.Fail();
-  if (d.events_ > 0 && d.first_event_ms_ > d.last_event_ms_) r.Fail();
+  const int64_t max_time = report_internal::kMaxEventTimeMagnitudeMs;
+  if (d.events_ > 0
+          ? d.first_event_ms_ > d.last_event_ms_ ||
+                !Within(d.first_event_ms_, max_time) ||
+                !Within(d.last_event_ms_, max_time)
+          : d.first_event_ms_ != std::numeric_limits<int64_t>::max() ||
+                d.last_event_ms_ != std::numeric_limits<int64_t>::min()) {
+    r.Fail();
+  }
 
   const uint8_t located = r.Get<uint8_t>();
   d.located_ = located == 1;
@@ -439,14 +452,13 @@ absl::Status ReplayReport::Decode(StateReader& r) {
   d.first_index_ = r.Get<int64_t>();
   d.last_index_ = r.Get<int64_t>();
   if (located > 1 || !report_internal::IsBucketWidth(d.width_ms_)) r.Fail();
-  // Indices whose bucket start time fits comfortably in 64 bits.
-  const int64_t index_limit =
-      r.ok() ? (int64_t{1} << 62) / d.width_ms_ : 0;
+  // Indices of bucket start times within the range of event times.
+  const int64_t index_limit = r.ok() ? max_time / d.width_ms_ + 1 : 0;
   if (d.located_ &&
-      (d.last_index_ < d.first_index_ ||
-       d.last_index_ - d.first_index_ >= options_.time_buckets ||
-       std::abs(d.first_index_) > index_limit ||
-       std::abs(d.last_index_) > index_limit)) {
+      (!Within(d.first_index_, index_limit) ||
+       !Within(d.last_index_, index_limit) ||
+       d.last_index_ < d.first_index_ ||
+       d.last_index_ - d.first_index_ >= options_.time_buckets)) {
     r.Fail();
   }
   for (int i = 0; r.ok() && i < d.bucket_count(); ++i) {
@@ -521,7 +533,9 @@ absl::Status ReplayReport::Decode(StateReader& r) {
     const uint8_t closed = r.Get<uint8_t>();
     row.closed = closed == 1;
     if (row.id.empty() || closed > 1 || !std::isfinite(row.peak_risk) ||
-        row.last_seen_ms < row.first_seen_ms) {
+        row.last_seen_ms < row.first_seen_ms ||
+        !Within(row.first_seen_ms, max_time) ||
+        !Within(row.last_seen_ms, max_time)) {
       r.Fail();
     }
     std::string id = row.id;

@@ -36,14 +36,14 @@ using report_internal::TimelineBucket;
 // ----------------------------------------------------------------------------
 // Words and numbers.
 
-std::string Count(int64_t n) {
-  std::string digits = absl::StrCat(n < 0 ? -n : n);
+std::string Count(uint64_t n) {
+  const std::string digits = absl::StrCat(n);
   std::string out;
   for (size_t i = 0; i < digits.size(); ++i) {
     if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
     out.push_back(digits[i]);
   }
-  return n < 0 ? "-" + out : out;
+  return out;
 }
 
 // 950, 1.2k, 15k, 1.5M: for axis labels.

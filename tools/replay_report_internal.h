@@ -43,11 +43,16 @@ inline int64_t NextBucketWidth(int64_t width_ms) {
   return 2 * width_ms;
 }
 
+// Event times are at most 16 digits of milliseconds (ingestion), so spans
+// stay below 2^55 ms and widths below 2^48 ms; a saved state claiming more
+// is damaged.
+constexpr int64_t kMaxEventTimeMagnitudeMs = int64_t{1} << 55;
+constexpr int64_t kMaxBucketWidthMs = int64_t{1} << 50;
+
 inline bool IsBucketWidth(int64_t width_ms) {
-  for (int64_t w = NextBucketWidth(0); w > 0 && w <= width_ms;
+  for (int64_t w = NextBucketWidth(0); w <= width_ms && w <= kMaxBucketWidthMs;
        w = NextBucketWidth(w)) {
     if (w == width_ms) return true;
-    if (w > (int64_t{1} << 61)) break;
   }
   return false;
 }
