@@ -1,11 +1,14 @@
 // RunReplay end to end: alerts from the lookup-burst rule, lenient and strict
 // handling of bad records, and privacy: no raw subject in the alert stream.
+#include <dirent.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -129,6 +132,98 @@ TEST(RunReplay, AlertStreamHoldsNoRawSubject) {
             std::string::npos);
 }
 
+// Writes `csv` to NAME.csv; options that replay it into NAME_alerts.jsonl.
+ReplayOptions ReplayOf(const std::string& name, const std::string& csv) {
+  std::ofstream(TmpPath(name + ".csv")) << csv;
+  ReplayOptions options;
+  options.inputs = {TmpPath(name + ".csv")};
+  options.alerts_path = TmpPath(name + "_alerts.jsonl");
+  return options;
+}
+
+bool HasTemporaryFile(const std::string& dir) {
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return false;
+  bool found = false;
+  while (dirent* entry = readdir(d)) {
+    if (std::string(entry->d_name).find(".tmp-") != std::string::npos) {
+      found = true;
+    }
+  }
+  closedir(d);
+  return found;
+}
+
+TEST(RunReplay, WritesAnHtmlReportOfTheRunWithoutAnySubject) {
+  Log log = ChainedLookupLog();
+  ReplayOptions options = ReplayOf("report", log.csv);
+  options.report_path = TmpPath("report.html");
+  ReplaySummary summary;
+  ASSERT_TRUE(RunReplay(options, &summary).ok());
+  const std::string html = ReadFile(options.report_path);
+  EXPECT_THAT(html, HasSubstr("<!DOCTYPE html>"));
+  EXPECT_THAT(html, HasSubstr(">dr.victim<"));
+  EXPECT_THAT(html, HasSubstr(">203.0.113.7<"));
+  EXPECT_THAT(html, HasSubstr("lookup_enumeration-000001"));
+  EXPECT_THAT(html, HasSubstr("<div class=\"v\">180</div>"));  // Events.
+  EXPECT_THAT(html, HasSubstr("2022-03-10 08:13:20"));  // First event, UTC.
+  EXPECT_THAT(html, HasSubstr("report.csv"));
+  EXPECT_TRUE(absl::EndsWith(html, "</html>\n"));
+  // Privacy: the log's subjects (nor their 13-digit bodies or 10-character
+  // prefixes) never reach the page.
+  for (const std::string& subject : log.subjects) {
+    EXPECT_EQ(html.find(subject.substr(0, 10)), std::string::npos) << subject;
+  }
+  EXPECT_FALSE(HasTemporaryFile(std::getenv("TEST_TMPDIR")));
+  EXPECT_THAT(FormatReplaySummary(summary),
+              HasSubstr("report: " + options.report_path));
+}
+
+TEST(RunReplay, WritesTheReportInBaselineModeToo) {
+  Log log = ChainedLookupLog();
+  ReplayOptions options = ReplayOf("baseline_report", log.csv);
+  options.report_path = TmpPath("baseline_report.html");
+  options.mode = "baseline";
+  ReplaySummary summary;
+  ASSERT_TRUE(RunReplay(options, &summary).ok());
+  const std::string html = ReadFile(options.report_path);
+  EXPECT_THAT(html, HasSubstr("rules baseline"));
+  EXPECT_THAT(html, HasSubstr(">dr.victim<"));  // The lookup_burst rule.
+  for (const std::string& subject : log.subjects) {
+    EXPECT_EQ(html.find(subject.substr(0, 10)), std::string::npos) << subject;
+  }
+}
+
+TEST(RunReplay, AReportPathInAMissingDirectoryFailsBeforeReplaying) {
+  ReplayOptions options = ReplayOf("nodir", ChainedLookupLog().csv);
+  options.report_path = TmpPath("no/such/dir/report.html");
+  ReplaySummary summary;
+  const absl::Status status = RunReplay(options, &summary);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr(TmpPath("no/such/dir/report.html")));
+  EXPECT_EQ(summary.events, 0);
+  options.report_path = "-";
+  EXPECT_EQ(RunReplay(options, &summary).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RunReplay, AFailedRunLeavesTheReportAsItWas) {
+  ReplayOptions options =
+      ReplayOf("failing",
+               "time,account,ip,action\n"
+               "2022-03-10T08:00:00Z,a,192.0.2.1,login\n"
+               "2022-03-10T08:00:01Z,a,192.0.2.300,login\n");
+  std::ofstream(TmpPath("kept.html")) << "an earlier report";
+  options.report_path = TmpPath("kept.html");
+  options.strict = true;
+  ReplaySummary summary;
+  EXPECT_EQ(RunReplay(options, &summary).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReadFile(TmpPath("kept.html")), "an earlier report");
+  EXPECT_FALSE(HasTemporaryFile(std::getenv("TEST_TMPDIR")));
+}
+
 TEST(RunReplay, LenientModeCountsAndSkipsBadRecords) {
   std::string csv =
       "time,account,ip,action,subject\n"
@@ -204,6 +299,22 @@ TEST(RunReplay, ReportsAnInputCutShortAsDataLoss) {
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(status.message()),
               HasSubstr("truncated record: 100 bytes announced, 3 present"));
+}
+
+TEST(RunReplay, WritesTheReportWhenAnInputWasCutShortAndSaysSo) {
+  std::ofstream(TmpPath("whole.csv")) << "time,account,ip,action\n"
+                                         "1000,a,192.0.2.1,login\n";
+  std::ofstream(TmpPath("cut_report.pb"), std::ios::binary)
+      << "\x64\x08\x01\x12";
+  ReplayOptions options;
+  options.inputs = {TmpPath("whole.csv"), TmpPath("cut_report.pb")};
+  options.alerts_path = TmpPath("cut_report_alerts.jsonl");
+  options.report_path = TmpPath("cut_report.html");
+  ReplaySummary summary;
+  EXPECT_EQ(RunReplay(options, &summary).code(), absl::StatusCode::kDataLoss);
+  const std::string html = ReadFile(options.report_path);
+  EXPECT_THAT(html, HasSubstr("Input cut short"));
+  EXPECT_THAT(html, HasSubstr("truncated record: 100 bytes announced"));
 }
 
 TEST(RunReplay, CountsEventsLaterThanTheAllowedLateness) {
@@ -336,6 +447,7 @@ namespace vigie {
 namespace {
 
 TEST(RunReplay, ThePipelinedRunWritesExactlyWhatASingleThreadWrites) {
+  // Alerts, scores and report.
   // Enough events for many batches, a robot, and account-name recycling
   // under a small memory limit.
   Log log = ChainedLookupLog();
@@ -354,6 +466,7 @@ TEST(RunReplay, ThePipelinedRunWritesExactlyWhatASingleThreadWrites) {
       options.inputs = {TmpPath("pipeline.csv")};
       options.alerts_path = TmpPath(absl::StrCat("pipe_", pipelined, ".jsonl"));
       options.scores_path = TmpPath(absl::StrCat("pipe_", pipelined, ".csv"));
+      options.report_path = TmpPath(absl::StrCat("pipe_", pipelined, ".html"));
       options.mode = mode;
       options.memory_limit = "1M";  // 1,365 names: ids get recycled.
       options.pipeline = pipelined == 1;
@@ -363,7 +476,8 @@ TEST(RunReplay, ThePipelinedRunWritesExactlyWhatASingleThreadWrites) {
       outputs[pipelined] = ReadFile(options.alerts_path) +
                            (std::string(mode) == "vigie"
                                 ? ReadFile(options.scores_path)
-                                : std::string());
+                                : std::string()) +
+                           ReadFile(options.report_path);
     }
     EXPECT_FALSE(outputs[0].empty()) << mode;
     EXPECT_EQ(outputs[0], outputs[1]) << mode;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end checks of the `vigie` binary: help texts, exit statuses, the
-# simulate -> convert -> replay pipeline, keygen's refusal to overwrite, and
-# that no raw subject reaches the alert stream or the summary.
+# simulate -> convert -> replay pipeline, keygen's refusal to overwrite, the
+# HTML report, and that no raw subject reaches the alert stream, the summary
+# or the report.
 set -uo pipefail
 vigie=$1
 tmp=${TEST_TMPDIR:-$(mktemp -d)}
@@ -51,6 +52,23 @@ cut -d, -f6 "$tmp/sim/events.csv" | grep -E '^[0-9]' | cut -c1-13 | sort -u >"$t
 check "subjects were extracted" test -s "$tmp/subjects.txt"
 check "no subject in the alert stream" bash -c "! grep -F -f '$tmp/subjects.txt' '$tmp/a_csv.jsonl'"
 check "no subject in the summary" bash -c "! grep -F -f '$tmp/subjects.txt' '$tmp/summary.txt'"
+
+# The HTML report: written beside the alerts, which it does not change;
+# self-contained; no subject in it; also for the rules baseline.
+"$vigie" replay --key-file "$tmp/key" --report "$tmp/report.html" "$tmp/sim/events.csv" >"$tmp/a_report.jsonl" 2>/dev/null
+check "replay --report exits 0" test $? = 0
+check "report is written" test -s "$tmp/report.html"
+check "report does not change the alerts" cmp -s "$tmp/a_csv.jsonl" "$tmp/a_report.jsonl"
+check "report is an HTML page with charts" bash -c "grep -q '<!DOCTYPE html>' '$tmp/report.html' && grep -q '<svg' '$tmp/report.html'"
+check "report fetches nothing" bash -c "! grep -E -q 'https?://|<script|<link' '$tmp/report.html'"
+check "no subject in the report" bash -c "! grep -F -f '$tmp/subjects.txt' '$tmp/report.html'"
+check "no temporary file left" bash -c "! ls '$tmp' | grep -q 'report.html.tmp'"
+check "baseline writes a report" "$vigie" replay --mode baseline --report "$tmp/baseline.html" "$tmp/sim/events.csv" >/dev/null 2>&1
+check "baseline report says so" grep -q "rules baseline" "$tmp/baseline.html"
+"$vigie" replay --report "$tmp/missing/r.html" "$tmp/sim/events.csv" >/dev/null 2>"$tmp/report_err.txt"
+check "report in a missing directory exits 1" test $? = 1
+check "report error names the path" grep -q "$tmp/missing/r.html" "$tmp/report_err.txt"
+check "replay --help documents --report" bash -c "'$vigie' replay --help | grep -q -- '--report FILE'"
 
 # Strict mode stops at the first bad record with its location.
 printf 'time,account,ip,action\n2022-03-10T08:00:00Z,a,192.0.2.1,login\n2022-03-10T08:00:01Z,a,192.0.2.1,dance\n' >"$tmp/bad.csv"

@@ -2,9 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "detector/internal/file_errors.h"
@@ -24,12 +28,41 @@ absl::StatusOr<std::unique_ptr<OutputFile>> OutputFile::Open(
   return std::unique_ptr<OutputFile>(new OutputFile(fd, true, path));
 }
 
-OutputFile::OutputFile(int fd, bool owned, std::string path)
-    : fd_(fd), owned_(owned), path_(std::move(path)) {
+absl::StatusOr<std::unique_ptr<OutputFile>> OutputFile::OpenAtomically(
+    const std::string& path) {
+  if (path == "-") {
+    return absl::InvalidArgumentError(
+        "-: standard output cannot be written atomically; give a file name");
+  }
+  // Beside `path`, so that the rename stays within one file system.
+  std::string temp = absl::StrCat(path, ".tmp-XXXXXX");
+  std::vector<char> name(temp.begin(), temp.end());
+  name.push_back('\0');
+  int fd = mkostemp(name.data(), O_CLOEXEC);
+  if (fd < 0) return internal::FileError(path, errno);
+  fchmod(fd, 0644);  // As Open would create it; mkostemp makes it 0600.
+  return std::unique_ptr<OutputFile>(
+      new OutputFile(fd, true, path, std::string(name.data())));
+}
+
+OutputFile::OutputFile(int fd, bool owned, std::string path,
+                       std::string temp_path)
+    : fd_(fd),
+      owned_(owned),
+      path_(std::move(path)),
+      temp_path_(std::move(temp_path)) {
   buffer_.reserve(kBufferBytes);
 }
 
-OutputFile::~OutputFile() { Close().IgnoreError(); }
+OutputFile::~OutputFile() {
+  if (!temp_path_.empty() && fd_ >= 0) {
+    // Never closed: the run failed, so the partial output is discarded.
+    close(fd_);
+    unlink(temp_path_.c_str());
+    return;
+  }
+  Close().IgnoreError();
+}
 
 absl::Status OutputFile::Write(absl::string_view text) {
   buffer_.append(text.data(), text.size());
@@ -54,11 +87,20 @@ absl::Status OutputFile::Flush() {
 
 absl::Status OutputFile::Close() {
   if (fd_ < 0) return status_;
-  absl::Status flushed = Flush();
+  Flush().IgnoreError();  // Its error, if any, is in status_.
+  if (!temp_path_.empty() && status_.ok() && fsync(fd_) != 0) {
+    status_ = internal::FileError(path_, errno, "sync failed");
+  }
   if (owned_ && close(fd_) != 0 && status_.ok()) {
     status_ = internal::FileError(path_, errno, "close failed");
   }
   fd_ = -1;
+  if (!temp_path_.empty()) {
+    if (status_.ok() && rename(temp_path_.c_str(), path_.c_str()) != 0) {
+      status_ = internal::FileError(path_, errno, "rename failed");
+    }
+    if (!status_.ok()) unlink(temp_path_.c_str());
+  }
   return status_;
 }
 

@@ -1,5 +1,12 @@
 // OutputFile: a buffered file (or standard output for "-") for the command
-// line tools' text outputs, reporting write errors as Status.
+// line tools' text outputs, reporting write errors as Status naming the
+// path.
+//
+// OpenAtomically is for outputs that must never be seen half-written (the
+// HTML report, which a browser may have open): the text goes to a
+// temporary file beside `path`, and only a successful Close() syncs it and
+// renames it over `path`. Destroying the file without Close() (the run
+// failed) removes the temporary file and leaves `path` as it was.
 // Not thread-safe.
 //
 // Example:
@@ -23,6 +30,12 @@ class OutputFile {
  public:
   static absl::StatusOr<std::unique_ptr<OutputFile>> Open(
       const std::string& path);
+  // InvalidArgument for "-" (standard output cannot be replaced
+  // atomically); the errno's code when the temporary file cannot be
+  // created (e.g. NotFound for a missing directory).
+  static absl::StatusOr<std::unique_ptr<OutputFile>> OpenAtomically(
+      const std::string& path);
+  // Without a successful Close(), an atomically opened file is discarded.
   ~OutputFile();
 
   absl::Status Write(absl::string_view text);
@@ -30,10 +43,12 @@ class OutputFile {
   absl::Status Close();
 
  private:
-  OutputFile(int fd, bool owned, std::string path);
+  OutputFile(int fd, bool owned, std::string path,
+             std::string temp_path = "");
   int fd_;
   bool owned_;
   std::string path_;
+  std::string temp_path_;  // Non-empty when opened atomically.
   std::string buffer_;
   absl::Status status_;
 };

@@ -23,15 +23,19 @@
 #include "tools/config.h"
 #include "tools/output_file.h"
 #include "tools/progress_line.h"
+#include "tools/replay_report.h"
 
 namespace vigie {
 namespace {
 
-// Writes each alert as one ECS JSON line and counts them by rule.
+// Writes each alert as one ECS JSON line, counts them by rule, and hands
+// them to the report (if any).
 class JsonLinesAlertSink : public AlertSink {
  public:
-  JsonLinesAlertSink(OutputFile* out, ReplaySummary* summary)
-      : out_(out), summary_(summary) {}
+  // `report` may be null.
+  JsonLinesAlertSink(OutputFile* out, ReplaySummary* summary,
+                     ReplayReport* report)
+      : out_(out), summary_(summary), report_(report) {}
   void Emit(const v1::Alert& alert) override {
     std::string line = AlertToEcsJson(alert);
     line.push_back('\n');
@@ -39,12 +43,14 @@ class JsonLinesAlertSink : public AlertSink {
     ++summary_->alerts;
     ++summary_->alerts_by_rule[alert.rule_name()];
     if (alert.incident_state() == v1::INCIDENT_OPENED) ++summary_->incidents;
+    if (report_ != nullptr) report_->AddAlert(alert);
   }
   const absl::Status& status() const { return status_; }
 
  private:
   OutputFile* out_;
   ReplaySummary* summary_;
+  ReplayReport* report_;
   absl::Status status_;
 };
 
@@ -270,6 +276,13 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   }
   VIGIE_ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> alerts_out,
                          OutputFile::Open(options.alerts_path));
+  // Opened now, so that a bad path fails before hours of replay; discarded
+  // unless the run gets to the end.
+  std::unique_ptr<OutputFile> report_out;
+  if (!options.report_path.empty()) {
+    VIGIE_ASSIGN_OR_RETURN(report_out,
+                           OutputFile::OpenAtomically(options.report_path));
+  }
 
   v1::DetectionMode mode = config.mode();
   if (options.mode == "baseline") {
@@ -295,7 +308,12 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
 
   Pseudonymizer pseudonymizer(key.key);
   EventEncoder encoder(&pseudonymizer, encoder_options);
-  JsonLinesAlertSink sink(alerts_out.get(), summary);
+  // Per-account peak risks for --scores and everything --report shows.
+  std::unique_ptr<ReplayReport> report;
+  if (!options.report_path.empty() || !options.scores_path.empty()) {
+    report = std::make_unique<ReplayReport>();
+  }
+  JsonLinesAlertSink sink(alerts_out.get(), summary, report.get());
   // Account names as the detection thread knows them, changed in event
   // order (see NameChange), so alerts name exactly what a single-threaded
   // run would.
@@ -341,7 +359,6 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   } else {
     read();
   }
-  std::vector<float> max_risk;  // By account id, for --scores.
   std::vector<double> risks;
   uint64_t total_bytes = 0;  // 0 when any input's size is unknown.
   for (const std::string& path : options.inputs) {
@@ -369,6 +386,9 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
            ++change) {
         const NameChange& c = batch.names[change];
         if (c.recycled && detector) detector->ForgetAccount(c.id);
+        if (c.recycled && report && c.id < names.size()) {
+          report->RetireAccount(c.id, names[c.id]);
+        }
         if (c.id >= names.size()) names.resize(c.id + 1);
         names[c.id] = c.name;
       }
@@ -382,15 +402,15 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
       if (baseline) {
         for (const Event& event : part) baseline->Observe(event);
       }
-      begin = end;
-    }
-    if (detector && !options.scores_path.empty()) {
-      for (size_t i = 0; i < events.size(); ++i) {
-        const uint32_t account = events[i].account;
-        if (account >= max_risk.size()) max_risk.resize(account + 1, 0.0f);
-        max_risk[account] =
-            std::max(max_risk[account], static_cast<float>(risks[i]));
+      // Before the next name change, which may give an id to another
+      // account.
+      if (report) {
+        for (size_t i = begin; i < end; ++i) {
+          report->AddEvent(events[i].time_ms, events[i].account,
+                           detector ? static_cast<float>(risks[i]) : 0.0f);
+        }
       }
+      begin = end;
     }
     events_done += events.size();
     progress.Update(events_done, batch.bytes_read);
@@ -410,13 +430,31 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
     VIGIE_ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> scores,
                            OutputFile::Open(options.scores_path));
     VIGIE_RETURN_IF_ERROR(scores->Write("account,max_risk\n"));
-    for (uint32_t id = 1; id < max_risk.size(); ++id) {
+    // The rules baseline scores no event: no rows.
+    const uint32_t ids = detector ? report->account_id_limit() : 0;
+    for (uint32_t id = 1; id < ids; ++id) {
       const std::string name = namer(id);
       if (name.empty()) continue;
       VIGIE_RETURN_IF_ERROR(scores->Write(
-          absl::StrFormat("%s,%.1f\n", name, max_risk[id])));
+          absl::StrFormat("%s,%.1f\n", name, report->peak_risk(id))));
     }
     VIGIE_RETURN_IF_ERROR(scores->Close());
+  }
+  if (report_out) {
+    ReportContext context;
+    context.inputs = options.inputs;
+    context.mode = baseline ? "baseline" : "vigie";
+    context.alert_threshold = detector_options.alert_threshold;
+    context.rejected = summary->rejected;
+    for (const auto& [kind, info] : summary->rejected_by_kind) {
+      context.rejected_by_reason[kind] = info.count;
+    }
+    context.late_events = summary->late_events;
+    context.inputs_cut_short = summary->inputs_cut_short;
+    context.account_name = namer;
+    VIGIE_RETURN_IF_ERROR(report_out->Write(report->RenderHtml(context)));
+    VIGIE_RETURN_IF_ERROR(report_out->Close());
+    summary->report_written = options.report_path;
   }
   for (const Input& input : inputs) {
     summary->bytes_read += input.reader->raw_bytes_read();
@@ -493,6 +531,9 @@ std::string FormatReplaySummary(const ReplaySummary& s) {
       s.memory_limit_bytes / 1048576.0, s.state_bytes / 1048576.0,
       s.evicted_accounts, s.overflowed_account_names);
   absl::StrAppend(&out, "  pseudonym key: ", s.key_origin, "\n");
+  if (!s.report_written.empty()) {
+    absl::StrAppend(&out, "  report: ", s.report_written, "\n");
+  }
   return out;
 }
 

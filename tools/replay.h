@@ -51,6 +51,11 @@ struct ReplayOptions {
   // When set, writes "account,max_risk" for every account: its peak fused
   // risk over the run (for ROC curves in vigie eval).
   std::string scores_path;
+  // When set, writes the run's HTML report there at the end (see
+  // tools/replay_report.h), atomically: a temporary file beside it renamed
+  // over it. Written when every input was processed, also when one was cut
+  // short (the page says so); not when the run stops on an error.
+  std::string report_path;
   // Individual rejected records printed in the summary (the rest are only
   // counted). Default: 10.
   int max_errors_shown = 10;
@@ -82,6 +87,7 @@ struct ReplaySummary {
   double seconds = 0;
   std::string key_origin;
   bool key_ephemeral = false;
+  std::string report_written;  // The report's path, once it is in place.
 };
 
 absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary);

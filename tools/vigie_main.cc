@@ -62,6 +62,11 @@ Flags:
                      report and skip it)
   --scores FILE      write every account's peak risk (account,max_risk) for
                      ROC curves in vigie eval --scores
+  --report FILE      write a self-contained HTML report at the end (events
+                     and alerts over time, riskiest accounts and addresses,
+                     risk distribution, incident table); opens offline,
+                     prints; replaced atomically, and only when the run
+                     gets to the end
   --memory-limit SIZE  hard cap on per-entity memory, e.g. 256M or 2G
                      (default: the configuration's, 1G); least recently
                      active accounts are forgotten first, and counted
@@ -178,6 +183,7 @@ int Replay(int argc, char** argv) {
                             {"mode", true},
                             {"memory-limit", true},
                             {"scores", true},
+                            {"report", true},
                             {"max-errors-shown", true},
                             {"threads", true},
                             {"no-progress", false}});
@@ -198,6 +204,7 @@ int Replay(int argc, char** argv) {
   options.mode = cl.Get("mode", "");
   options.memory_limit = cl.Get("memory-limit", "");
   options.scores_path = cl.Get("scores", "");
+  options.report_path = cl.Get("report", "");
   absl::StatusOr<int64_t> shown = cl.GetInt("max-errors-shown", 10);
   if (!shown.ok()) return Usage(std::string(shown.status().message()), kReplayUsage);
   options.max_errors_shown = static_cast<int>(*shown);
