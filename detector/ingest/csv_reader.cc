@@ -138,7 +138,11 @@ class CsvReader : public TextReaderBase {
                       std::string* reason) {
     if (!started_) {
       started_ = true;
-      if (!Refill() && input_->available().empty()) {
+      // Read at least 3 bytes: a short first read (the gzip check hands
+      // back its 2 bytes alone) must not hide a byte-order mark.
+      while (input_->available().size() < 3 && Refill()) {
+      }
+      if (input_->available().empty()) {
         done_ = true;
         return ScanStatus::kNeedMore;
       }
