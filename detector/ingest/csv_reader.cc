@@ -158,18 +158,31 @@ class CsvReader : public TextReaderBase {
         return ScanStatus::kNeedMore;
       }
       ScanStatus status = Scan(in, input_->eof(), record_bytes, reason);
+      // The same length test whether the record fits in the window or not,
+      // so the verdict never depends on where a chunk happens to end.
       if (status == ScanStatus::kRecord) {
+        if (ContentBytes(in.substr(0, *record_bytes)) > max_record_bytes_) {
+          return ScanStatus::kTooLong;
+        }
         *newlines = std::count(in.data(), in.data() + *record_bytes, '\n');
         return status;
       }
       if (status != ScanStatus::kNeedMore) return status;
-      if (in.size() > max_record_bytes_) return ScanStatus::kTooLong;
+      if (ContentBytes(in) > max_record_bytes_) return ScanStatus::kTooLong;
       if (!Refill()) {
         if (done_) return ScanStatus::kNeedMore;  // Input failure.
         if (input_->full()) return ScanStatus::kTooLong;
         // End of input: rescan with eof() now true.
       }
     }
+  }
+
+  // A record's length without its line terminator (LF or CRLF; for a
+  // partial record, without a CR that may start one).
+  static size_t ContentBytes(absl::string_view record) {
+    if (!record.empty() && record.back() == '\n') record.remove_suffix(1);
+    if (!record.empty() && record.back() == '\r') record.remove_suffix(1);
+    return record.size();
   }
 
   // Scans one record from `in`. On kRecord, spans_ and *record_bytes
