@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "detector/ingest/field_decoder.h"
 #include "detector/ingest/readers.h"
+#include "detector/internal/status_macros.h"
 
 namespace vigie {
 namespace ingest_internal {
@@ -47,6 +48,18 @@ class CsvReader : public TextReaderBase {
   }
 
   InputFormat format() const override { return InputFormat::kCsv; }
+
+  absl::Status SeekTo(const ReadPosition& position) override {
+    if (position.byte_offset > 0) {
+      RecordError error;
+      if (!ReadHeaderRow(&error)) {
+        return absl::DataLossError(
+            absl::StrCat(source_name(), ": cannot resume: the header no "
+                                        "longer reads: ", error.ToString()));
+      }
+    }
+    return TextReaderBase::SeekTo(position);
+  }
 
   Result Next(AccessRecord* record, RecordError* error) override {
     while (!done_) {
@@ -306,6 +319,22 @@ class CsvReader : public TextReaderBase {
     }
   }
 
+  // Reads the first row as the header, as Next() does before any record.
+  bool ReadHeaderRow(RecordError* error) {
+    size_t record_bytes = 0;
+    int64_t newlines = 0;
+    std::string reason;
+    const int64_t record_line = line_;
+    if (ScanNext(&record_bytes, &newlines, &reason) != ScanStatus::kRecord) {
+      FillError(record_line, "", "", "header: no header row", error);
+      return false;
+    }
+    ResolveViews();
+    input_->Consume(record_bytes);
+    line_ += newlines;
+    return ReadHeader(record_line, error);
+  }
+
   bool ReadHeader(int64_t line, RecordError* error) {
     header_read_ = true;
     num_columns_ = static_cast<int>(views_.size());
@@ -345,7 +374,6 @@ class CsvReader : public TextReaderBase {
   size_t max_record_bytes_;
   bool started_ = false;
   bool header_read_ = false;
-  int64_t line_ = 1;  // Line where the next record starts.
   int num_columns_ = 0;
   std::vector<int> column_field_;
   std::vector<Span> spans_;
@@ -372,6 +400,27 @@ bool TextReaderBase::Refill() {
     return false;
   }
   return *added > 0;
+}
+
+absl::Status TextReaderBase::SeekTo(const ReadPosition& position) {
+  VIGIE_RETURN_IF_ERROR(
+      SkipInputTo(*input_, position.byte_offset, source_name()));
+  line_ = position.line_or_record;
+  return absl::OkStatus();
+}
+
+absl::Status SkipInputTo(InputBuffer& input, uint64_t offset,
+                         const std::string& source) {
+  if (offset < input.bytes_consumed()) {
+    return absl::DataLossError(absl::StrCat(
+        source, ": cannot resume at byte ", offset,
+        ", before the first record (byte ", input.bytes_consumed(), ")"));
+  }
+  absl::Status status = input.SkipTo(offset);
+  if (status.ok()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat(source, ": cannot resume: ",
+                                   status.message(), " (the input changed)"));
 }
 
 RecordReader::Result TextReaderBase::TakeFatal(int64_t line,
