@@ -197,9 +197,9 @@ class BatchQueue {
 };
 
 // When the reading thread cuts the next checkpoint: `every` of wall-clock
-// time or `every_events` events after the previous cut, whichever comes
-// first, and never while the previous checkpoint is still being written,
-// so at most one encoder state waits in the queue.
+// time after the previous cut, but never while the previous checkpoint is
+// still being written (so at most one encoder state waits in the queue);
+// or, when `every_events` is set, also after that many events.
 class CheckpointSchedule {
  public:
   CheckpointSchedule(absl::Duration every, int64_t every_events,
@@ -212,10 +212,12 @@ class CheckpointSchedule {
 
   // Called by the reading thread before each event.
   bool Due(int64_t events) {
-    if (in_flight_.load(std::memory_order_acquire)) return false;
+    // Counted cuts land exactly every `every_events_` events (what tests
+    // rely on), even while earlier checkpoints wait to be written.
     if (every_events_ > 0 && events - last_events_ >= every_events_) {
       return true;
     }
+    if (in_flight_.load(std::memory_order_acquire)) return false;
     // The clock is read once per 1,024 events: cheap, and precise enough.
     return ++calls_ % 1024 == 0 && Clock::now() >= next_time_;
   }

@@ -76,7 +76,9 @@ struct ReplayOptions {
   // detection thread (see README "Checkpoints"). Default: 1 minute.
   absl::Duration checkpoint_every = absl::Minutes(1);
   // For tests: also a checkpoint after every this many events, so that
-  // cuts land mid-run whatever the machine's speed. 0: by time only.
+  // cuts land at the same events whatever the machine's speed (each cut
+  // then waits in the queue with its encoder state, however many are not
+  // written yet). 0: by time only.
   int64_t checkpoint_every_events = 0;
   // When set, continues the replay that wrote this checkpoint: the alerts
   // file is cut back to its length at the checkpoint and appended to; the

@@ -57,7 +57,9 @@ absl::Status WriteReplayCheckpoint(const std::string& path,
                                    v1::ReplayCheckpoint checkpoint) {
   checkpoint.set_format_version(kReplayCheckpointVersion);
   checkpoint.clear_crc32();
-  std::string bytes = checkpoint.SerializeAsString();
+  std::string bytes;
+  bytes.reserve(checkpoint.ByteSizeLong() + kCrcFieldBytes);
+  checkpoint.AppendToString(&bytes);
   const uint32_t crc = Crc32(bytes);
   bytes.push_back(kCrcTag);
   for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>(crc >> (8 * i)));
