@@ -130,12 +130,22 @@ AccessRecord Lookup(int64_t time_ms, absl::string_view account,
   return record;
 }
 
-TEST(EventEncoder, ARestoredEncoderEncodesLaterRecordsIdentically) {
-  const PseudonymKey key = ParsePseudonymKey(std::string(64, '7')).value();
-  Pseudonymizer pseudonymizer(key);
+const Pseudonymizer& TestPseudonymizer() {
+  static const Pseudonymizer* pseudonymizer = new Pseudonymizer(
+      ParsePseudonymKey(std::string(64, '7')).value());
+  return *pseudonymizer;
+}
+
+// Five account names at most: the sixth recycles the least recent id.
+EncoderOptions FiveAccounts() {
   EncoderOptions options;
   options.max_accounts = 5;
-  EventEncoder original(&pseudonymizer, options);
+  return options;
+}
+
+TEST(EventEncoder, ARestoredEncoderEncodesLaterRecordsIdentically) {
+  const EncoderOptions options = FiveAccounts();
+  EventEncoder original(&TestPseudonymizer(), options);
   const std::vector<std::string> accounts = Names(100, 3);
   const std::string nir = "185057800608491";
   for (size_t i = 0; i < accounts.size(); ++i) {
@@ -148,7 +158,7 @@ TEST(EventEncoder, ARestoredEncoderEncodesLaterRecordsIdentically) {
   original.Encode(w);
   // Names only: no subject, not even its body.
   EXPECT_EQ(w.data().find(nir.substr(0, 13)), std::string::npos);
-  EventEncoder restored(&pseudonymizer, options);
+  EventEncoder restored(&TestPseudonymizer(), options);
   StateReader r(w.data());
   ASSERT_TRUE(restored.Restore(r).ok());
   EXPECT_TRUE(r.at_end());
@@ -169,16 +179,12 @@ TEST(EventEncoder, ARestoredEncoderEncodesLaterRecordsIdentically) {
 }
 
 TEST(EventEncoder, RestoringDictionariesOfAnotherBoundIsFailedPrecondition) {
-  const PseudonymKey key = ParsePseudonymKey(std::string(64, '1')).value();
-  Pseudonymizer pseudonymizer(key);
-  EncoderOptions small;
-  small.max_accounts = 5;
-  EventEncoder saved(&pseudonymizer, small);
+  EventEncoder saved(&TestPseudonymizer(), FiveAccounts());
   Event event;
   saved.Encode(Lookup(1000, "dr.martin", "", ""), &event);
   StateWriter w;
   saved.Encode(w);
-  EventEncoder other(&pseudonymizer, EncoderOptions());
+  EventEncoder other(&TestPseudonymizer(), EncoderOptions());
   StateReader r(w.data());
   absl::Status status = other.Restore(r);
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);

@@ -3,43 +3,23 @@
 // (same records, same errors with the same line or record numbers), for
 // every format, plain and gzip, from every cut point; plain files seek
 // instead of reading; an input that changed is refused with DataLoss.
-#include <zlib.h>
-
-#include <cstdlib>
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "detector/record_reader.h"
 #include "gtest/gtest.h"
+#include "tests/test_files.h"
 
 namespace vigie {
 namespace {
 
-std::string TmpPath(const std::string& name) {
-  return absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
+using testing_files::TmpPath;
+using testing_files::WriteFile;
 
 void WriteGzip(const std::string& path, const std::string& bytes) {
-  gzFile out = gzopen(path.c_str(), "wb");
-  ASSERT_NE(out, nullptr);
-  ASSERT_EQ(gzwrite(out, bytes.data(), static_cast<unsigned>(bytes.size())),
-            static_cast<int>(bytes.size()));
-  ASSERT_EQ(gzclose(out), Z_OK);
+  ASSERT_TRUE(testing_files::WriteGzipFile(path, bytes)) << path;
 }
 
 // One Next() result as text: the record's fields or the error line.
@@ -188,25 +168,24 @@ std::string BinaryLog() {
   return log;
 }
 
+// The log as `name`, plain and gzipped, resumed from every cut.
+void ExpectPlainAndGzipResume(const std::string& name, const std::string& log) {
+  WriteFile(TmpPath(name), log);
+  ExpectResumesFromEveryCut(TmpPath(name));
+  WriteGzip(TmpPath(name + ".gz"), log);
+  ExpectResumesFromEveryCut(TmpPath(name + ".gz"));
+}
+
 TEST(ReaderResume, CsvContinuesExactlyFromEveryCut) {
-  WriteFile(TmpPath("resume.csv"), CsvLog());
-  ExpectResumesFromEveryCut(TmpPath("resume.csv"));
-  WriteGzip(TmpPath("resume.csv.gz"), CsvLog());
-  ExpectResumesFromEveryCut(TmpPath("resume.csv.gz"));
+  ExpectPlainAndGzipResume("resume.csv", CsvLog());
 }
 
 TEST(ReaderResume, JsonLinesContinueExactlyFromEveryCut) {
-  WriteFile(TmpPath("resume.jsonl"), JsonLinesLog());
-  ExpectResumesFromEveryCut(TmpPath("resume.jsonl"));
-  WriteGzip(TmpPath("resume.jsonl.gz"), JsonLinesLog());
-  ExpectResumesFromEveryCut(TmpPath("resume.jsonl.gz"));
+  ExpectPlainAndGzipResume("resume.jsonl", JsonLinesLog());
 }
 
 TEST(ReaderResume, BinaryContinuesExactlyFromEveryCut) {
-  WriteFile(TmpPath("resume.pb"), BinaryLog());
-  ExpectResumesFromEveryCut(TmpPath("resume.pb"));
-  WriteGzip(TmpPath("resume.pb.gz"), BinaryLog());
-  ExpectResumesFromEveryCut(TmpPath("resume.pb.gz"));
+  ExpectPlainAndGzipResume("resume.pb", BinaryLog());
 }
 
 TEST(ReaderResume, AFormatToldFromTheFirstBytesResumesToo) {

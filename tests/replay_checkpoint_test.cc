@@ -12,8 +12,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -28,38 +26,17 @@
 #include "tools/replay.h"
 #include "tools/replay_checkpoint.h"
 #include "tools/simulate_command.h"
+#include "tests/test_files.h"
 
 namespace vigie {
 namespace {
 
 using ::testing::HasSubstr;
 
-std::string TmpPath(const std::string& name) {
-  return absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-void AppendFile(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::app) << bytes;
-}
-
-std::string Gzip(const std::string& bytes) {
-  const std::string path = TmpPath("gzip.tmp");
-  gzFile out = gzopen(path.c_str(), "wb");
-  gzwrite(out, bytes.data(), static_cast<unsigned>(bytes.size()));
-  gzclose(out);
-  return ReadFile(path);
-}
+using testing_files::AppendFile;
+using testing_files::ReadFile;
+using testing_files::TmpPath;
+using testing_files::WriteFile;
 
 // A simulated portal log (with planted attacks) in `format`.
 std::string Simulate(int accounts, uint64_t seed, InputFormat format,
@@ -96,7 +73,7 @@ const std::string& DamagedCsv() {
     }
     auto* p = new std::string(TmpPath("damaged.csv"));
     WriteFile(*p, out);
-    WriteFile(*p + ".gz", Gzip(out));
+    EXPECT_TRUE(testing_files::WriteGzipFile(*p + ".gz", out));
     return p;
   }();
   return *path;
@@ -169,6 +146,21 @@ ReplayOptions Checkpointed(ReplayOptions options, const std::string& checkpoint,
   return options;
 }
 
+// Runs `options` (which checkpoint) until they stop right after their
+// `checkpoints`-th checkpoint, as if killed then; returns the options that
+// resume from it (checkpointing on). `stopped`, if set, gets the outcome.
+ReplayOptions Interrupted(ReplayOptions options, int checkpoints,
+                          Outcome* stopped = nullptr) {
+  options.testing_abort_after_checkpoints = checkpoints;
+  Outcome outcome = Replay(options);
+  EXPECT_EQ(outcome.status.code(), absl::StatusCode::kAborted)
+      << "stopping after " << checkpoints << ": " << outcome.status;
+  if (stopped != nullptr) *stopped = std::move(outcome);
+  options.testing_abort_after_checkpoints = 0;
+  options.resume_path = options.checkpoint_path;
+  return options;
+}
+
 void ExpectSameOutput(const Outcome& got, const Outcome& want) {
   ASSERT_TRUE(got.status.ok()) << got.status;
   ASSERT_FALSE(want.alerts.empty());
@@ -190,20 +182,15 @@ TEST(ReplayCheckpoint, AResumedReplayWritesWhatAnUninterruptedOneWrites) {
     // 62,000 events, a checkpoint every 8,000: 7 in the run, 1 at the end.
     for (int stop_after : {1, 4, 7}) {
       SCOPED_TRACE(stop_after);
-      const std::string checkpoint = TmpPath("resume.ckpt");
-      ReplayOptions first =
-          Checkpointed(Options({input}, "interrupted"), checkpoint, 8000);
-      first.testing_abort_after_checkpoints = stop_after;
-      const Outcome stopped = Replay(first);
-      ASSERT_EQ(stopped.status.code(), absl::StatusCode::kAborted)
-          << stopped.status;
+      Outcome stopped;
+      const ReplayOptions resume = Interrupted(
+          Checkpointed(Options({input}, "interrupted"), TmpPath("resume.ckpt"),
+                       8000),
+          stop_after, &stopped);
       ASSERT_LT(stopped.alerts.size(), reference.alerts.size());
       // What a killed run may leave after its last checkpoint: cut away.
-      AppendFile(first.alerts_path, "{\"@timestamp\":\"torn wri");
-      ReplayOptions second = first;
-      second.testing_abort_after_checkpoints = 0;
-      second.resume_path = checkpoint;
-      const Outcome resumed = Replay(second);
+      AppendFile(resume.alerts_path, "{\"@timestamp\":\"torn wri");
+      const Outcome resumed = Replay(resume);
       ExpectSameOutput(resumed, reference);
       EXPECT_EQ(resumed.summary.resumed_events, 8000 * stop_after);
       EXPECT_EQ(resumed.summary.checkpoints_written, 8 - stop_after);
@@ -230,17 +217,14 @@ TEST(ReplayCheckpoint, ResumesFromTheCheckpointTakenAtTheVeryEnd) {
 
 TEST(ReplayCheckpoint, TwoInterruptionsInARow) {
   const Outcome reference = Replay(Options({DamagedCsv()}, "reference"));
-  const std::string checkpoint = TmpPath("twice.ckpt");
-  ReplayOptions options =
-      Checkpointed(Options({DamagedCsv()}, "twice"), checkpoint, 10000);
-  options.testing_abort_after_checkpoints = 2;
-  ASSERT_EQ(Replay(options).status.code(), absl::StatusCode::kAborted);
-  options.resume_path = checkpoint;
-  const Outcome again = Replay(options);
-  ASSERT_EQ(again.status.code(), absl::StatusCode::kAborted);
+  const ReplayOptions once = Interrupted(
+      Checkpointed(Options({DamagedCsv()}, "twice"), TmpPath("twice.ckpt"),
+                   10000),
+      2);
+  Outcome again;
+  const ReplayOptions twice = Interrupted(once, 2, &again);
   EXPECT_EQ(again.summary.resumed_events, 20000);
-  options.testing_abort_after_checkpoints = 0;
-  const Outcome resumed = Replay(options);
+  const Outcome resumed = Replay(twice);
   ExpectSameOutput(resumed, reference);
   EXPECT_EQ(resumed.summary.resumed_events, 40000);
 }
@@ -255,29 +239,23 @@ TEST(ReplayCheckpoint, MergedInputsOfEveryFormatPlainAndGzip) {
   const Outcome reference = Replay(Options(inputs, "merged_reference"));
   ASSERT_TRUE(reference.status.ok()) << reference.status;
   for (int stop_after : {1, 5}) {
-    const std::string checkpoint = TmpPath("merged.ckpt");
-    ReplayOptions options =
-        Checkpointed(Options(inputs, "merged"), checkpoint, 9000);
-    options.testing_abort_after_checkpoints = stop_after;
-    ASSERT_EQ(Replay(options).status.code(), absl::StatusCode::kAborted);
-    options.testing_abort_after_checkpoints = 0;
-    options.resume_path = checkpoint;
-    ExpectSameOutput(Replay(options), reference);
+    ExpectSameOutput(
+        Replay(Interrupted(Checkpointed(Options(inputs, "merged"),
+                                        TmpPath("merged.ckpt"), 9000),
+                           stop_after)),
+        reference);
   }
 }
 
 TEST(ReplayCheckpoint, TheThreadCountMayChangeOnResume) {
   const Outcome reference = Replay(Options({DamagedCsv()}, "reference"));
-  const std::string checkpoint = TmpPath("threads.ckpt");
   ReplayOptions options =
-      Checkpointed(Options({DamagedCsv()}, "threads"), checkpoint, 12000);
+      Checkpointed(Options({DamagedCsv()}, "threads"), TmpPath("threads.ckpt"),
+                   12000);
   options.threads = 2;
-  options.testing_abort_after_checkpoints = 2;
-  ASSERT_EQ(Replay(options).status.code(), absl::StatusCode::kAborted);
-  options.threads = 1;
-  options.testing_abort_after_checkpoints = 0;
-  options.resume_path = checkpoint;
-  ExpectSameOutput(Replay(options), reference);
+  ReplayOptions resume = Interrupted(options, 2);
+  resume.threads = 1;
+  ExpectSameOutput(Replay(resume), reference);
 }
 
 TEST(ReplayCheckpoint, ARecyclingAccountDictionaryResumesItsLruOrder) {
@@ -295,13 +273,8 @@ TEST(ReplayCheckpoint, ARecyclingAccountDictionaryResumesItsLruOrder) {
   const Outcome reference = Replay(base);
   ASSERT_TRUE(reference.status.ok());
   ASSERT_GT(reference.summary.overflowed_account_names, 0u);
-  const std::string checkpoint = TmpPath("recycling.ckpt");
-  ReplayOptions options = Checkpointed(base, checkpoint, 11111);
-  options.testing_abort_after_checkpoints = 1;
-  ASSERT_EQ(Replay(options).status.code(), absl::StatusCode::kAborted);
-  options.testing_abort_after_checkpoints = 0;
-  options.resume_path = checkpoint;
-  const Outcome resumed = Replay(options);
+  const Outcome resumed = Replay(
+      Interrupted(Checkpointed(base, TmpPath("recycling.ckpt"), 11111), 1));
   ASSERT_TRUE(resumed.status.ok()) << resumed.status;
   EXPECT_EQ(resumed.scores, reference.scores);
   EXPECT_EQ(resumed.alerts, reference.alerts);
@@ -333,15 +306,9 @@ TEST(ReplayCheckpoint, EveryCutOfASmallMergeResumesItsCountsExactly) {
   ASSERT_EQ(reference.summary.events, 6);
   ASSERT_EQ(reference.summary.rejected, 3);
   ASSERT_EQ(reference.summary.late_events, 1);
-  const std::string checkpoint = TmpPath("cuts.ckpt");
   for (int stop_after = 1; stop_after <= 7; ++stop_after) {
-    ReplayOptions options = Checkpointed(base, checkpoint, 1);
-    options.testing_abort_after_checkpoints = stop_after;
-    const Outcome stopped = Replay(options);
-    ASSERT_EQ(stopped.status.code(), absl::StatusCode::kAborted) << stop_after;
-    options.testing_abort_after_checkpoints = 0;
-    options.resume_path = checkpoint;
-    const Outcome resumed = Replay(options);
+    const Outcome resumed = Replay(
+        Interrupted(Checkpointed(base, TmpPath("cuts.ckpt"), 1), stop_after));
     ASSERT_TRUE(resumed.status.ok()) << resumed.status;
     EXPECT_EQ(Counts(resumed.summary), Counts(reference.summary))
         << "stopped after " << stop_after;
@@ -384,14 +351,11 @@ TEST(ReplayCheckpoint, WhatCannotBeResumedIsRefusedWithInvalidArgument) {
 TEST(ReplayCheckpoint, ACheckpointOfAnotherReplayIsFailedPreconditionNamingWhatDiffers) {
   const std::string input = TmpPath("mismatch.csv");
   WriteFile(input, ReadFile(DamagedCsv()));
-  const std::string checkpoint = TmpPath("mismatch.ckpt");
-  ReplayOptions first = Checkpointed(Options({input}, "mismatch"), checkpoint, 20000);
-  first.testing_abort_after_checkpoints = 1;
-  ASSERT_EQ(Replay(first).status.code(), absl::StatusCode::kAborted);
-  ReplayOptions resume = first;
-  resume.testing_abort_after_checkpoints = 0;
+  ReplayOptions resume = Interrupted(
+      Checkpointed(Options({input}, "mismatch"), TmpPath("mismatch.ckpt"),
+                   20000),
+      1);
   resume.checkpoint_path.clear();
-  resume.resume_path = checkpoint;
 
   const std::string other_key = TmpPath("other.key");
   WriteFile(other_key, std::string(64, 'b'));
@@ -434,14 +398,10 @@ TEST(ReplayCheckpoint, ACheckpointOfAnotherReplayIsFailedPreconditionNamingWhatD
 
 TEST(ReplayCheckpoint, ADamagedCheckpointIsDataLoss) {
   const std::string checkpoint = TmpPath("damaged.ckpt");
-  ReplayOptions first =
-      Checkpointed(Options({DamagedCsv()}, "damaged"), checkpoint, 20000);
-  first.testing_abort_after_checkpoints = 1;
-  ASSERT_EQ(Replay(first).status.code(), absl::StatusCode::kAborted);
+  ReplayOptions resume = Interrupted(
+      Checkpointed(Options({DamagedCsv()}, "damaged"), checkpoint, 20000), 1);
   const std::string bytes = ReadFile(checkpoint);
   ASSERT_TRUE(ReadReplayCheckpoint(checkpoint).ok());
-  ReplayOptions resume = first;
-  resume.testing_abort_after_checkpoints = 0;
   resume.checkpoint_path.clear();
   resume.resume_path = TmpPath("broken.ckpt");
   std::vector<std::pair<std::string, std::string>> broken = {
@@ -483,17 +443,13 @@ TEST(ReplayCheckpoint, ADamagedCheckpointIsDataLoss) {
 }
 
 TEST(ReplayCheckpoint, AlertsShorterThanAtTheCheckpointAreDataLoss) {
-  const std::string checkpoint = TmpPath("short.ckpt");
-  ReplayOptions first =
-      Checkpointed(Options({DamagedCsv()}, "short"), checkpoint, 40000);
-  first.testing_abort_after_checkpoints = 1;
-  const Outcome stopped = Replay(first);
-  ASSERT_EQ(stopped.status.code(), absl::StatusCode::kAborted);
+  Outcome stopped;
+  const ReplayOptions resume = Interrupted(
+      Checkpointed(Options({DamagedCsv()}, "short"), TmpPath("short.ckpt"),
+                   40000),
+      1, &stopped);
   ASSERT_GT(stopped.alerts.size(), 10u);
-  WriteFile(first.alerts_path, stopped.alerts.substr(0, 10));
-  ReplayOptions resume = first;
-  resume.testing_abort_after_checkpoints = 0;
-  resume.resume_path = checkpoint;
+  WriteFile(resume.alerts_path, stopped.alerts.substr(0, 10));
   ReplaySummary summary;
   absl::Status status = RunReplay(resume, &summary);
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
@@ -505,24 +461,18 @@ TEST(ReplayCheckpoint, AStaleTemporaryFileIsOverwrittenAndIgnored) {
   const std::string checkpoint = TmpPath("stale.ckpt");
   // Left by a run killed while writing its checkpoint.
   WriteFile(checkpoint + ".tmp", "half a checkp");
-  ReplayOptions options =
-      Checkpointed(Options({DamagedCsv()}, "stale"), checkpoint, 25000);
-  options.testing_abort_after_checkpoints = 1;
-  ASSERT_EQ(Replay(options).status.code(), absl::StatusCode::kAborted);
+  const ReplayOptions resume = Interrupted(
+      Checkpointed(Options({DamagedCsv()}, "stale"), checkpoint, 25000), 1);
   EXPECT_TRUE(ReadReplayCheckpoint(checkpoint).ok());
   EXPECT_TRUE(ReadFile(checkpoint + ".tmp").empty());  // Renamed away.
   WriteFile(checkpoint + ".tmp", "another torn write");
-  options.testing_abort_after_checkpoints = 0;
-  options.resume_path = checkpoint;
-  ExpectSameOutput(Replay(options), reference);
+  ExpectSameOutput(Replay(resume), reference);
 }
 
 TEST(ReplayCheckpoint, HoldsNoRawSubjectAndNoKey) {
   const std::string checkpoint = TmpPath("private.ckpt");
-  ReplayOptions options =
-      Checkpointed(Options({DamagedCsv()}, "private"), checkpoint, 30000);
-  options.testing_abort_after_checkpoints = 2;
-  ASSERT_EQ(Replay(options).status.code(), absl::StatusCode::kAborted);
+  Interrupted(Checkpointed(Options({DamagedCsv()}, "private"), checkpoint, 30000),
+              2);
   const std::string bytes = ReadFile(checkpoint);
   ASSERT_GT(bytes.size(), 1000u);
   // No subject of the log (NIRs: 15 characters), nor even its 10-character

@@ -17,11 +17,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <regex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +27,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
+#include "tests/test_files.h"
 
 namespace vigie {
 namespace {
@@ -37,16 +35,8 @@ namespace {
 // The vigie binary, from the test's runfiles (the working directory).
 constexpr char kVigie[] = "tools/vigie";
 
-std::string TmpPath(const std::string& name) {
-  return absl::StrCat(std::getenv("TEST_TMPDIR"), "/", name);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing_files::ReadFile;
+using testing_files::TmpPath;
 
 // Starts `vigie ARGS...` with its standard error in `stderr_path`.
 pid_t Start(const std::vector<std::string>& args,
@@ -166,7 +156,7 @@ std::string SimulatedLog(const std::string& name,
 
 std::string KeyFile() {
   const std::string path = TmpPath("kill.key");
-  std::ofstream(path) << std::string(64, 'c') << "\n";
+  testing_files::WriteFile(path, std::string(64, 'c') + "\n");
   return path;
 }
 
