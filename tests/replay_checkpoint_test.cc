@@ -325,7 +325,7 @@ TEST(ReplayCheckpoint, WhatCannotBeResumedIsRefusedWithInvalidArgument) {
     const char* message;
   };
   std::vector<Case> cases;
-  cases.push_back({"alerts on stdout", good, "need(s) --alerts FILE"});
+  cases.push_back({"alerts on stdout", good, "--checkpoint needs --alerts FILE"});
   cases.back().options.alerts_path = "-";
   cases.push_back({"stdin", good, "standard input cannot be resumed"});
   cases.back().options.inputs = {"-"};
@@ -335,7 +335,7 @@ TEST(ReplayCheckpoint, WhatCannotBeResumedIsRefusedWithInvalidArgument) {
   cases.back().options.pseudonym_key_file.clear();
   cases.push_back({"zero interval", good, "interval must be positive"});
   cases.back().options.checkpoint_every = absl::ZeroDuration();
-  cases.push_back({"resume, stdout", good, "--resume need(s) --alerts FILE"});
+  cases.push_back({"resume, stdout", good, "--resume needs --alerts FILE"});
   cases.back().options.checkpoint_path.clear();
   cases.back().options.resume_path = TmpPath("no.ckpt");
   cases.back().options.alerts_path = "-";

@@ -64,7 +64,7 @@ check "lenient exits 0" test "$(status_of "$vigie" replay "$tmp/bad.csv")" = 0
 check "replay --help documents checkpoints" bash -c "'$vigie' replay --help | grep -q -- '--resume FILE'"
 "$vigie" replay --key-file "$tmp/key" --checkpoint "$tmp/c.ckpt" "$tmp/sim/events.csv" >/dev/null 2>"$tmp/ckpt_stdout.txt"
 check "checkpoint with alerts on stdout exits 1" test $? = 1
-check "checkpoint with alerts on stdout says why" grep -q "need(s) --alerts FILE" "$tmp/ckpt_stdout.txt"
+check "checkpoint with alerts on stdout says why" grep -q -- "--checkpoint needs --alerts FILE" "$tmp/ckpt_stdout.txt"
 check "a bad --checkpoint-every exits 2" test "$(status_of "$vigie" replay --checkpoint "$tmp/c.ckpt" --checkpoint-every soon "$tmp/sim/events.csv")" = 2
 check "replay with checkpoints" "$vigie" replay --key-file "$tmp/key" --alerts "$tmp/a_ckpt.jsonl" --checkpoint "$tmp/c.ckpt" --checkpoint-every 1s "$tmp/sim/events.csv" 2>/dev/null
 check "checkpoints give identical alerts" cmp -s "$tmp/a_csv.jsonl" "$tmp/a_ckpt.jsonl"

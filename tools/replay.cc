@@ -299,7 +299,9 @@ absl::Status ReadAndEncode(std::vector<Input>& inputs,
     return taken;
   };
   while (true) {
-    if (checkpointing != nullptr && !batch.events.empty() &&
+    // A cut between two events (the batch may be empty: the previous one
+    // was just handed out full).
+    if (checkpointing != nullptr &&
         checkpointing->schedule->Due(summary->events)) {
       checkpointing->schedule->Cut(summary->events);
       batch.cut = CutHere(inputs, *checkpointing, encoder, *summary, state);
@@ -500,15 +502,17 @@ std::optional<uint64_t> RegularFileSize(const std::string& path) {
 absl::Status CheckCheckpointable(const ReplayOptions& options,
                                  const ResolvedKey& key,
                                  v1::DetectionMode mode) {
-  const char* flags = options.resume_path.empty()
-                          ? "--checkpoint"
-                          : (options.checkpoint_path.empty()
-                                 ? "--resume"
-                                 : "--checkpoint and --resume");
+  const bool both =
+      !options.resume_path.empty() && !options.checkpoint_path.empty();
+  const std::string flags =
+      both ? "--checkpoint and --resume"
+           : (options.resume_path.empty() ? "--checkpoint" : "--resume");
+  const char* need = both ? " need" : " needs";
   if (options.alerts_path == "-") {
     return absl::InvalidArgumentError(absl::StrCat(
-        flags, " need(s) --alerts FILE: alerts on standard output cannot be "
-               "cut back to a checkpoint"));
+        flags, need,
+        " --alerts FILE: alerts on standard output cannot be cut back to a "
+        "checkpoint"));
   }
   for (const std::string& path : options.inputs) {
     if (path == "-") {
@@ -516,7 +520,9 @@ absl::Status CheckCheckpointable(const ReplayOptions& options,
           flags, ": standard input cannot be resumed (it cannot be read "
                  "again); give the inputs as files"));
     }
-    if (!RegularFileSize(path).has_value()) {
+    struct stat info;
+    // A missing file is left to the reader to report (NotFound).
+    if (stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
       return absl::InvalidArgumentError(absl::StrCat(
           flags, ": ", path, " is not a regular file (it could not be read "
                              "again to resume)"));
@@ -524,10 +530,10 @@ absl::Status CheckCheckpointable(const ReplayOptions& options,
   }
   if (key.ephemeral) {
     return absl::InvalidArgumentError(absl::StrCat(
-        flags, " need(s) a pseudonymisation key file (--key-file, the "
-               "configuration's pseudonym_key_file or "
-               "$VIGIE_PSEUDONYM_KEY_FILE): a random key for this run "
-               "could not be found again to resume"));
+        flags, need,
+        " a pseudonymisation key file (--key-file, the configuration's "
+        "pseudonym_key_file or $VIGIE_PSEUDONYM_KEY_FILE): a random key for "
+        "this run could not be found again to resume"));
   }
   if (mode == v1::DETECTION_MODE_RULES_BASELINE) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -541,6 +547,34 @@ absl::Status CheckCheckpointable(const ReplayOptions& options,
         "the checkpoint interval must be positive");
   }
   return absl::OkStatus();
+}
+
+// What every checkpoint of this replay repeats: the fingerprint of what
+// must not change (the effective configuration, with the mode and memory
+// limit resolved and the key file's path left out: the key is compared
+// through its keyed fingerprint) and each input's path, size and format.
+std::unique_ptr<Checkpointing> NewCheckpointing(
+    const ReplayOptions& options, const v1::DetectorConfig& config,
+    v1::DetectionMode mode, int64_t memory_limit,
+    const Pseudonymizer& pseudonymizer, const std::vector<Input>& inputs) {
+  auto checkpointing = std::make_unique<Checkpointing>();
+  checkpointing->path = options.checkpoint_path;
+  v1::ReplayFingerprint& fingerprint = checkpointing->fingerprint;
+  *fingerprint.mutable_config() = config;
+  fingerprint.mutable_config()->clear_pseudonym_key_file();
+  fingerprint.mutable_config()->set_mode(mode);
+  fingerprint.mutable_config()->set_memory_limit_bytes(memory_limit);
+  fingerprint.set_format(std::string(InputFormatName(options.format)));
+  fingerprint.set_strict(options.strict);
+  fingerprint.set_max_errors_shown(options.max_errors_shown);
+  fingerprint.set_pseudonym_key_fingerprint(pseudonymizer.KeyFingerprint());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    v1::ReplayInput& input = checkpointing->inputs.emplace_back();
+    input.set_path(options.inputs[i]);
+    input.set_size_bytes(RegularFileSize(options.inputs[i]).value_or(0));
+    input.set_format(std::string(InputFormatName(inputs[i].reader->format())));
+  }
+  return checkpointing;
 }
 
 }  // namespace
@@ -564,15 +598,6 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   summary->key_origin = key.origin;
   summary->key_ephemeral = key.ephemeral;
 
-  std::vector<Input> inputs;
-  for (const std::string& path : options.inputs) {
-    VIGIE_ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader,
-                           OpenRecordReader(path, reader_options));
-    Input input;
-    input.reader = std::move(reader);
-    inputs.push_back(std::move(input));
-  }
-
   v1::DetectionMode mode = config.mode();
   if (options.mode == "baseline") {
     mode = v1::DETECTION_MODE_RULES_BASELINE;
@@ -583,6 +608,22 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
         "unknown mode \"", options.mode, "\" (expected vigie or baseline)"));
   }
   if (mode == v1::DETECTION_MODE_UNSPECIFIED) mode = v1::DETECTION_MODE_VIGIE;
+  const bool resuming = !options.resume_path.empty();
+  const bool checkpointing_wanted =
+      resuming || !options.checkpoint_path.empty();
+  // Before any input is opened: standard input would be read to sniff it.
+  if (checkpointing_wanted) {
+    VIGIE_RETURN_IF_ERROR(CheckCheckpointable(options, key, mode));
+  }
+  std::vector<Input> inputs;
+  for (const std::string& path : options.inputs) {
+    VIGIE_ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader,
+                           OpenRecordReader(path, reader_options));
+    Input input;
+    input.reader = std::move(reader);
+    inputs.push_back(std::move(input));
+  }
+
   VIGIE_ASSIGN_OR_RETURN(RulesBaselineOptions baseline_options,
                          RulesBaselineFromConfig(config));
   VIGIE_ASSIGN_OR_RETURN(int64_t memory_limit,
@@ -600,30 +641,14 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   // Checkpoints: what every one repeats, and the checkpoint resumed from.
   std::unique_ptr<Checkpointing> checkpointing;
   v1::ReplayCheckpoint resumed;
-  const bool resuming = !options.resume_path.empty();
-  if (resuming || !options.checkpoint_path.empty()) {
-    VIGIE_RETURN_IF_ERROR(CheckCheckpointable(options, key, mode));
-    checkpointing = std::make_unique<Checkpointing>();
-    v1::ReplayFingerprint& fingerprint = checkpointing->fingerprint;
-    *fingerprint.mutable_config() = config;
-    fingerprint.mutable_config()->clear_pseudonym_key_file();
-    fingerprint.mutable_config()->set_mode(mode);
-    fingerprint.mutable_config()->set_memory_limit_bytes(memory_limit);
-    fingerprint.set_format(std::string(InputFormatName(options.format)));
-    fingerprint.set_strict(options.strict);
-    fingerprint.set_max_errors_shown(options.max_errors_shown);
-    fingerprint.set_pseudonym_key_fingerprint(pseudonymizer.KeyFingerprint());
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      v1::ReplayInput& input = checkpointing->inputs.emplace_back();
-      input.set_path(options.inputs[i]);
-      input.set_size_bytes(RegularFileSize(options.inputs[i]).value_or(0));
-      input.set_format(std::string(InputFormatName(inputs[i].reader->format())));
-    }
-    checkpointing->path = options.checkpoint_path;
+  if (checkpointing_wanted) {
+    checkpointing = NewCheckpointing(options, config, mode, memory_limit,
+                                     pseudonymizer, inputs);
     if (resuming) {
       VIGIE_ASSIGN_OR_RETURN(resumed, ReadReplayCheckpoint(options.resume_path));
       VIGIE_RETURN_IF_ERROR(WithContext(
-          CheckSameReplay(resumed, fingerprint, checkpointing->inputs),
+          CheckSameReplay(resumed, checkpointing->fingerprint,
+                          checkpointing->inputs),
           options.resume_path));
     }
   }
