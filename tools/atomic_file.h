@@ -7,7 +7,8 @@
 // truncated: a stale one left by an earlier crash is overwritten), which
 // is fsynced, renamed over PATH (atomic on POSIX file systems), and the
 // directory is fsynced so that the rename itself survives a power loss.
-// Readers of PATH never look at PATH.tmp.
+// Readers of PATH never look at PATH.tmp. PATH gets mode 0600: what is
+// written this way (replay checkpoints) is private.
 //
 // Cost: one write of the bytes and two fsyncs. Thread-compatible: two
 // writers of the same path must not overlap.
