@@ -93,6 +93,18 @@ struct RecordError {
   std::string Kind() const;
 };
 
+// Where a reader stands between two Next() calls: enough for a reader
+// opened later on the same input to continue exactly there, with the same
+// records and the same line or record numbers in its errors (`vigie
+// replay --resume`). Holds offsets and counts only, never input bytes.
+struct ReadPosition {
+  // Bytes of the input consumed, counted after decompression.
+  uint64_t byte_offset = 0;
+  // What errors will call the next record: its 1-based line (text
+  // formats) or record number (binary).
+  int64_t line_or_record = 1;
+};
+
 class RecordReader {
  public:
   enum class Result { kRecord, kError, kEnd };
@@ -107,6 +119,16 @@ class RecordReader {
   const std::string& source_name() const { return source_name_; }
   // Bytes of the underlying file consumed so far (compressed if gzip).
   virtual uint64_t raw_bytes_read() const = 0;
+
+  // Where the next Next() call starts.
+  virtual ReadPosition position() const = 0;
+  // Moves a freshly opened reader to `position`, taken from a reader over
+  // the same input with the same options: a plain file seeks there, gzip
+  // input is decompressed up to it (a stream cannot seek), a CSV header is
+  // read again first. REQUIRES: Next() not called yet. DataLoss when the
+  // input ends before the position or its CSV header no longer reads (the
+  // input changed).
+  virtual absl::Status SeekTo(const ReadPosition& position) = 0;
 
  protected:
   explicit RecordReader(std::string source_name)

@@ -1,6 +1,8 @@
 // The malformed-input corpus (tests/data/malformed/): one file per failure
 // kind. Each test asserts the exact error (code and message) and that
 // lenient reading skips exactly the bad record and keeps the others.
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -132,6 +134,50 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"long_line.csv.gz", absl::StatusCode::kInvalidArgument,
              "long_line.csv.gz:3: record longer than 65536 bytes", 2, false}),
     CaseName);
+
+TEST(MalformedCsv, AByteOrderMarkIsSkippedInAFileNamedCsv) {
+  // Opened by name (no format sniffing), the first read returns only the
+  // two bytes of the gzip check.
+  const std::string path =
+      absl::StrCat(std::getenv("TEST_TMPDIR"), "/bom.csv");
+  std::ofstream(path) << "\xEF\xBB\xBFtime,account,ip,action\n"
+                         "1000,a,192.0.2.1,login\n";
+  absl::StatusOr<std::unique_ptr<RecordReader>> reader =
+      OpenRecordReader(path, ReaderOptions());
+  ASSERT_TRUE(reader.ok());
+  AccessRecord record;
+  RecordError error;
+  ASSERT_EQ((*reader)->Next(&record, &error), RecordReader::Result::kRecord)
+      << error.ToString();
+  EXPECT_EQ(record.time_ms, 1000);
+}
+
+TEST(MalformedCsv, AnOverLongRecordIsRejectedEvenWhenItFitsInTheWindow) {
+  // The whole file fits in one chunk: the limit must hold anyway, or the
+  // verdict would depend on where chunks end (and a resumed replay could
+  // report the record differently).
+  const std::string csv = absl::StrCat(
+      "time,account,ip,action\n1000,a,192.0.2.1,login\n2000,",
+      std::string(400, 'x'), ",192.0.2.1,login\n3000,a,192.0.2.1,login\n");
+  ReaderOptions options;
+  options.max_record_bytes = 300;
+  absl::StatusOr<std::unique_ptr<RecordReader>> reader =
+      NewRecordReaderFromString(csv, "long.csv", options);
+  ASSERT_TRUE(reader.ok());
+  AccessRecord record;
+  RecordError error;
+  std::vector<std::string> results;
+  while (true) {
+    RecordReader::Result result = (*reader)->Next(&record, &error);
+    if (result == RecordReader::Result::kEnd) break;
+    results.push_back(result == RecordReader::Result::kRecord
+                          ? absl::StrCat(record.time_ms)
+                          : error.ToString());
+  }
+  EXPECT_THAT(results,
+              ::testing::ElementsAre(
+                  "1000", "long.csv:3: record longer than 300 bytes", "3000"));
+}
 
 TEST(MalformedCsv, HeaderOnlyFileHasNoRecordsAndNoError) {
   ReadOutcome outcome = ReadAll("header_only.csv");

@@ -77,6 +77,19 @@ check "strict exits 1" test $? = 1
 check "strict names the line" grep -q "bad.csv:3: field 'action': \"dance\"" "$tmp/strict.txt"
 check "lenient exits 0" test "$(status_of "$vigie" replay "$tmp/bad.csv")" = 0
 
+# Checkpoints: refused where a resume could not be exact; a run resumed
+# from its end checkpoint writes the same alerts.
+check "replay --help documents checkpoints" bash -c "'$vigie' replay --help | grep -q -- '--resume FILE'"
+"$vigie" replay --key-file "$tmp/key" --checkpoint "$tmp/c.ckpt" "$tmp/sim/events.csv" >/dev/null 2>"$tmp/ckpt_stdout.txt"
+check "checkpoint with alerts on stdout exits 1" test $? = 1
+check "checkpoint with alerts on stdout says why" grep -q -- "--checkpoint needs --alerts FILE" "$tmp/ckpt_stdout.txt"
+check "a bad --checkpoint-every exits 2" test "$(status_of "$vigie" replay --checkpoint "$tmp/c.ckpt" --checkpoint-every soon "$tmp/sim/events.csv")" = 2
+check "replay with checkpoints" "$vigie" replay --key-file "$tmp/key" --alerts "$tmp/a_ckpt.jsonl" --checkpoint "$tmp/c.ckpt" --checkpoint-every 1s "$tmp/sim/events.csv" 2>/dev/null
+check "checkpoints give identical alerts" cmp -s "$tmp/a_csv.jsonl" "$tmp/a_ckpt.jsonl"
+check "resume from the end" "$vigie" replay --key-file "$tmp/key" --alerts "$tmp/a_ckpt.jsonl" --resume "$tmp/c.ckpt" "$tmp/sim/events.csv" 2>/dev/null
+check "the resumed run gives identical alerts" cmp -s "$tmp/a_csv.jsonl" "$tmp/a_ckpt.jsonl"
+check "resuming another input is refused" test "$(status_of "$vigie" replay --key-file "$tmp/key" --alerts "$tmp/a_ckpt.jsonl" --resume "$tmp/c.ckpt" "$tmp/bad.csv")" = 1
+
 check "config defaults print" bash -c "'$vigie' config --print-defaults | grep -q alert_threshold"
 "$vigie" config --print-defaults >"$tmp/defaults.conf"
 check "printed defaults are a valid config" "$vigie" replay --config "$tmp/defaults.conf" "$tmp/bad.csv"

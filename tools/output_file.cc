@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "detector/internal/file_errors.h"
+#include "detector/internal/status_macros.h"
 
 namespace vigie {
 namespace {
@@ -43,6 +44,36 @@ absl::StatusOr<std::unique_ptr<OutputFile>> OutputFile::OpenAtomically(
   fchmod(fd, 0644);  // As Open would create it; mkostemp makes it 0600.
   return std::unique_ptr<OutputFile>(
       new OutputFile(fd, true, path, std::string(name.data())));
+}
+
+absl::StatusOr<std::unique_ptr<OutputFile>> OutputFile::OpenAt(
+    const std::string& path, uint64_t length) {
+  int fd = open(path.c_str(),
+                O_WRONLY | O_CLOEXEC | (length == 0 ? O_CREAT : 0), 0644);
+  if (fd < 0) return internal::FileError(path, errno);
+  std::unique_ptr<OutputFile> file(new OutputFile(fd, true, path));
+  struct stat st;
+  if (fstat(fd, &st) != 0) return internal::FileError(path, errno);
+  if (!S_ISREG(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": not a regular file"));
+  }
+  if (static_cast<uint64_t>(st.st_size) < length) {
+    return absl::DataLossError(absl::StrCat(
+        path, ": ", st.st_size, " bytes, shorter than the ", length,
+        " bytes it had at the checkpoint (the file was changed)"));
+  }
+  if (ftruncate(fd, static_cast<off_t>(length)) != 0 ||
+      lseek(fd, static_cast<off_t>(length), SEEK_SET) < 0) {
+    return internal::FileError(path, errno, "cannot cut back");
+  }
+  file->flushed_ = length;
+  return file;
+}
+
+bool OutputFile::is_regular_file() const {
+  struct stat st;
+  return fd_ >= 0 && fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 OutputFile::OutputFile(int fd, bool owned, std::string path,
@@ -81,7 +112,16 @@ absl::Status OutputFile::Flush() {
     }
     done += n;
   }
+  flushed_ += done;
   buffer_.clear();
+  return status_;
+}
+
+absl::Status OutputFile::Sync() {
+  VIGIE_RETURN_IF_ERROR(Flush());
+  if (fdatasync(fd_) != 0) {
+    status_ = internal::FileError(path_, errno, "fdatasync failed");
+  }
   return status_;
 }
 

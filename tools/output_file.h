@@ -7,6 +7,10 @@
 // temporary file beside `path`, and only a successful Close() syncs it and
 // renames it over `path`. Destroying the file without Close() (the run
 // failed) removes the temporary file and leaves `path` as it was.
+//
+// A replay that resumes from a checkpoint reopens its alerts file at the
+// length the checkpoint recorded (OpenAt) and Syncs it before each
+// checkpoint.
 // Not thread-safe.
 //
 // Example:
@@ -17,6 +21,7 @@
 #ifndef VIGIE_TOOLS_OUTPUT_FILE_H_
 #define VIGIE_TOOLS_OUTPUT_FILE_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -36,11 +41,25 @@ class OutputFile {
   static absl::StatusOr<std::unique_ptr<OutputFile>> OpenAtomically(
       const std::string& path);
   // Without a successful Close(), an atomically opened file is discarded.
+  // Opens an existing regular file for appending after its first `length`
+  // bytes, dropping whatever follows them (what a killed run wrote after
+  // its last checkpoint). DataLoss when the file is shorter than `length`
+  // (it was changed); FailedPrecondition when it is not a regular file; a
+  // missing file is created when `length` is 0.
+  static absl::StatusOr<std::unique_ptr<OutputFile>> OpenAt(
+      const std::string& path, uint64_t length);
   ~OutputFile();
 
   absl::Status Write(absl::string_view text);
   absl::Status Flush();
+  // Flushes and waits until the bytes are on disk (fdatasync).
+  absl::Status Sync();
   absl::Status Close();
+
+  // Bytes in the file once everything written so far is flushed.
+  uint64_t length() const { return flushed_ + buffer_.size(); }
+  // False for standard output, a pipe or a device.
+  bool is_regular_file() const;
 
  private:
   OutputFile(int fd, bool owned, std::string path,
@@ -49,6 +68,7 @@ class OutputFile {
   bool owned_;
   std::string path_;
   std::string temp_path_;  // Non-empty when opened atomically.
+  uint64_t flushed_ = 0;
   std::string buffer_;
   absl::Status status_;
 };

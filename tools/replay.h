@@ -10,6 +10,15 @@
 // reported in both modes and makes the run return DataLoss after the other
 // inputs are processed, so the exit status says that data was lost.
 //
+// Checkpoints (options.checkpoint_path, README "Checkpoints"): the replay
+// saves everything it needs to continue (encoder dictionaries, input
+// positions, detector state, counts, peak risks, the alerts file's length)
+// at one cut in the event stream, atomically, every checkpoint_every of
+// wall-clock time and at the end of the input. A run killed at any point
+// and resumed (options.resume_path, same inputs, configuration, flags and
+// key) writes exactly the alerts, scores and summary counts of an
+// uninterrupted run.
+//
 // Thread-compatible (one run per call). Example:
 //   ReplayOptions options;
 //   options.inputs = {"events.csv.gz"};
@@ -25,6 +34,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "detector/record_reader.h"
 
 namespace vigie {
@@ -59,6 +69,33 @@ struct ReplayOptions {
   // Individual rejected records printed in the summary (the rest are only
   // counted). Default: 10.
   int max_errors_shown = 10;
+
+  // When set, checkpoints go to this file (replaced atomically; FILE.tmp
+  // beside it while writing) every `checkpoint_every` of wall-clock time
+  // and at the end of the input. Needs alerts_path to be a regular file,
+  // input files (not standard input), a key file (not a random key) and
+  // Vigie's detection (the rules baseline keeps no savable state):
+  // InvalidArgument otherwise.
+  std::string checkpoint_path;
+  // Wall-clock time between checkpoints. Each one costs a pause of the
+  // detection thread (see README "Checkpoints"). Default: 1 minute.
+  absl::Duration checkpoint_every = absl::Minutes(1);
+  // For tests: also a checkpoint after every this many events, so that
+  // cuts land at the same events whatever the machine's speed (each cut
+  // then waits in the queue with its encoder state, however many are not
+  // written yet). 0: by time only.
+  int64_t checkpoint_every_events = 0;
+  // When set, continues the replay that wrote this checkpoint: the alerts
+  // file is cut back to its length at the checkpoint and appended to; the
+  // inputs continue where the checkpoint left them. FailedPrecondition
+  // naming the difference when the inputs (paths, sizes), the effective
+  // configuration and mode, the flags that shape the output or the key
+  // differ; DataLoss for a truncated or damaged checkpoint. With
+  // checkpoint_path too, the resumed run keeps checkpointing.
+  std::string resume_path;
+  // For tests: stop with Aborted right after writing this many
+  // checkpoints, as if killed then. 0: never.
+  int testing_abort_after_checkpoints = 0;
 };
 
 struct ReplaySummary {
@@ -88,6 +125,11 @@ struct ReplaySummary {
   std::string key_origin;
   bool key_ephemeral = false;
   std::string report_written;  // The report's path, once it is in place.
+  int64_t checkpoints_written = 0;
+  // With resume_path: events and input bytes replayed before the
+  // checkpoint (the throughput counts only this run's).
+  int64_t resumed_events = 0;
+  uint64_t resumed_bytes = 0;
 };
 
 absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary);

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "detector/ingest/pseudonymizer.h"
 #include "detector/internal/status_macros.h"
 #include "tools/command_line.h"
@@ -79,6 +80,19 @@ Flags:
   --threads N        detection threads, at most the engine's shards (default
                      1; reading runs on its own thread). The alerts are
                      identical for any N
+
+Checkpoints (a killed replay resumes and writes exactly what an
+uninterrupted run would; needs --alerts FILE, input files and a key file):
+  --checkpoint FILE  save the replay's state to FILE (replaced atomically)
+                     every --checkpoint-every and at the end of the input
+  --checkpoint-every DURATION   wall-clock time between checkpoints, e.g.
+                     30s, 5m, 1h (default 1m)
+  --checkpoint-every-events N   also after every N events (for tests)
+  --resume FILE      continue the replay that wrote FILE: same inputs,
+                     configuration, flags and key (refused otherwise, with
+                     what differs); the alerts file is cut back to its
+                     length at the checkpoint and appended to. With
+                     --checkpoint, the resumed run keeps checkpointing
 )";
 
 constexpr char kConvertUsage[] =
@@ -186,7 +200,11 @@ int Replay(int argc, char** argv) {
                             {"report", true},
                             {"max-errors-shown", true},
                             {"threads", true},
-                            {"no-progress", false}});
+                            {"no-progress", false},
+                            {"checkpoint", true},
+                            {"checkpoint-every", true},
+                            {"checkpoint-every-events", true},
+                            {"resume", true}});
   absl::Status parsed = cl.Parse(argc, argv, 2);
   if (!parsed.ok()) return Usage(std::string(parsed.message()), kReplayUsage);
   if (cl.positional().empty()) {
@@ -217,6 +235,27 @@ int Replay(int argc, char** argv) {
   }
   options.threads = static_cast<int>(*threads);
   options.progress = !cl.Has("no-progress");
+  options.checkpoint_path = cl.Get("checkpoint", "");
+  options.resume_path = cl.Get("resume", "");
+  if (cl.Has("checkpoint-every") || cl.Has("checkpoint-every-events")) {
+    if (!cl.Has("checkpoint")) {
+      return Usage("--checkpoint-every needs --checkpoint FILE", kReplayUsage);
+    }
+  }
+  if (cl.Has("checkpoint-every") &&
+      (!absl::ParseDuration(cl.Get("checkpoint-every", ""),
+                            &options.checkpoint_every) ||
+       options.checkpoint_every <= absl::ZeroDuration())) {
+    return Usage("--checkpoint-every must be a positive duration such as 30s, "
+                 "5m or 1h",
+                 kReplayUsage);
+  }
+  absl::StatusOr<int64_t> every_events = cl.GetInt("checkpoint-every-events", 0);
+  if (!every_events.ok() || *every_events < 0) {
+    return Usage("--checkpoint-every-events must be a positive integer",
+                 kReplayUsage);
+  }
+  options.checkpoint_every_events = *every_events;
   ReplaySummary summary;
   absl::Status status = RunReplay(options, &summary);
   if (summary.key_ephemeral) {

@@ -45,6 +45,15 @@ class BinaryReader : public RecordReader {
   uint64_t raw_bytes_read() const override {
     return input_->source().raw_bytes_read();
   }
+  ReadPosition position() const override {
+    return ReadPosition{input_->bytes_consumed(), record_index_ + 1};
+  }
+  absl::Status SeekTo(const ReadPosition& position) override {
+    absl::Status status =
+        SkipInputTo(*input_, position.byte_offset, source_name());
+    if (status.ok()) record_index_ = position.line_or_record - 1;
+    return status;
+  }
 
   Result Next(AccessRecord* record, RecordError* error) override {
     if (done_) return Result::kEnd;

@@ -18,6 +18,7 @@ namespace vigie {
 namespace {
 
 constexpr size_t kGzipChunk = 256 * 1024;
+constexpr size_t kSkipChunk = 256 * 1024;
 
 class FdByteSource : public ByteSource {
  public:
@@ -38,6 +39,23 @@ class FdByteSource : public ByteSource {
     }
   }
   uint64_t raw_bytes_read() const override { return raw_bytes_; }
+
+  // Seeks in a regular file (never past its end); reads otherwise.
+  absl::StatusOr<uint64_t> Skip(uint64_t n) override {
+    struct stat st;
+    const off_t here = lseek(fd_, 0, SEEK_CUR);
+    if (here < 0 || fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+      return ByteSource::Skip(n);
+    }
+    const uint64_t left =
+        st.st_size > here ? static_cast<uint64_t>(st.st_size - here) : 0;
+    const uint64_t step = std::min(n, left);
+    if (lseek(fd_, here + static_cast<off_t>(step), SEEK_SET) < 0) {
+      return internal::FileError(path_, errno, "seek failed");
+    }
+    raw_bytes_ += step;
+    return step;
+  }
 
  private:
   int fd_;
@@ -77,6 +95,14 @@ class PrefixedSource : public ByteSource {
     return rest_->Read(buffer, size);
   }
   uint64_t raw_bytes_read() const override { return rest_->raw_bytes_read(); }
+  absl::StatusOr<uint64_t> Skip(uint64_t n) override {
+    const uint64_t from_prefix = std::min<uint64_t>(n, prefix_.size() - pos_);
+    pos_ += from_prefix;
+    if (from_prefix == n) return n;
+    absl::StatusOr<uint64_t> rest = rest_->Skip(n - from_prefix);
+    if (!rest.ok()) return rest.status();
+    return from_prefix + *rest;
+  }
 
  private:
   std::string prefix_;
@@ -200,6 +226,20 @@ absl::StatusOr<std::unique_ptr<ByteSource>> MaybeGunzip(
 
 }  // namespace
 
+absl::StatusOr<uint64_t> ByteSource::Skip(uint64_t n) {
+  std::unique_ptr<char[]> scratch(new char[kSkipChunk]);
+  uint64_t done = 0;
+  while (done < n) {
+    absl::StatusOr<size_t> got =
+        Read(scratch.get(), static_cast<size_t>(std::min<uint64_t>(
+                                kSkipChunk, n - done)));
+    if (!got.ok()) return got.status();
+    if (*got == 0) break;
+    done += *got;
+  }
+  return done;
+}
+
 absl::StatusOr<std::unique_ptr<ByteSource>> OpenByteSource(
     const std::string& path) {
   if (path == "-") {
@@ -234,6 +274,23 @@ InputBuffer::InputBuffer(std::unique_ptr<ByteSource> source,
       max_capacity_(std::max(max_capacity, capacity_)) {
   data_.reset(new char[capacity_ + kPadding]);
   memset(data_.get(), 0, capacity_ + kPadding);
+}
+
+absl::Status InputBuffer::SkipTo(uint64_t offset) {
+  const uint64_t from_window =
+      std::min<uint64_t>(offset - consumed_, end_ - begin_);
+  Consume(static_cast<size_t>(from_window));
+  if (consumed_ == offset) return absl::OkStatus();
+  begin_ = end_ = 0;  // The window is empty; the source continues.
+  absl::StatusOr<uint64_t> skipped = source_->Skip(offset - consumed_);
+  if (!skipped.ok()) return skipped.status();
+  consumed_ += *skipped;
+  if (consumed_ < offset) {
+    eof_ = true;
+    return absl::DataLossError(absl::StrCat(
+        "the input ends after ", consumed_, " bytes, before byte ", offset));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<size_t> InputBuffer::Fill() {

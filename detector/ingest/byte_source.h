@@ -41,6 +41,10 @@ class ByteSource {
   // Bytes taken from the underlying file so far (compressed bytes for a
   // gzip source): what a progress display compares with the file size.
   virtual uint64_t raw_bytes_read() const = 0;
+  // Discards the next `n` bytes and returns how many were discarded (fewer
+  // only at the end of the input). This default reads and drops them
+  // (what a gzip stream must do); a plain file seeks instead.
+  virtual absl::StatusOr<uint64_t> Skip(uint64_t n);
 };
 
 // Opens `path` for streaming; "-" is standard input. A gzip stream is
@@ -76,6 +80,13 @@ class InputBuffer {
   // Returns the number of bytes added: 0 means the end of the input, or
   // that the window is full at max_capacity (see full()).
   absl::StatusOr<size_t> Fill();
+
+  // Discards input up to `offset` bytes from its start (as counted by
+  // bytes_consumed()): from the window first, then through the source's
+  // Skip. Used to resume a replay where a checkpoint left it. DataLoss
+  // when the input ends before `offset`.
+  // REQUIRES: offset >= bytes_consumed().
+  absl::Status SkipTo(uint64_t offset);
 
   bool eof() const { return eof_; }
   bool full() const { return end_ - begin_ >= max_capacity_; }

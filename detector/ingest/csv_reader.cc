@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "detector/ingest/field_decoder.h"
 #include "detector/ingest/readers.h"
+#include "detector/internal/status_macros.h"
 
 namespace vigie {
 namespace ingest_internal {
@@ -47,6 +48,18 @@ class CsvReader : public TextReaderBase {
   }
 
   InputFormat format() const override { return InputFormat::kCsv; }
+
+  absl::Status SeekTo(const ReadPosition& position) override {
+    if (position.byte_offset > 0) {
+      RecordError error;
+      if (!ReadHeaderRow(&error)) {
+        return absl::DataLossError(
+            absl::StrCat(source_name(), ": cannot resume: the header no "
+                                        "longer reads: ", error.ToString()));
+      }
+    }
+    return TextReaderBase::SeekTo(position);
+  }
 
   Result Next(AccessRecord* record, RecordError* error) override {
     while (!done_) {
@@ -138,7 +151,11 @@ class CsvReader : public TextReaderBase {
                       std::string* reason) {
     if (!started_) {
       started_ = true;
-      if (!Refill() && input_->available().empty()) {
+      // Read at least 3 bytes: a short first read (the gzip check hands
+      // back its 2 bytes alone) must not hide a byte-order mark.
+      while (input_->available().size() < 3 && Refill()) {
+      }
+      if (input_->available().empty()) {
         done_ = true;
         return ScanStatus::kNeedMore;
       }
@@ -154,18 +171,31 @@ class CsvReader : public TextReaderBase {
         return ScanStatus::kNeedMore;
       }
       ScanStatus status = Scan(in, input_->eof(), record_bytes, reason);
+      // The same length test whether the record fits in the window or not,
+      // so the verdict never depends on where a chunk happens to end.
       if (status == ScanStatus::kRecord) {
+        if (ContentBytes(in.substr(0, *record_bytes)) > max_record_bytes_) {
+          return ScanStatus::kTooLong;
+        }
         *newlines = std::count(in.data(), in.data() + *record_bytes, '\n');
         return status;
       }
       if (status != ScanStatus::kNeedMore) return status;
-      if (in.size() > max_record_bytes_) return ScanStatus::kTooLong;
+      if (ContentBytes(in) > max_record_bytes_) return ScanStatus::kTooLong;
       if (!Refill()) {
         if (done_) return ScanStatus::kNeedMore;  // Input failure.
         if (input_->full()) return ScanStatus::kTooLong;
         // End of input: rescan with eof() now true.
       }
     }
+  }
+
+  // A record's length without its line terminator (LF or CRLF; for a
+  // partial record, without a CR that may start one).
+  static size_t ContentBytes(absl::string_view record) {
+    if (!record.empty() && record.back() == '\n') record.remove_suffix(1);
+    if (!record.empty() && record.back() == '\r') record.remove_suffix(1);
+    return record.size();
   }
 
   // Scans one record from `in`. On kRecord, spans_ and *record_bytes
@@ -289,6 +319,22 @@ class CsvReader : public TextReaderBase {
     }
   }
 
+  // Reads the first row as the header, as Next() does before any record.
+  bool ReadHeaderRow(RecordError* error) {
+    size_t record_bytes = 0;
+    int64_t newlines = 0;
+    std::string reason;
+    const int64_t record_line = line_;
+    if (ScanNext(&record_bytes, &newlines, &reason) != ScanStatus::kRecord) {
+      FillError(record_line, "", "", "header: no header row", error);
+      return false;
+    }
+    ResolveViews();
+    input_->Consume(record_bytes);
+    line_ += newlines;
+    return ReadHeader(record_line, error);
+  }
+
   bool ReadHeader(int64_t line, RecordError* error) {
     header_read_ = true;
     num_columns_ = static_cast<int>(views_.size());
@@ -328,7 +374,6 @@ class CsvReader : public TextReaderBase {
   size_t max_record_bytes_;
   bool started_ = false;
   bool header_read_ = false;
-  int64_t line_ = 1;  // Line where the next record starts.
   int num_columns_ = 0;
   std::vector<int> column_field_;
   std::vector<Span> spans_;
@@ -355,6 +400,27 @@ bool TextReaderBase::Refill() {
     return false;
   }
   return *added > 0;
+}
+
+absl::Status TextReaderBase::SeekTo(const ReadPosition& position) {
+  VIGIE_RETURN_IF_ERROR(
+      SkipInputTo(*input_, position.byte_offset, source_name()));
+  line_ = position.line_or_record;
+  return absl::OkStatus();
+}
+
+absl::Status SkipInputTo(InputBuffer& input, uint64_t offset,
+                         const std::string& source) {
+  if (offset < input.bytes_consumed()) {
+    return absl::DataLossError(absl::StrCat(
+        source, ": cannot resume at byte ", offset,
+        ", before the first record (byte ", input.bytes_consumed(), ")"));
+  }
+  absl::Status status = input.SkipTo(offset);
+  if (status.ok()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat(source, ": cannot resume: ",
+                                   status.message(), " (the input changed)"));
 }
 
 RecordReader::Result TextReaderBase::TakeFatal(int64_t line,

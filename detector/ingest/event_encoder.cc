@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "detector/ingest/nir.h"
 #include "detector/internal/stable_hash.h"
+#include "detector/internal/status_macros.h"
 
 namespace vigie {
 
@@ -14,6 +18,35 @@ EventEncoder::EventEncoder(const Pseudonymizer* pseudonymizer,
       accounts_(options.max_accounts),
       services_(options.max_services),
       professions_(options.max_professions) {}
+
+void EventEncoder::Encode(StateWriter& w) const {
+  w.Put<uint8_t>(1);
+  accounts_.Encode(w);
+  services_.Encode(w);
+  professions_.Encode(w);
+}
+
+absl::Status EventEncoder::Restore(StateReader& r) {
+  if (r.Get<uint8_t>() != 1) r.Fail();
+  VIGIE_RETURN_IF_ERROR(r.Check("event encoder"));
+  internal::StringInterner* const targets[] = {&accounts_, &services_,
+                                               &professions_};
+  const char* const kinds[] = {"account", "service", "profession"};
+  std::vector<internal::StringInterner> decoded;
+  for (int i = 0; i < 3; ++i) {
+    VIGIE_ASSIGN_OR_RETURN(internal::StringInterner interner,
+                           internal::StringInterner::Decode(r));
+    if (interner.max_size() != targets[i]->max_size()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "event encoder: the saved ", kinds[i], " dictionary holds at most ",
+          interner.max_size(), " names, this encoder ",
+          targets[i]->max_size(), " (restore with the same memory limit)"));
+    }
+    decoded.push_back(std::move(interner));
+  }
+  for (int i = 0; i < 3; ++i) *targets[i] = std::move(decoded[i]);
+  return absl::OkStatus();
+}
 
 void EventEncoder::Encode(const AccessRecord& record, Event* event) {
   event->time_ms = record.time_ms;

@@ -13,6 +13,11 @@
 // every account has been seen. Thread-compatible; the Pseudonymizer must
 // outlive the encoder.
 //
+// State: Encode/Restore save and restore the three dictionaries with their
+// LRU order, so a restored encoder gives every later record exactly the ids
+// the original would have (`vigie replay --resume`). The state holds
+// account, service and profession names, never a subject or the key.
+//
 // Example:
 //   Pseudonymizer pseudonymizer(key);
 //   EventEncoder encoder(&pseudonymizer, EncoderOptions());
@@ -25,11 +30,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "detector/access_record.h"
 #include "detector/event.h"
 #include "detector/ingest/pseudonymizer.h"
 #include "detector/internal/string_interner.h"
+#include "detector/stats/state_codec.h"
 
 namespace vigie {
 
@@ -68,6 +75,14 @@ class EventEncoder {
   uint64_t recycled_accounts_total() const {
     return accounts_.recycled_total();
   }
+
+  // Writes the dictionaries (format version first).
+  void Encode(StateWriter& w) const;
+  // Replaces the dictionaries with encoded ones. DataLoss for damaged
+  // input; FailedPrecondition when they were bounded by other
+  // EncoderOptions (another memory limit). On error the encoder is
+  // unchanged.
+  absl::Status Restore(StateReader& r);
 
  private:
   const Pseudonymizer* pseudonymizer_;

@@ -272,7 +272,6 @@ class JsonLinesReader : public TextReaderBase {
 
   size_t max_record_bytes_;
   od::parser parser_;
-  int64_t line_ = 1;
   TextFields fields_;
   bool seen_null_[kFieldCount] = {};
   char path_[kMaxPath];

@@ -27,6 +27,10 @@ std::unique_ptr<RecordReader> NewBinaryReader(
 // Shared by all three: turns a failed Fill() into a fatal error.
 void SetFatalInputError(const absl::Status& status, RecordError* error);
 
+// Skips `input` to `offset` for RecordReader::SeekTo; errors name `source`.
+absl::Status SkipInputTo(InputBuffer& input, uint64_t offset,
+                         const std::string& source);
+
 // Fills a record-level InvalidArgument error located at a text line.
 void SetLineError(const std::string& source, int64_t line,
                   absl::string_view field, absl::string_view value,
@@ -39,6 +43,11 @@ class TextReaderBase : public RecordReader {
   uint64_t raw_bytes_read() const override {
     return input_->source().raw_bytes_read();
   }
+  ReadPosition position() const override {
+    return ReadPosition{input_->bytes_consumed(), line_};
+  }
+  // Skips to the position (no header handling: CSV adds it).
+  absl::Status SeekTo(const ReadPosition& position) override;
 
  protected:
   TextReaderBase(std::unique_ptr<InputBuffer> input, std::string name)
@@ -51,6 +60,7 @@ class TextReaderBase : public RecordReader {
   RecordReader::Result TakeFatal(int64_t line, RecordError* error);
 
   std::unique_ptr<InputBuffer> input_;
+  int64_t line_ = 1;  // Line where the next record starts.
   bool done_ = false;
   bool fatal_pending_ = false;
   absl::Status fatal_status_;
