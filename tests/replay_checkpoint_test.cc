@@ -1,7 +1,7 @@
 // vigie replay --checkpoint / --resume, in process: a replay stopped right
 // after a checkpoint (testing_abort_after_checkpoints) and resumed writes
-// exactly the alerts, scores and summary counts of an uninterrupted run,
-// from any checkpoint, the one at the very end, after two interruptions,
+// exactly the alerts, scores, report and summary counts of an uninterrupted
+// run, from any checkpoint, the one at the very end, after two interruptions,
 // over merged inputs of every format (plain and gzip), with another thread
 // count, with a recycling account dictionary. Refusals: what cannot be
 // resumed (InvalidArgument), a checkpoint of another replay
@@ -116,6 +116,7 @@ struct Outcome {
   ReplaySummary summary;
   std::string alerts;
   std::string scores;
+  std::string report;
 };
 
 ReplayOptions Options(std::vector<std::string> inputs, const std::string& tag) {
@@ -123,6 +124,7 @@ ReplayOptions Options(std::vector<std::string> inputs, const std::string& tag) {
   options.inputs = std::move(inputs);
   options.alerts_path = TmpPath(tag + "_alerts.jsonl");
   options.scores_path = TmpPath(tag + "_scores.csv");
+  options.report_path = TmpPath(tag + "_report.html");
   options.pseudonym_key_file = KeyFile();
   options.memory_limit = "16M";  // Keeps checkpoints small (~5 MB).
   options.progress = false;
@@ -134,6 +136,7 @@ Outcome Replay(const ReplayOptions& options) {
   outcome.status = RunReplay(options, &outcome.summary);
   outcome.alerts = ReadFile(options.alerts_path);
   outcome.scores = ReadFile(options.scores_path);
+  outcome.report = ReadFile(options.report_path);
   return outcome;
 }
 
@@ -168,6 +171,8 @@ void ExpectSameOutput(const Outcome& got, const Outcome& want) {
       << "alerts differ: " << got.alerts.size() << " bytes vs "
       << want.alerts.size();
   EXPECT_TRUE(got.scores == want.scores) << "scores differ";
+  ASSERT_FALSE(want.report.empty());
+  EXPECT_TRUE(got.report == want.report) << "reports differ";
   EXPECT_EQ(Counts(got.summary), Counts(want.summary));
 }
 
