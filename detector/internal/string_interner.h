@@ -7,10 +7,10 @@
 // it. An attacker who sprays invented account names therefore only pushes
 // out idle names; active accounts keep their ids and their history.
 //
-// Cost: one hash lookup and a list splice per Intern (no allocation for a
-// string already seen); about 100 bytes plus the string's length per id.
-// Thread-compatible. Movable, not copyable (the recency index points into
-// the LRU list).
+// Cost: one hash lookup and a splice of the recency list (an array of
+// links by id) per Intern; no allocation for a string already seen; about
+// 100 bytes plus the string's length per id. Thread-compatible. Movable,
+// not copyable (a dictionary is large; copies would be accidents).
 //
 // State: Encode/Decode save and restore everything that decides later ids
 // (names by id, the LRU order, the bound, pending recycled ids), so a
@@ -25,7 +25,6 @@
 #define VIGIE_DETECTOR_INTERNAL_STRING_INTERNER_H_
 
 #include <cstdint>
-#include <list>
 #include <string>
 #include <vector>
 
@@ -43,7 +42,7 @@ class StringInterner {
   // REQUIRES: max_size >= 1.
   explicit StringInterner(uint32_t max_size) : max_size_(max_size) {
     names_.emplace_back();  // Id 0: absent.
-    recency_.emplace_back();
+    links_.emplace_back();
   }
   StringInterner(StringInterner&&) = default;
   StringInterner& operator=(StringInterner&&) = default;
@@ -59,7 +58,7 @@ class StringInterner {
     }
     uint32_t id;
     if (ids_.size() >= max_size_) {
-      id = order_.back();
+      id = tail_;  // Least recently used.
       ids_.erase(names_[id]);
       names_[id].assign(text.data(), text.size());
       recycled_.push_back(id);
@@ -68,8 +67,8 @@ class StringInterner {
     } else {
       id = static_cast<uint32_t>(names_.size());
       names_.emplace_back(text);
-      order_.push_front(id);
-      recency_.push_back(order_.begin());
+      links_.emplace_back();
+      PushFront(id);
     }
     ids_.emplace(names_[id], id);
     return id;
@@ -94,7 +93,7 @@ class StringInterner {
     w.Put(recycled_total_);
     w.Put<uint32_t>(static_cast<uint32_t>(names_.size() - 1));
     for (size_t id = 1; id < names_.size(); ++id) w.PutBytes(names_[id]);
-    for (auto it = order_.rbegin(); it != order_.rend(); ++it) w.Put(*it);
+    for (uint32_t id = tail_; id != 0; id = links_[id].prev) w.Put(id);
     w.Put<uint32_t>(static_cast<uint32_t>(recycled_.size()));
     for (uint32_t id : recycled_) w.Put(id);
   }
@@ -118,7 +117,7 @@ class StringInterner {
       if (!interner.ids_.emplace(interner.names_.back(), id).second) r.Fail();
     }
     VIGIE_RETURN_IF_ERROR(r.Check("string dictionary"));
-    interner.recency_.resize(static_cast<size_t>(count) + 1);
+    interner.links_.resize(static_cast<size_t>(count) + 1);
     std::vector<bool> placed(static_cast<size_t>(count) + 1, false);
     for (uint32_t i = 0; i < count && r.ok(); ++i) {
       const uint32_t id = r.Get<uint32_t>();  // Least recently used first.
@@ -127,8 +126,7 @@ class StringInterner {
         break;
       }
       placed[id] = true;
-      interner.order_.push_front(id);
-      interner.recency_[id] = interner.order_.begin();
+      interner.PushFront(id);
     }
     const uint32_t recycled = r.Get<uint32_t>();
     for (uint32_t i = 0; i < recycled && r.ok(); ++i) {
@@ -141,17 +139,32 @@ class StringInterner {
   }
 
  private:
+  // The recency list, most recently used at head_, threaded through
+  // links_ by id (0 ends it): 8 bytes an id and no allocation per name.
+  struct Link {
+    uint32_t prev = 0;
+    uint32_t next = 0;
+  };
+  void PushFront(uint32_t id) {
+    links_[id] = Link{0, head_};
+    if (head_ != 0) links_[head_].prev = id;
+    head_ = id;
+    if (tail_ == 0) tail_ = id;
+  }
   void Touch(uint32_t id) {
-    if (recency_[id] != order_.begin()) {
-      order_.splice(order_.begin(), order_, recency_[id]);
-    }
+    if (head_ == id) return;
+    Link& link = links_[id];
+    (link.prev == 0 ? head_ : links_[link.prev].next) = link.next;
+    (link.next == 0 ? tail_ : links_[link.next].prev) = link.prev;
+    PushFront(id);
   }
 
   uint32_t max_size_;
   absl::flat_hash_map<std::string, uint32_t> ids_;
   std::vector<std::string> names_;
-  std::list<uint32_t> order_;  // Most recently used first.
-  std::vector<std::list<uint32_t>::iterator> recency_;
+  std::vector<Link> links_;  // By id; links_[0] unused.
+  uint32_t head_ = 0;
+  uint32_t tail_ = 0;
   std::vector<uint32_t> recycled_;
   uint64_t recycled_total_ = 0;
 };
