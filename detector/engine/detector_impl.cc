@@ -225,7 +225,7 @@ class DetectorImpl : public Detector {
     }
     for (size_t i = 0; i < std::min(events.size(), kPrefetchStateAhead); ++i) {
       shards_[ShardOf(events[i].account)].accounts.PrefetchState(
-          events[i].account);
+          events[i].account, StateBytesFor(events[i]));
     }
     size_t begin = 0;
     while (begin < events.size()) {
@@ -268,7 +268,7 @@ class DetectorImpl : public Detector {
               mine(i + kPrefetchStateAhead)) {
             const Event& ahead = batch[i + kPrefetchStateAhead];
             shards_[slots_[i + kPrefetchStateAhead].shard]
-                .accounts.PrefetchState(ahead.account);
+                .accounts.PrefetchState(ahead.account, StateBytesFor(ahead));
           }
           if (!mine(i)) continue;
           AccountPhase(batch[i], slots_[i], shards_[slots_[i].shard]);
@@ -363,6 +363,10 @@ class DetectorImpl : public Detector {
   // processed while a cache miss is outstanding.
   static constexpr size_t kPrefetchIndexAhead = 16;
   static constexpr size_t kPrefetchStateAhead = 8;
+
+  static size_t StateBytesFor(const Event& e) {
+    return e.action == Action::kLookup ? kLookupBytes : sizeof(AccountState);
+  }
 
   void PrefetchIndex(const Event& e, const Slot& slot) const {
     const Shard& shard = shards_[slot.shard];

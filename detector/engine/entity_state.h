@@ -10,6 +10,7 @@
 #define VIGIE_DETECTOR_ENGINE_ENTITY_STATE_H_
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <utility>
 
@@ -36,6 +37,10 @@ enum LookupCounter : int {
   kLookupCounterCount,
 };
 
+// What lookups read and write comes first and what only logins and
+// exports need (failure and export windows, login features) last, so that
+// scoring a lookup touches the first kLookupBytes only: the engine
+// prefetches no more than that for a lookup.
 struct AccountState {
   // Lookups: the LookupCounter counts, on one clock.
   WindowedCounters<uint16_t, kLookupCounterCount> lookup_counts;
@@ -58,6 +63,10 @@ struct AccountState {
   bool login_ip_new = false;    // The latest login's address was new.
   uint32_t logins = 0;
   uint32_t failures_since_success = 0;
+  // Fusion.
+  uint32_t profession = 0;
+  double risk = 0;
+  // Only logins and exports from here on.
   WindowedSum<uint16_t> failures;
   // Distinct values used at successful logins, per LoginFeature (address,
   // network, AS, country, user agent), saturating.
@@ -65,10 +74,9 @@ struct AccountState {
   uint16_t login_country = 0;  // Of the latest login, 0 if unknown.
   // Exports.
   WindowedSum<uint32_t> exported;
-  // Fusion.
-  uint32_t profession = 0;
-  double risk = 0;
 };
+// The part of an AccountState a lookup touches (see above).
+inline constexpr size_t kLookupBytes = offsetof(AccountState, failures);
 
 struct AddressState {
   WindowedDistinct accounts;  // With a successful login.

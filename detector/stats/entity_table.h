@@ -37,6 +37,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "detector/internal/huge_pages.h"
 #include "detector/stats/state_codec.h"
 
 namespace vigie {
@@ -260,6 +261,9 @@ class EntityTable {
     slots_.reserve(capacity);
     links_.reserve(capacity);
     free_.reserve(capacity);
+    // Before any slot is written: see huge_pages.h.
+    internal::AdviseHugePages(slots_.data(), capacity * sizeof(Slot));
+    internal::AdviseHugePages(links_.data(), capacity * sizeof(Link));
   }
 
   void Unlink(uint32_t s) {

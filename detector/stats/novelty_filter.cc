@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "detector/internal/huge_pages.h"
 
 namespace vigie {
 namespace {
@@ -74,11 +75,13 @@ absl::StatusOr<std::unique_ptr<NoveltyFilter>> NoveltyFilter::Create(
 }
 
 NoveltyFilter::NoveltyFilter(uint64_t capacity, uint64_t blocks, int hashes)
-    : capacity_(capacity),
-      blocks_(blocks),
-      hashes_(hashes),
-      current_(blocks),
-      previous_(blocks) {}
+    : capacity_(capacity), blocks_(blocks), hashes_(hashes) {
+  for (std::vector<Block>* generation : {&current_, &previous_}) {
+    generation->reserve(blocks);
+    internal::AdviseHugePages(generation->data(), blocks * sizeof(Block));
+    generation->resize(blocks);
+  }
+}
 
 uint64_t NoveltyFilter::PairHash(uint64_t scope, uint64_t key) {
   return Mix(scope * 0x9e3779b97f4a7c15ull ^ key);
