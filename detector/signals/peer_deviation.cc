@@ -1,12 +1,33 @@
 #include "detector/signals/peer_deviation.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace vigie {
 namespace {
 constexpr int kTenMinutes = 1;
 constexpr int kHour = 2;
+}  // namespace
+
+namespace {
+
+// log1p of a count, from a table for the small counts every lookup asks
+// about (the same values std::log1p gives).
+double Log1pOfCount(double count) {
+  constexpr int kTable = 1024;
+  static const std::array<double, kTable> table = [] {
+    std::array<double, kTable> t{};
+    for (int i = 0; i < kTable; ++i) t[i] = std::log1p(static_cast<double>(i));
+    return t;
+  }();
+  if (count >= 0 && count < kTable) {
+    const int i = static_cast<int>(count);
+    if (i == count) return table[i];
+  }
+  return std::log1p(count);
+}
+
 }  // namespace
 
 engine::PeerFeatures LookupWindowFeatures(const Event& e,
@@ -22,8 +43,8 @@ engine::PeerFeatures LookupWindowFeatures(const Event& e,
       5.0 + static_cast<double>(
                 a.Lookups(w, engine::kLookups, kTenMinutes, e.time_ms));
   engine::PeerFeatures x;
-  x[kLogLookupsPerHour] = std::log1p(lookups_hour);
-  x[kLogNewPerHour] = std::log1p(new_hour);
+  x[kLogLookupsPerHour] = Log1pOfCount(lookups_hour);
+  x[kLogNewPerHour] = Log1pOfCount(new_hour);
   x[kNewShareHour] = new_hour / (5.0 + lookups_hour);
   x[kSequentialShare] =
       static_cast<double>(

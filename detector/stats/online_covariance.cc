@@ -25,22 +25,43 @@ OnlineCovariance::OnlineCovariance(int dimension)
       mean_(dimension, 0.0),
       comoment_(static_cast<size_t>(dimension) * dimension, 0.0) {}
 
+namespace {
+
+// Welford's update of the mean and the co-moment for d = kDimension, or
+// for the run-time d when kDimension is 0. A fixed d lets the compiler
+// unroll and vectorise the rows; every element gets the same operations in
+// the same order either way, so the results are bit-identical.
+template <int kDimension>
+void WelfordUpdate(int dimension, uint64_t count, const double* x,
+                   double* mean, double* comoment) {
+  const int d = kDimension > 0 ? kDimension : dimension;
+  // Plain loops on stack buffers: Update runs on the detector's hot path
+  // and must not allocate.
+  double before[OnlineCovariance::kMaxDimension];
+  const double n = static_cast<double>(count);
+  for (int i = 0; i < d; ++i) {
+    before[i] = x[i] - mean[i];
+    mean[i] += before[i] / n;
+  }
+  double after[OnlineCovariance::kMaxDimension];
+  for (int j = 0; j < d; ++j) after[j] = x[j] - mean[j];
+  for (int i = 0; i < d; ++i) {
+    double* row = comoment + static_cast<size_t>(i) * d;
+    for (int j = 0; j < d; ++j) row[j] += before[i] * after[j];
+  }
+}
+
+}  // namespace
+
 void OnlineCovariance::Update(absl::Span<const double> x, bool anomalous) {
   if (anomalous) return;
   ++count_;
-  // Plain loops on stack buffers: Update runs on the detector's hot path
-  // and must not allocate.
-  double before[kMaxDimension];
-  const double n = static_cast<double>(count_);
-  for (int i = 0; i < dimension_; ++i) {
-    before[i] = x[i] - mean_[i];
-    mean_[i] += before[i] / n;
-  }
-  for (int i = 0; i < dimension_; ++i) {
-    double* row = &comoment_[static_cast<size_t>(i) * dimension_];
-    for (int j = 0; j < dimension_; ++j) {
-      row[j] += before[i] * (x[j] - mean_[j]);
-    }
+  // The peer model's dimension gets its own unrolled copy.
+  if (dimension_ == 6) {
+    WelfordUpdate<6>(6, count_, x.data(), mean_.data(), comoment_.data());
+  } else {
+    WelfordUpdate<0>(dimension_, count_, x.data(), mean_.data(),
+                     comoment_.data());
   }
 }
 
