@@ -143,6 +143,16 @@ void BM_DetectorObserveBatch(benchmark::State& state) {
                              absl::MakeSpan(risks).subspan(0, batch.size()));
     }
     events += static_cast<int64_t>(w.events.size());
+    // What the state costs per entity, measured by the engine's tables.
+    const Detector::Stats stats = detector->stats();
+    state.counters["bytes_per_account"] =
+        static_cast<double>(stats.account_table_bytes) /
+        static_cast<double>(std::max<uint64_t>(1, stats.accounts));
+    state.counters["bytes_per_address"] =
+        static_cast<double>(stats.address_table_bytes) /
+        static_cast<double>(std::max<uint64_t>(1, stats.addresses));
+    state.counters["novelty_MiB"] =
+        static_cast<double>(stats.novelty_bytes) / (1 << 20);
   }
   state.SetItemsProcessed(events);
   state.counters["events"] = static_cast<double>(w.events.size());

@@ -85,7 +85,14 @@ class Detector {
     uint64_t addresses = 0;
     uint64_t evicted_accounts = 0;
     uint64_t evicted_addresses = 0;
+    // Memory held, measured by the tables: all of it, and the parts kept
+    // per account (their tables) and per address (its table; the heap of
+    // an address's distinct-account sets is not included), and the
+    // novelty memory shared by the accounts of a shard.
     size_t state_bytes = 0;
+    size_t account_table_bytes = 0;
+    size_t address_table_bytes = 0;
+    size_t novelty_bytes = 0;
   };
   virtual Stats stats() const = 0;
 };

@@ -197,13 +197,16 @@ class DetectorImpl : public Detector {
     s.late_events = late_events_;
     s.addresses = addresses_.size();
     s.evicted_addresses = addresses_.evictions();
-    s.state_bytes = addresses_.bytes() + known_accounts_.capacity() / 8 +
-                    population_.bytes();
+    s.address_table_bytes = addresses_.bytes();
     for (const Shard& shard : shards_) {
       s.accounts += shard.accounts.size();
       s.evicted_accounts += shard.accounts.evictions();
-      s.state_bytes += shard.accounts.bytes() + shard.novelty->bytes();
+      s.account_table_bytes += shard.accounts.bytes();
+      s.novelty_bytes += shard.novelty->bytes();
     }
+    s.state_bytes = s.address_table_bytes + s.account_table_bytes +
+                    s.novelty_bytes + known_accounts_.capacity() / 8 +
+                    population_.bytes();
     return s;
   }
 
