@@ -15,9 +15,7 @@
 #include <vector>
 
 #include "detector/detector.h"
-#include "detector/ingest/event_encoder.h"
-#include "detector/ingest/pseudonymizer.h"
-#include "tools/simulate/simulator.h"
+#include "tools/simulate/encoded_traffic.h"
 
 namespace vigie {
 namespace {
@@ -28,36 +26,19 @@ class NullSink : public AlertSink {
   uint64_t alerts = 0;
 };
 
-struct Workload {
-  std::vector<Event> events;
-  std::vector<std::string> names;
-};
+using Workload = simulate::EncodedTraffic;
 
 // Two days of the labelled simulator's traffic for `accounts` benign
 // accounts (seed 1, planted campaigns included), encoded once per size.
 const Workload& SimulatedWorkload(int accounts) {
-  static auto* workloads = new std::map<int, std::unique_ptr<Workload>>();
-  std::unique_ptr<Workload>& slot = (*workloads)[accounts];
-  if (slot != nullptr) return *slot;
-  slot = std::make_unique<Workload>();
-  Workload* w = slot.get();
-  PseudonymKey key;
-  Pseudonymizer pseudonymizer(key);
-  EventEncoder encoder(&pseudonymizer, EncoderOptions());
+  static auto* workloads = new std::map<int, Workload>();
+  auto it = workloads->find(accounts);
+  if (it != workloads->end()) return it->second;
   simulate::SimulationOptions options;
   options.accounts = accounts;
   options.days = 2;
   options.seed = 1;
-  (void)simulate::Simulate(options, [&](const AccessRecord& record) {
-    Event e;
-    encoder.Encode(record, &e);
-    w->events.push_back(e);
-    return absl::OkStatus();
-  });
-  for (uint32_t id = 0; id <= encoder.num_accounts(); ++id) {
-    w->names.emplace_back(encoder.AccountName(id));
-  }
-  return *w;
+  return (*workloads)[accounts] = simulate::SimulateEncoded(options).value();
 }
 
 std::unique_ptr<Detector> NewDetector(const Workload& w, int threads,

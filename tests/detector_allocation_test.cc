@@ -18,10 +18,8 @@
 #include <vector>
 
 #include "detector/detector.h"
-#include "detector/ingest/event_encoder.h"
-#include "detector/ingest/pseudonymizer.h"
 #include "gtest/gtest.h"
-#include "tools/simulate/simulator.h"
+#include "tools/simulate/encoded_traffic.h"
 
 namespace {
 
@@ -93,30 +91,16 @@ class CountingSink : public AlertSink {
   uint64_t alerts = 0;
 };
 
-struct Workload {
-  std::vector<Event> events;
-  std::vector<std::string> names;
-};
+using Workload = simulate::EncodedTraffic;
 
 Workload SimulatedTraffic() {
-  Workload w;
-  PseudonymKey key;
-  Pseudonymizer pseudonymizer(key);
-  EventEncoder encoder(&pseudonymizer, EncoderOptions());
   simulate::SimulationOptions options;
   options.accounts = 400;
   options.days = 3;
   options.seed = 5;
-  EXPECT_TRUE(simulate::Simulate(options, [&](const AccessRecord& record) {
-                Event e;
-                encoder.Encode(record, &e);
-                w.events.push_back(e);
-                return absl::OkStatus();
-              }).ok());
-  for (uint32_t id = 0; id <= encoder.num_accounts(); ++id) {
-    w.names.emplace_back(encoder.AccountName(id));
-  }
-  return w;
+  absl::StatusOr<Workload> traffic = simulate::SimulateEncoded(options);
+  EXPECT_TRUE(traffic.ok()) << traffic.status();
+  return traffic.ok() ? *std::move(traffic) : Workload();
 }
 
 TEST(DetectorAllocation, KnownEntitiesAreScoredWithoutAllocating) {
