@@ -377,6 +377,11 @@ class DetectorImpl : public Detector {
     if (e.action == Action::kLookup && e.has_subject()) {
       shard.novelty->Prefetch(ScopeOf(NoveltyScope::kSubject, e.account),
                               e.subject);
+    } else if (e.action == Action::kLogin) {
+      addresses_.PrefetchIndex(e.ip);
+      if (e.outcome == Outcome::kSuccess) {
+        PrefetchLoginNovelty(e, *shard.novelty);
+      }
     }
   }
 

@@ -25,6 +25,16 @@ uint64_t ScopeOf(NoveltyScope scope, uint32_t account) {
   return (static_cast<uint64_t>(scope) << 32) | account;
 }
 
+void PrefetchLoginNovelty(const Event& e, const NoveltyFilter& novelty) {
+  novelty.Prefetch(ScopeOf(NoveltyScope::kAddress, e.account), OriginKey(e.ip));
+  novelty.Prefetch(ScopeOf(NoveltyScope::kNetwork, e.account),
+                   OriginKey(e.ip.Network()));
+  if (e.user_agent_hash != 0) {
+    novelty.Prefetch(ScopeOf(NoveltyScope::kUserAgent, e.account),
+                     e.user_agent_hash);
+  }
+}
+
 engine::LoginKeys LoginKeysOf(const Event& e, uint16_t country, uint32_t asn) {
   engine::LoginKeys keys;
   keys[engine::kLoginAddress] = OriginKey(e.ip);

@@ -49,6 +49,12 @@ enum class NoveltyScope : uint64_t {
 };
 uint64_t ScopeOf(NoveltyScope scope, uint32_t account);
 
+// Hints the novelty blocks a successful login of `e` will test and that
+// its event alone names (address, network, user agent; the AS and country
+// need the address's location), so that their cache misses overlap with
+// the address side's work. Changes nothing.
+void PrefetchLoginNovelty(const Event& e, const NoveltyFilter& novelty);
+
 // What the engine knows about a login's origin before the account side
 // scores it.
 struct LoginOrigin {
