@@ -17,6 +17,7 @@
 #include "detector/alerts/alert_json.h"
 #include "detector/alerts/alert_sink.h"
 #include "detector/ingest/event_encoder.h"
+#include "detector/ingest/read_ahead_reader.h"
 #include "detector/ingest/pseudonymizer.h"
 #include "detector/internal/status_macros.h"
 #include "detector/detector.h"
@@ -627,6 +628,14 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   for (const std::string& path : options.inputs) {
     VIGIE_ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader,
                            OpenRecordReader(path, reader_options));
+    // Text logs are parsed on threads of their own, ahead of the merge:
+    // parsing them costs more than detection. Binary records are cheap to
+    // decode, and an extra thread would only compete for the cores; a
+    // pipe is left alone, as a reading thread could block on it forever.
+    if (options.pipeline && path != "-" &&
+        reader->format() != InputFormat::kBinary) {
+      reader = NewReadAheadReader(std::move(reader));
+    }
     Input input;
     input.reader = std::move(reader);
     inputs.push_back(std::move(input));

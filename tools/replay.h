@@ -50,8 +50,10 @@ struct ReplayOptions {
   std::string mode;
   // Overrides the configuration's memory limit when set, e.g. "256M".
   std::string memory_limit;
-  // Read and encode on a second thread while detection runs on this one.
-  // The output is the same either way. Default: true.
+  // Read and encode on a second thread while detection runs on this one,
+  // and parse each text input (CSV, JSON Lines; not standard input) on a
+  // thread of its own ahead of that. The output is the same either way.
+  // Default: true.
   bool pipeline = true;
   // Detection threads (the engine's shards spread over them); the output is
   // identical for any count. Default: 1.

@@ -9,6 +9,10 @@
 // Recovery: a structural error (unbalanced quote, stray quote, over-long
 // record) is reported at the line where the record starts, and reading
 // resumes at the next physical line, so one bad line costs one record.
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -36,6 +40,30 @@ struct Span {
 };
 
 enum class ScanStatus { kRecord, kNeedMore, kTooLong, kStructureError };
+
+// The first ',', '\n' or '"' in [p, end), or end. Sixteen bytes at a time
+// with SSE2 (every x86-64 has it): fields such as user agents are long,
+// and this scan is most of the CSV reader's time.
+const char* FindFieldEnd(const char* p, const char* end) {
+#ifdef __SSE2__
+  const __m128i comma = _mm_set1_epi8(',');
+  const __m128i newline = _mm_set1_epi8('\n');
+  const __m128i quote = _mm_set1_epi8('"');
+  while (end - p >= 16) {
+    const __m128i bytes =
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i hits = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(bytes, comma),
+                     _mm_cmpeq_epi8(bytes, newline)),
+        _mm_cmpeq_epi8(bytes, quote));
+    const int mask = _mm_movemask_epi8(hits);
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  while (p < end && *p != ',' && *p != '\n' && *p != '"') ++p;
+  return p;
+}
 
 class CsvReader : public TextReaderBase {
  public:
@@ -263,13 +291,10 @@ class CsvReader : public TextReaderBase {
         return ScanStatus::kStructureError;
       }
       // Unquoted field.
-      const char* q = p;
-      while (q < end && *q != ',' && *q != '\n') {
-        if (*q == '"') {
-          *reason = "quote inside an unquoted field";
-          return ScanStatus::kStructureError;
-        }
-        ++q;
+      const char* q = FindFieldEnd(p, end);
+      if (q < end && *q == '"') {
+        *reason = "quote inside an unquoted field";
+        return ScanStatus::kStructureError;
       }
       if (q == end && !at_eof) return ScanStatus::kNeedMore;
       const char* value_end = q;

@@ -1,0 +1,174 @@
+#include "detector/ingest/read_ahead_reader.h"
+
+#include <deque>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+
+namespace vigie {
+namespace {
+
+// One result of the wrapped reader, with where it left the reader.
+struct Item {
+  RecordReader::Result result;
+  AccessRecord record;  // Views into Batch::text once the batch is sealed.
+  // Offsets of the record's texts in Batch::text (set while parsing).
+  size_t offsets[5];
+  RecordError error;  // When result == kError.
+  ReadPosition position_after;
+  uint64_t raw_bytes_after = 0;
+};
+
+struct Batch {
+  std::vector<Item> items;
+  std::string text;  // The records' strings, back to back.
+};
+
+absl::string_view* TextFields(AccessRecord& r, int i) {
+  absl::string_view* fields[5] = {&r.account, &r.subject, &r.user_agent,
+                                  &r.service, &r.profession};
+  return fields[i];
+}
+
+class ReadAheadReader : public RecordReader {
+ public:
+  ReadAheadReader(std::unique_ptr<RecordReader> inner,
+                  const ReadAheadOptions& options)
+      : RecordReader(inner->source_name()),
+        inner_(std::move(inner)),
+        options_(options),
+        position_(inner_->position()),
+        raw_bytes_(inner_->raw_bytes_read()) {}
+
+  ~ReadAheadReader() override {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+  Result Next(AccessRecord* record, RecordError* error) override {
+    if (!thread_.joinable() && !finished_) {
+      thread_ = std::thread([this] { Produce(); });
+    }
+    while (current_ == nullptr || next_item_ == current_->items.size()) {
+      if (finished_) return Result::kEnd;
+      current_.reset();  // The previous record's views end here.
+      std::unique_ptr<Batch> batch;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](ReadAheadReader* r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->mu_) {
+              return !r->ready_.empty() || r->produced_all_;
+            },
+            this));
+        if (ready_.empty()) {
+          finished_ = true;
+          return Result::kEnd;
+        }
+        batch = std::move(ready_.front());
+        ready_.pop_front();
+      }
+      current_ = std::move(batch);
+      next_item_ = 0;
+    }
+    Item& item = current_->items[next_item_++];
+    position_ = item.position_after;
+    raw_bytes_ = item.raw_bytes_after;
+    if (item.result == Result::kRecord) {
+      *record = item.record;
+    } else if (item.result == Result::kError) {
+      *error = std::move(item.error);
+    } else {
+      finished_ = true;
+    }
+    return item.result;
+  }
+
+  InputFormat format() const override { return inner_->format(); }
+  uint64_t raw_bytes_read() const override { return raw_bytes_; }
+  ReadPosition position() const override { return position_; }
+  absl::Status SeekTo(const ReadPosition& position) override {
+    absl::Status status = inner_->SeekTo(position);
+    position_ = inner_->position();
+    raw_bytes_ = inner_->raw_bytes_read();
+    return status;
+  }
+
+ private:
+  // The reading thread: fills batches until the wrapped reader ends, and
+  // hands them over, at most max_batches ahead.
+  void Produce() {
+    bool ended = false;
+    while (!ended) {
+      auto batch = std::make_unique<Batch>();
+      while (batch->items.size() < options_.batch_records &&
+             batch->text.size() < options_.batch_bytes) {
+        Item& item = batch->items.emplace_back();
+        item.result = inner_->Next(&item.record, &item.error);
+        item.position_after = inner_->position();
+        item.raw_bytes_after = inner_->raw_bytes_read();
+        if (item.result == Result::kRecord) {
+          // Copied now: the wrapped reader's views end at its next call.
+          for (int i = 0; i < 5; ++i) {
+            const absl::string_view text = *TextFields(item.record, i);
+            item.offsets[i] = batch->text.size();
+            batch->text.append(text.data(), text.size());
+          }
+        } else if (item.result == Result::kEnd) {
+          ended = true;
+          break;
+        }
+      }
+      // The text no longer grows: point the records' views into it.
+      for (Item& item : batch->items) {
+        if (item.result != Result::kRecord) continue;
+        for (int i = 0; i < 5; ++i) {
+          absl::string_view* field = TextFields(item.record, i);
+          *field = absl::string_view(batch->text.data() + item.offsets[i],
+                                     field->size());
+        }
+      }
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](ReadAheadReader* r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->mu_) {
+            return r->stopping_ || r->ready_.size() < r->options_.max_batches;
+          },
+          this));
+      if (stopping_) return;
+      ready_.push_back(std::move(batch));
+    }
+    absl::MutexLock lock(&mu_);
+    produced_all_ = true;
+  }
+
+  std::unique_ptr<RecordReader> inner_;  // Used by the thread once started.
+  const ReadAheadOptions options_;
+  std::thread thread_;
+
+  // The consumer's side.
+  std::unique_ptr<Batch> current_;
+  size_t next_item_ = 0;
+  bool finished_ = false;
+  ReadPosition position_;
+  uint64_t raw_bytes_ = 0;
+
+  absl::Mutex mu_;
+  std::deque<std::unique_ptr<Batch>> ready_ ABSL_GUARDED_BY(mu_);
+  bool produced_all_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordReader> NewReadAheadReader(
+    std::unique_ptr<RecordReader> inner, const ReadAheadOptions& options) {
+  return std::make_unique<ReadAheadReader>(std::move(inner), options);
+}
+
+}  // namespace vigie
