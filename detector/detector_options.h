@@ -49,7 +49,9 @@ struct DetectorOptions {
   // Brute force: failures on one account within an hour. Default: 10.
   int64_t account_failures_per_hour = 10;
   // Spray / stuffing: distinct accounts failing from one address within an
-  // hour, and within a day. Defaults: 8 and 20.
+  // hour, and within a day. Defaults: 8 and 20. REQUIRES: below 32, the
+  // failing accounts an address counts exactly (its state has a fixed
+  // size, so that the memory cap holds under a botnet's stuffing).
   int64_t failing_accounts_per_ip_hour = 8;
   int64_t failing_accounts_per_ip_day = 20;
   // Shared infrastructure: distinct accounts logging in within an hour from
@@ -58,7 +60,8 @@ struct DetectorOptions {
   // network ownership data (libloc), carrier-NAT and hospital addresses
   // first seen after the learning day look just like attack infrastructure
   // and cost more false incidents than they add detections; the score still
-  // counts as supporting evidence in an account's fused risk.
+  // counts as supporting evidence in an account's fused risk. REQUIRES:
+  // 1..7 (an address counts up to 8 accounts exactly).
   int64_t accounts_per_new_ip_hour = 3;
   bool shared_infrastructure_alerts = false;
   // A login needs this many earlier logins before "new address for this
@@ -66,7 +69,9 @@ struct DetectorOptions {
   int64_t logins_before_novelty = 3;
   // Pairs remembered by the novelty filter per generation. Default: 8 Mi.
   uint64_t novelty_capacity = uint64_t{1} << 23;
-  // Hard cap on account and address state, bytes. Default: 512 MiB.
+  // Hard cap on the detector's state, bytes: entity tables, novelty
+  // memory, login population and open incidents (1/16 of it; beyond, the
+  // incidents quiet for longest close early). Default: 512 MiB.
   size_t max_state_bytes = size_t{512} << 20;
   // Accounts are split by id over `shards` independent parts (their own
   // account table and novelty memory, each 1/shards of the budget); the

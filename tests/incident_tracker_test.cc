@@ -89,5 +89,37 @@ TEST(IncidentTracker, ExtendClosesQuietIncidentsFirst) {
   EXPECT_EQ(sink.alerts[2].incident_id(), "lookup_enumeration-000002");
 }
 
+TEST(IncidentTracker, StaysWithinItsMemoryByClosingTheQuietestFirst) {
+  CollectingSink sink;
+  IncidentTracker tracker(absl::Hours(1), &sink, /*update_step=*/10,
+                          /*max_bytes=*/8 * 1024);
+  // Each incident holds ~1 KiB: far more addresses than fit.
+  for (int i = 0; i < 100; ++i) {
+    v1::Alert alert = Firing(80, std::string(300, 'x'));
+    alert.set_source_ip("203.0.113." + std::to_string(i));
+    tracker.Fire("address|" + std::to_string(1000 + i), alert, i * 1000);
+    EXPECT_LE(tracker.bytes(), 8u * 1024) << i;
+  }
+  EXPECT_GT(tracker.closed_for_memory(), 50u);
+  EXPECT_LT(tracker.open_incidents(), 20u);
+  // The first incidents, quiet for longest, were closed first, each with a
+  // closing alert that says why.
+  int early_closes = 0;
+  for (const v1::Alert& alert : sink.alerts) {
+    if (alert.incident_state() != v1::INCIDENT_CLOSED) continue;
+    ++early_closes;
+    EXPECT_NE(alert.message().find("closed early"), std::string::npos);
+  }
+  EXPECT_EQ(early_closes, static_cast<int>(tracker.closed_for_memory()));
+  bool first_closed = false;
+  for (const v1::Alert& alert : sink.alerts) {
+    if (alert.incident_state() == v1::INCIDENT_CLOSED) {
+      first_closed = alert.incident_id() == "lookup_enumeration-000001";
+      break;
+    }
+  }
+  EXPECT_TRUE(first_closed);
+}
+
 }  // namespace
 }  // namespace vigie

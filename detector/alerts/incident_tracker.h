@@ -19,8 +19,15 @@
 // only when Extend declines. An ongoing incident then costs a map lookup
 // per firing and no allocation.
 //
-// Cost: O(log n) per firing, n open incidents; ~200 bytes per open
-// incident. Thread-compatible. Deterministic: incidents close in key order.
+// Memory: the open incidents (their last reported alert, key and id) are
+// kept within `max_bytes`; opening one more beyond it first closes the
+// incident quiet for longest (ties: the smallest key), with a closing
+// alert that says so. A botnet whose every address opens an incident
+// therefore cannot grow the tracker without bound.
+//
+// Cost: O(log n) per firing, n open incidents; O(n) more when the memory
+// bound closes one; ~1-2 KiB per open incident (mostly its alert).
+// Thread-compatible. Deterministic: incidents close in key order.
 //
 // Example:
 //   IncidentTracker tracker(absl::Hours(1), &sink);
@@ -48,7 +55,9 @@ class IncidentTracker {
   // a firing's risk exceeds the last reported risk by more than
   // `update_step`.
   IncidentTracker(absl::Duration quiet, AlertSink* sink,
-                  double update_step = 0);
+                  double update_step = 0,
+                  size_t max_bytes = kDefaultMaxBytes);
+  static constexpr size_t kDefaultMaxBytes = size_t{64} << 20;
 
   // Records a firing of `alert.rule_name()` for the entity named by `key`.
   // `alert` carries the entity, message, reasons, risk and action; the
@@ -70,6 +79,10 @@ class IncidentTracker {
   void Flush() { Advance(latest_ms_); }
 
   uint64_t incidents_opened() const { return opened_; }
+  // Memory held by the open incidents (estimated from their contents).
+  size_t bytes() const { return bytes_; }
+  // Incidents closed early to stay within max_bytes.
+  uint64_t closed_for_memory() const { return closed_for_memory_; }
 
   // Snapshot support: open incidents and counters.
   void Encode(StateWriter& w) const;
@@ -85,12 +98,20 @@ class IncidentTracker {
     uint64_t firings = 0;
     double reported_risk = 0;
   };
-  void Emit(Open& incident, v1::IncidentState state, int64_t time_ms);
+  void Emit(Open& incident, v1::IncidentState state, int64_t time_ms,
+            absl::string_view why_closed = "");
+  static size_t BytesOf(const std::string& key, const Open& incident);
+  // Closes the incidents quiet for longest, but `keep`, until the open
+  // ones fit in max_bytes_.
+  void CloseForMemory(const std::string& keep, int64_t time_ms);
 
   int64_t quiet_ms_;
   AlertSink* sink_;
   double update_step_;
+  size_t max_bytes_;
   std::map<std::string, Open, std::less<>> open_;
+  size_t bytes_ = 0;
+  uint64_t closed_for_memory_ = 0;
   int64_t latest_ms_ = 0;
   int64_t next_check_ms_ = INT64_MAX;
   uint64_t opened_ = 0;

@@ -53,6 +53,11 @@ v1::RecommendedAction ActionFor(Family family, double risk) {
 
 int Severity(double risk) { return risk >= 90 ? 4 : risk >= 75 ? 3 : 2; }
 
+// The memory the open incidents may take: 1/16 of the state budget.
+size_t IncidentBytesFor(const DetectorOptions& options) {
+  return options.max_state_bytes / 16;
+}
+
 bool InNetwork(const IpAddress& ip, const DetectorOptions::Network& net) {
   const int bits = net.address.is_v4() ? 96 + net.prefix_length
                                        : net.prefix_length;
@@ -143,7 +148,8 @@ class DetectorImpl : public Detector {
         address_table_options_(address_table_options),
         novelty_options_(novelty_options),
         namer_(std::move(namer)),
-        tracker_(options.quiet_to_close, sink, options.update_step),
+        tracker_(options.quiet_to_close, sink, options.update_step,
+                 IncidentBytesFor(options)),
         shards_(std::move(shards)),
         addresses_(std::move(addresses)),
         locations_(std::move(locations)),
@@ -206,7 +212,7 @@ class DetectorImpl : public Detector {
     }
     s.state_bytes = s.address_table_bytes + s.account_table_bytes +
                     s.novelty_bytes + known_accounts_.capacity() / 8 +
-                    population_.bytes();
+                    population_.bytes() + tracker_.bytes();
     return s;
   }
 
@@ -869,6 +875,26 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
     return absl::InvalidArgumentError(
         "detector: credential thresholds must be at least 1");
   }
+  // An address counts its accounts exactly only up to a fixed number (its
+  // state has a fixed size, so the memory cap holds): thresholds above it
+  // could never be reached.
+  if (options.failing_accounts_per_ip_hour >=
+          engine::kAddressFailingAccountsTracked ||
+      options.failing_accounts_per_ip_day >=
+          engine::kAddressFailingAccountsTracked) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "detector: failing accounts per address must be below ",
+        engine::kAddressFailingAccountsTracked,
+        " (addresses count failing accounts exactly up to that)"));
+  }
+  if (options.accounts_per_new_ip_hour < 1 ||
+      options.accounts_per_new_ip_hour >= engine::kAddressAccountsTracked) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "detector: accounts per new address must be between 1 and ",
+        engine::kAddressAccountsTracked - 1,
+        " (addresses count accounts exactly up to ",
+        engine::kAddressAccountsTracked, ")"));
+  }
   for (const DetectorOptions::Network& net : options.allowlisted_networks) {
     const int max = net.address.is_v4() ? 32 : 128;
     if (net.prefix_length < 0 || net.prefix_length > max) {
@@ -921,9 +947,11 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
              options.max_state_bytes / 16) {
     --population_width_bits;
   }
+  // Open incidents take at most 1/16 (see IncidentTracker).
   const size_t fixed_bytes =
       novelty_bytes +
-      engine::LoginPopulation::BytesFor(population_width_bits);
+      engine::LoginPopulation::BytesFor(population_width_bits) +
+      engine::IncidentBytesFor(options);
   const size_t table_bytes = options.max_state_bytes > fixed_bytes
                                  ? options.max_state_bytes - fixed_bytes
                                  : 0;

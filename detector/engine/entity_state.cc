@@ -78,7 +78,7 @@ bool DecodeAccount(StateReader& r, AccountState* a) {
 }
 
 void EncodeAddress(StateWriter& w, const AddressState& s) {
-  w.Put<uint8_t>(2);
+  w.Put<uint8_t>(3);
   s.accounts.Encode(w);
   w.Put(s.first_seen_ms);
   w.Put<uint8_t>(s.seen);
@@ -94,7 +94,7 @@ void EncodeAddress(StateWriter& w, const AddressState& s) {
 }
 
 bool DecodeAddress(StateReader& r, AddressState* s) {
-  if (r.Get<uint8_t>() != 2) r.Fail();
+  if (r.Get<uint8_t>() != 3) r.Fail();
   if (!r.ok()) return false;
   DecodeInto(r, &s->accounts);
   s->first_seen_ms = r.Get<int64_t>();

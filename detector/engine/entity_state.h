@@ -17,6 +17,7 @@
 #include "detector/engine/peer_model.h"
 #include "detector/ip_address.h"
 #include "detector/stats/quantile_sketch.h"
+#include "detector/stats/recent_distinct.h"
 #include "detector/stats/state_codec.h"
 #include "detector/stats/regularity.h"
 #include "detector/stats/running_moments.h"
@@ -78,13 +79,23 @@ struct AccountState {
 // The part of an AccountState a lookup touches (see above).
 inline constexpr size_t kLookupBytes = offsetof(AccountState, failures);
 
+// An address's accounts are counted exactly up to these many (see
+// RecentDistinct): beyond them the address's scores are already at or near
+// their top, and a fixed size keeps the address table's memory cap exact.
+// The thresholds on them must stay below (checked by Detector::Create).
+inline constexpr int kAddressAccountsTracked = 8;
+inline constexpr int kAddressFailingAccountsTracked = 32;
+inline constexpr int kAddressUnknownAccountsTracked = 16;
+
 struct AddressState {
-  WindowedDistinct accounts;  // With a successful login.
+  // With a successful login.
+  RecentDistinct<kAddressAccountsTracked> accounts;
   int64_t first_seen_ms = 0;
   bool seen = false;
   WindowedSum<uint16_t> failures;
-  WindowedDistinct failing_accounts;
-  WindowedDistinct unknown_accounts;  // Failing names never seen to succeed.
+  RecentDistinct<kAddressFailingAccountsTracked> failing_accounts;
+  // Failing names never seen to succeed.
+  RecentDistinct<kAddressUnknownAccountsTracked> unknown_accounts;
   double risk = 0;
   bool allowlisted = false;
   bool allowlist_checked = false;

@@ -44,9 +44,8 @@ SignalScore ObserveAddressLogin(const Event& e, bool known_account,
   SignalScore score;
   if (e.outcome != Outcome::kFailure) return score;
   ip.failures.Add(w, e.time_ms, 1);
-  WindowedDistinct::Options distinct;
-  ip.failing_accounts.Add(w, distinct, e.time_ms, e.account);
-  if (!known_account) ip.unknown_accounts.Add(w, distinct, e.time_ms, e.account);
+  ip.failing_accounts.Add(e.time_ms, e.account);
+  if (!known_account) ip.unknown_accounts.Add(e.time_ms, e.account);
   const double hour = ip.failing_accounts.Count(w, kHour, e.time_ms);
   const double day = ip.failing_accounts.Count(w, kDay, e.time_ms);
   const double hour_threshold =

@@ -12,8 +12,7 @@ SignalScore ObserveSharedUse(const Event& e, int64_t stream_start_ms,
     ip.seen = true;
     ip.first_seen_ms = e.time_ms;
   }
-  WindowedDistinct::Options distinct;
-  ip.accounts.Add(w, distinct, e.time_ms, e.account);
+  ip.accounts.Add(e.time_ms, e.account);
   SignalScore s;
   const bool address_young = e.time_ms - ip.first_seen_ms < kDayMs;
   const bool stream_old = e.time_ms - stream_start_ms >= kDayMs;
