@@ -14,8 +14,15 @@ void PeerModel::Learn(const PeerFeatures& x, double distance2) {
 }
 
 void PeerModel::Freeze(double distance2_top) {
-  if (covariance_.count() < kWarm) return;
+  const uint64_t count = covariance_.count();
+  if (count < kWarm) return;
+  if (ready_ &&
+      count < frozen_count_ + frozen_count_ / kRefreezeGrowthDivisor) {
+    distance2_top_ = distance2_top;
+    return;
+  }
   if (!covariance_.Precision(1e-2, precision_.data())) return;
+  frozen_count_ = count;
   std::copy(covariance_.mean().begin(), covariance_.mean().end(),
             mean_.begin());
   distance2_top_ = distance2_top;
@@ -56,16 +63,17 @@ int PeerModel::DominantFeature(const PeerFeatures& x) const {
 }
 
 void PeerModel::Encode(StateWriter& w) const {
-  w.Put<uint8_t>(1);
+  w.Put<uint8_t>(2);
   covariance_.Encode(w);
   w.Put<uint8_t>(ready_);
   w.Put(distance2_top_);
   for (double v : mean_) w.Put(v);
   for (double v : precision_) w.Put(v);
+  w.Put(frozen_count_);
 }
 
 bool PeerModel::Decode(StateReader& r) {
-  if (r.Get<uint8_t>() != 1) r.Fail();
+  if (r.Get<uint8_t>() != 2) r.Fail();
   if (!r.ok()) return false;
   absl::StatusOr<OnlineCovariance> covariance = OnlineCovariance::Decode(r);
   if (!covariance.ok() || covariance->dimension() != kPeerFeatureCount) {
@@ -77,6 +85,7 @@ bool PeerModel::Decode(StateReader& r) {
   distance2_top_ = r.Get<double>();
   for (double& v : mean_) v = r.Get<double>();
   for (double& v : precision_) v = r.Get<double>();
+  frozen_count_ = r.Get<uint64_t>();
   return r.ok();
 }
 

@@ -13,7 +13,12 @@
 //
 // Scoring reads a frozen copy (mean, precision matrix, the 99.9th
 // percentile of benign distances) made by Freeze() at each epoch; between
-// epochs Distance2 is d^2 multiplications, no allocation.
+// epochs Distance2 is d^2 multiplications, no allocation. The mean and
+// precision are recomputed only once the group has learned 1/16 more
+// vectors than at their last computation: a few more among thousands
+// barely move them, and refactoring every group's covariance at every
+// minute of event time was most of the first event of each minute's cost
+// (the detector's latency tail).
 //
 // Example:
 //   PeerModel model;
@@ -44,9 +49,11 @@ class PeerModel {
 
   // `distance2`: the vector's distance under the frozen model (< 0 if none).
   void Learn(const PeerFeatures& x, double distance2);
-  // Makes the current estimate the one Distance2 uses. `distance2_top`:
-  // the 99.9th percentile of distances of learned vectors (0: unknown).
+  // Makes the current estimate the one Distance2 uses (see above for when
+  // the mean and precision follow). `distance2_top`: the 99.9th percentile
+  // of distances of learned vectors (0: unknown); always taken.
   void Freeze(double distance2_top);
+  static constexpr uint64_t kRefreezeGrowthDivisor = 16;
 
   bool ready() const { return ready_; }
   double distance2_top() const { return distance2_top_; }
@@ -62,6 +69,7 @@ class PeerModel {
   OnlineCovariance covariance_;
   bool ready_ = false;
   double distance2_top_ = 0;
+  uint64_t frozen_count_ = 0;  // Vectors learned at the last computation.
   PeerFeatures mean_{};
   std::array<double, kPeerFeatureCount * kPeerFeatureCount> precision_{};
 };

@@ -12,7 +12,8 @@ using RowMatrix =
     Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 // Run-time sized but bounded by kMaxDimension, so Eigen keeps them on the
 // stack: Distance and Precision run on the detector's hot path (the peer
-// model is refrozen every minute of event time) and must not allocate.
+// model is refrozen as its group grows, at minute boundaries) and must not
+// allocate.
 using BoundedMatrix =
     Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor,
                   OnlineCovariance::kMaxDimension,
