@@ -83,6 +83,30 @@ TEST(PeerModel, OutliersAreNotLearned) {
   EXPECT_GT(model.Distance2(far), 1000);
 }
 
+// The frozen mean and precision follow the group once it has grown by a
+// sixteenth; the distance threshold follows at every freeze.
+TEST(PeerModel, RefactorsOnlyAfterTheGroupGrewBySixteenth) {
+  // Trained on 16,000 vectors, last re-factored at 15,000 or more.
+  PeerModel model = TrainedModel(4, 16000);
+  ASSERT_TRUE(model.ready());
+  PeerFeatures probe;
+  for (int k = 0; k < kPeerFeatureCount; ++k) probe[k] = 3 * k + 1;
+  const double before = model.Distance2(probe);
+  // 100 vectors far from the old mean (within the outlier bound), then a
+  // freeze: well under a sixteenth, so the frozen model stays.
+  PeerFeatures shifted;
+  for (int k = 0; k < kPeerFeatureCount; ++k) shifted[k] = 3 * k + 1.5;
+  for (int i = 0; i < 100; ++i) model.Learn(shifted, 1);
+  model.Freeze(42);
+  EXPECT_EQ(model.Distance2(probe), before);
+  EXPECT_EQ(model.distance2_top(), 42);
+  // 2,000 more is over a sixteenth of any count up to 17,000: it follows.
+  for (int i = 0; i < 2000; ++i) model.Learn(shifted, 1);
+  model.Freeze(43);
+  EXPECT_LT(model.Distance2(probe), before);
+  EXPECT_EQ(model.distance2_top(), 43);
+}
+
 TEST(PeerModel, SnapshotRoundTrip) {
   PeerModel model = TrainedModel(4, 3000);
   StateWriter w;
