@@ -4,83 +4,20 @@
 // minute peer refreshes and daily generations do. Only new entities and
 // alerts actually written may allocate.
 //
-// This binary replaces the global operator new with a counting one; the
-// count is taken only around Observe.
+// The binary's operator new counts allocations (tests/heap_counter.h);
+// the count is taken only around Observe.
 #include <algorithm>
-#include <atomic>
-#include <cstdlib>
 #include <map>
-#include <new>
 #include <set>
-#include <tuple>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "detector/detector.h"
 #include "gtest/gtest.h"
+#include "tests/heap_counter.h"
 #include "tools/simulate/encoded_traffic.h"
-
-namespace {
-
-std::atomic<bool> counting{false};
-std::atomic<uint64_t> allocations{0};
-
-void* CountedAllocation(size_t size) {
-  if (counting.load(std::memory_order_relaxed)) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-  }
-  void* p = std::malloc(size == 0 ? 1 : size);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-
-void* CountedAlignedAllocation(size_t size, std::align_val_t alignment) {
-  if (counting.load(std::memory_order_relaxed)) {
-    allocations.fetch_add(1, std::memory_order_relaxed);
-  }
-  void* p = nullptr;
-  const size_t a = std::max(static_cast<size_t>(alignment), sizeof(void*));
-  if (posix_memalign(&p, a, size == 0 ? 1 : size) != 0) throw std::bad_alloc();
-  return p;
-}
-
-}  // namespace
-
-void* operator new(size_t size) { return CountedAllocation(size); }
-void* operator new[](size_t size) { return CountedAllocation(size); }
-void* operator new(size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return CountedAllocation(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return CountedAllocation(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new(size_t size, std::align_val_t a) {
-  return CountedAlignedAllocation(size, a);
-}
-void* operator new[](size_t size, std::align_val_t a) {
-  return CountedAlignedAllocation(size, a);
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
 
 namespace vigie {
 namespace {
@@ -140,10 +77,9 @@ TEST(DetectorAllocation, KnownEntitiesAreScoredWithoutAllocating) {
       logins[pair] = e.time_ms;
     }
     const uint64_t alerts_before = sink.alerts;
-    allocations = 0;
-    counting = true;
+    HeapCounter::StartCounting();
     detector->Observe(e);
-    counting = false;
+    const uint64_t allocations = HeapCounter::StopCounting();
     const bool wrote_alert = sink.alerts != alerts_before;
     if (e.time_ms < warm_until || !known || wrote_alert) continue;
     ++steady_events;
@@ -164,13 +100,12 @@ TEST(DetectorAllocation, KnownEntitiesAreScoredWithoutAllocating) {
 // The counter itself works: a detector's creation allocates.
 TEST(DetectorAllocation, TheCounterSeesAllocations) {
   CountingSink sink;
-  allocations = 0;
-  counting = true;
+  HeapCounter::StartCounting();
   auto detector = Detector::Create(
       DetectorOptions(), [](uint32_t) { return std::string(); }, &sink);
-  counting = false;
+  const uint64_t allocations = HeapCounter::StopCounting();
   ASSERT_TRUE(detector.ok());
-  EXPECT_GT(allocations.load(), 0u);
+  EXPECT_GT(allocations, 0u);
 }
 
 }  // namespace
