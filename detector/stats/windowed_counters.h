@@ -148,18 +148,28 @@ class WindowedCounters {
                                                  : static_cast<T>(total);
   }
   // Moves the clock to time_ms, clearing buckets that leave every window.
+  // Most accounts are quiet between events, so this often clears a whole
+  // horizon: that case is a plain reset, and a partial one subtracts what
+  // it clears from the totals once per counter.
   void Advance(const WindowSpec& spec, int64_t time_ms) {
     for (int h = 0; h < spec.num_horizons(); ++h) {
       const int64_t old_bucket = spec.BucketOf(h, newest_ms_);
       const int64_t new_bucket = spec.BucketOf(h, time_ms);
       const int64_t steps = std::min<int64_t>(new_bucket - old_bucket, kSlots);
-      for (int64_t i = 1; i <= steps; ++i) {
-        std::array<T, N>& slot = slots_[h][Slot(old_bucket + i)];
-        for (int c = 0; c < N; ++c) {
-          totals_[h][c] -= slot[c];
-          slot[c] = T{0};
-        }
+      if (steps <= 0) continue;
+      if (steps == kSlots) {
+        slots_[h] = {};
+        totals_[h] = {};
+        continue;
       }
+      std::array<Total, N> cleared{};
+      int slot = Slot(old_bucket + 1);
+      for (int64_t i = 0; i < steps; ++i) {
+        for (int c = 0; c < N; ++c) cleared[c] += slots_[h][slot][c];
+        slots_[h][slot] = {};
+        if (++slot == kSlots) slot = 0;
+      }
+      for (int c = 0; c < N; ++c) totals_[h][c] -= cleared[c];
     }
     newest_ms_ = time_ms;
   }
