@@ -33,6 +33,32 @@ TEST(EntityTable, EvictsTheLeastRecentlySeenEntity) {
   EXPECT_LE(table.bytes(), options.max_bytes);
 }
 
+// A slot hint from PrefetchState saves a lookup while it holds the key; a
+// stale one (the entity erased, evicted or moved) is ignored.
+TEST(EntityTable, UsesASlotHintOnlyWhileItHoldsTheKey) {
+  EntityTableOptions options;
+  options.max_bytes = 4096;
+  auto table = EntityTable<uint64_t, Counter>::Create(options).value();
+  using Table = EntityTable<uint64_t, Counter>;
+  table.FindOrCreate(7, 1).hits = 70;
+  const uint32_t hint = table.PrefetchState(7);
+  ASSERT_NE(hint, Table::kNone);
+  EXPECT_EQ(table.PrefetchState(8), Table::kNone);
+  bool created = true;
+  EXPECT_EQ(table.FindOrCreate(7, 2, &created, hint).hits, 70u);
+  EXPECT_FALSE(created);
+  // Erased: the freed slot keeps its old key, but the hint is not used.
+  table.Erase(7);
+  EXPECT_EQ(table.FindOrCreate(7, 3, &created, hint).hits, 0u);
+  EXPECT_TRUE(created);
+  // A hint naming another entity's slot is ignored too.
+  table.FindOrCreate(9, 4).hits = 90;
+  EXPECT_EQ(table.FindOrCreate(9, 5, &created, table.PrefetchState(7)).hits,
+            90u);
+  EXPECT_FALSE(created);
+  EXPECT_EQ(table.size(), 2u);
+}
+
 TEST(EntityTable, ExpiresIdleEntitiesAfterTheTtl) {
   EntityTableOptions options;
   options.max_bytes = 1 << 16;

@@ -124,6 +124,8 @@ struct Slot {
   int32_t address_report = -1;
   int32_t account_report = -1;
   int32_t sample = -1;
+  // The account's table slot, found when its state was prefetched.
+  uint32_t account_hint = EntityTable<uint32_t, AccountState>::kNone;
 };
 
 struct Shard {
@@ -276,8 +278,9 @@ class DetectorImpl : public Detector {
           if (i + kPrefetchStateAhead < batch.size() &&
               mine(i + kPrefetchStateAhead)) {
             const Event& ahead = batch[i + kPrefetchStateAhead];
-            shards_[slots_[i + kPrefetchStateAhead].shard]
-                .accounts.PrefetchState(ahead.account, StateBytesFor(ahead));
+            Slot& slot = slots_[i + kPrefetchStateAhead];
+            slot.account_hint = shards_[slot.shard].accounts.PrefetchState(
+                ahead.account, StateBytesFor(ahead));
           }
           if (!mine(i)) continue;
           AccountPhase(batch[i], slots_[i], shards_[slots_[i].shard]);
@@ -393,7 +396,8 @@ class DetectorImpl : public Detector {
 
   // Phase B: reads peers_ and everyone_, writes only the shard and slot.
   void AccountPhase(const Event& e, Slot& slot, Shard& shard) {
-    AccountState& a = shard.accounts.FindOrCreate(e.account, e.time_ms);
+    AccountState& a = shard.accounts.FindOrCreate(e.account, e.time_ms,
+                                                  nullptr, slot.account_hint);
     NoveltyFilter& novelty = *shard.novelty;
     if (!a.seen) {
       a.seen = true;

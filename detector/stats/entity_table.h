@@ -66,7 +66,15 @@ class EntityTable {
     return EntityTable(options, capacity);
   }
 
-  State& FindOrCreate(const Key& key, int64_t now_ms, bool* created = nullptr) {
+  // `hint`: a slot PrefetchState returned for `key`; used without a second
+  // index lookup if the slot still holds that key, else ignored.
+  State& FindOrCreate(const Key& key, int64_t now_ms, bool* created = nullptr,
+                      uint32_t hint = kNone) {
+    if (hint < slots_.size() && slots_[hint].key == key && InUse(hint)) {
+      Touch(hint, now_ms);
+      if (created != nullptr) *created = false;
+      return slots_[hint].state;
+    }
     auto it = index_.find(key);
     if (it != index_.end()) {
       Touch(it->second, now_ms);
@@ -106,16 +114,19 @@ class EntityTable {
 
   // Hints that `key` will be looked up soon: PrefetchIndex pulls its index
   // entry towards the cache; PrefetchState (best after PrefetchIndex, some
-  // work earlier) pulls the first `state_bytes` of its state. Neither
-  // changes the table.
+  // work earlier) pulls the first `state_bytes` of its state and returns
+  // its slot (kNone if absent), a hint for FindOrCreate. Neither changes
+  // the table.
   void PrefetchIndex(const Key& key) const { index_.prefetch(key); }
-  void PrefetchState(const Key& key, size_t state_bytes = sizeof(State)) const {
+  uint32_t PrefetchState(const Key& key,
+                         size_t state_bytes = sizeof(State)) const {
     auto it = index_.find(key);
-    if (it == index_.end()) return;
+    if (it == index_.end()) return kNone;
     const char* p = reinterpret_cast<const char*>(&slots_[it->second].state);
     for (size_t offset = 0; offset < state_bytes; offset += 64) {
       __builtin_prefetch(p + offset);
     }
+    return it->second;
   }
 
   // Drops one entity, if present.
@@ -279,6 +290,11 @@ class EntityTable {
     if (head_ != kNone) links_[head_].prev = s;
     head_ = s;
     if (tail_ == kNone) tail_ = s;
+  }
+  // A slot holds an entity while it is on the recency list; freed and
+  // expired slots are unlinked (and keep their old key).
+  bool InUse(uint32_t s) const {
+    return links_[s].prev != kNone || links_[s].next != kNone || head_ == s;
   }
   void Touch(uint32_t s, int64_t now_ms) {
     if (now_ms > links_[s].last_ms) links_[s].last_ms = now_ms;
