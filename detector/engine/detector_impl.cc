@@ -535,8 +535,12 @@ class DetectorImpl : public Detector {
           peers.AddLookup(e.time_ms, sample.minute, sample.hour, sample.day,
                           sample.features, sample.distance2);
         }
+        // The population's peer model scores only while no event has a
+        // profession (see AccountPhase); its volume sketches always serve
+        // as the cold-start fallback.
         everyone_.AddLookup(e.time_ms, sample.minute, sample.hour, sample.day,
-                            sample.features, -1);
+                            sample.features, -1,
+                            /*learn_model=*/peers_.empty());
       } else {
         if (&peers != &everyone_) peers.AddExport(e.time_ms, sample.day);
         everyone_.AddExport(e.time_ms, sample.day);

@@ -174,14 +174,16 @@ struct PeerBaseline {
     return QuantileSketch::QuantileOfUnion(a, b, q);
   }
   // `features` and `distance2` (under the frozen model; < 0 when it had
-  // none) describe the account's window for the peer model.
+  // none) describe the account's window for the peer model, which learns
+  // them unless `learn_model` is false (a model nobody reads).
   void AddLookup(int64_t time_ms, double minute, double hour, double day,
-                 const PeerFeatures& features, double distance2) {
+                 const PeerFeatures& features, double distance2,
+                 bool learn_model = true) {
     Rotate(time_ms);
     current.new_per_minute.Add(minute);
     current.new_per_hour.Add(hour);
     current.new_per_day.Add(day);
-    model.Learn(features, distance2);
+    if (learn_model) model.Learn(features, distance2);
     if (distance2 >= 0) current.peer_distance.Add(distance2);
     ++lookup_samples;
   }
