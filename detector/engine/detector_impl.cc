@@ -390,6 +390,7 @@ class DetectorImpl : public Detector {
       addresses_.PrefetchIndex(e.ip);
       if (e.outcome == Outcome::kSuccess) {
         PrefetchLoginNovelty(e, *shard.novelty);
+        PrefetchLoginPopulation(e, population_);
       }
     }
   }

@@ -37,11 +37,21 @@ LoginPopulation::LoginPopulation(int width_bits)
                 0),
       distinct_(kLoginFeatureCount, HyperLogLog(12)) {}
 
-uint32_t& LoginPopulation::Counter(int feature, int row, uint64_t key) {
+size_t LoginPopulation::CounterIndex(int feature, int row,
+                                     uint64_t key) const {
   const size_t width = size_t{1} << width_bits_;
   const size_t column = Mix(key, row) >> (64 - width_bits_);
-  return counters_[(static_cast<size_t>(feature) * kRows + row) * width +
-                   column];
+  return (static_cast<size_t>(feature) * kRows + row) * width + column;
+}
+
+uint32_t& LoginPopulation::Counter(int feature, int row, uint64_t key) {
+  return counters_[CounterIndex(feature, row, key)];
+}
+
+void LoginPopulation::Prefetch(int feature, uint64_t key) const {
+  for (int row = 0; row < kRows; ++row) {
+    __builtin_prefetch(&counters_[CounterIndex(feature, row, key)]);
+  }
 }
 
 PopulationOdds LoginPopulation::ObserveLogin(const LoginKeys& keys) {

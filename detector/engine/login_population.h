@@ -77,6 +77,9 @@ class LoginPopulation {
   // Probabilities of the login's features before it is counted; then
   // counts it.
   PopulationOdds ObserveLogin(const LoginKeys& keys);
+  // Hints that a login with `key` for `feature` will be observed soon:
+  // pulls its counters towards the cache. Changes nothing.
+  void Prefetch(int feature, uint64_t key) const;
 
   // Benign logins' log10 likelihood ratios; the 99.9th percentile is frozen
   // by Refresh (once per epoch).
@@ -94,6 +97,7 @@ class LoginPopulation {
   static constexpr double kRatioShift = 30;
 
   uint32_t& Counter(int feature, int row, uint64_t key);
+  size_t CounterIndex(int feature, int row, uint64_t key) const;
 
   int width_bits_;
   std::vector<uint32_t> counters_;  // feature x row x width.

@@ -35,6 +35,15 @@ void PrefetchLoginNovelty(const Event& e, const NoveltyFilter& novelty) {
   }
 }
 
+void PrefetchLoginPopulation(const Event& e,
+                             const engine::LoginPopulation& population) {
+  population.Prefetch(engine::kLoginAddress, OriginKey(e.ip));
+  population.Prefetch(engine::kLoginNetwork, OriginKey(e.ip.Network()));
+  if (e.user_agent_hash != 0) {
+    population.Prefetch(engine::kLoginAgent, e.user_agent_hash);
+  }
+}
+
 engine::LoginKeys LoginKeysOf(const Event& e, uint16_t country, uint32_t asn) {
   engine::LoginKeys keys;
   keys[engine::kLoginAddress] = OriginKey(e.ip);

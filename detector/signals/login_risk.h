@@ -54,6 +54,9 @@ uint64_t ScopeOf(NoveltyScope scope, uint32_t account);
 // need the address's location), so that their cache misses overlap with
 // the address side's work. Changes nothing.
 void PrefetchLoginNovelty(const Event& e, const NoveltyFilter& novelty);
+// Likewise for the population counters those three features will read.
+void PrefetchLoginPopulation(const Event& e,
+                             const engine::LoginPopulation& population);
 
 // What the engine knows about a login's origin before the account side
 // scores it.
