@@ -230,9 +230,7 @@ class DetectorImpl : public Detector {
     // the two sides' cache misses overlap; later events are prefetched in
     // phase B's look-ahead.
     for (size_t i = 0; i < std::min(events.size(), kPrefetchIndexAhead); ++i) {
-      Slot slot;
-      slot.shard = ShardOf(events[i].account);
-      PrefetchIndex(events[i], slot);
+      PrefetchIndex(events[i], ShardOf(events[i].account));
     }
     for (size_t i = 0; i < std::min(events.size(), kPrefetchStateAhead); ++i) {
       shards_[ShardOf(events[i].account)].accounts.PrefetchState(
@@ -273,7 +271,7 @@ class DetectorImpl : public Detector {
           if (i + kPrefetchIndexAhead < batch.size() &&
               mine(i + kPrefetchIndexAhead)) {
             PrefetchIndex(batch[i + kPrefetchIndexAhead],
-                          slots_[i + kPrefetchIndexAhead]);
+                          slots_[i + kPrefetchIndexAhead].shard);
           }
           if (i + kPrefetchStateAhead < batch.size() &&
               mine(i + kPrefetchStateAhead)) {
@@ -380,8 +378,8 @@ class DetectorImpl : public Detector {
     return e.action == Action::kLookup ? kLookupBytes : sizeof(AccountState);
   }
 
-  void PrefetchIndex(const Event& e, const Slot& slot) const {
-    const Shard& shard = shards_[slot.shard];
+  void PrefetchIndex(const Event& e, uint32_t shard_index) const {
+    const Shard& shard = shards_[shard_index];
     shard.accounts.PrefetchIndex(e.account);
     if (e.action == Action::kLookup && e.has_subject()) {
       shard.novelty->Prefetch(ScopeOf(NoveltyScope::kSubject, e.account),
@@ -389,8 +387,7 @@ class DetectorImpl : public Detector {
     } else if (e.action == Action::kLogin) {
       addresses_.PrefetchIndex(e.ip);
       if (e.outcome == Outcome::kSuccess) {
-        PrefetchLoginNovelty(e, *shard.novelty);
-        PrefetchLoginPopulation(e, population_);
+        PrefetchLogin(e, *shard.novelty, population_);
       }
     }
   }

@@ -19,28 +19,28 @@ constexpr NoveltyScope kScopes[engine::kLoginFeatureCount] = {
     NoveltyScope::kAddress, NoveltyScope::kNetwork, NoveltyScope::kAs,
     NoveltyScope::kCountry, NoveltyScope::kUserAgent};
 
+// Prefetches the novelty blocks of the login's non-zero keys.
+void PrefetchNovelty(const engine::LoginKeys& keys, uint32_t account,
+                     const NoveltyFilter& novelty) {
+  for (int k = 0; k < engine::kLoginFeatureCount; ++k) {
+    if (keys[k] == 0) continue;
+    novelty.Prefetch(ScopeOf(kScopes[k], account), keys[k]);
+  }
+}
+
 }  // namespace
 
 uint64_t ScopeOf(NoveltyScope scope, uint32_t account) {
   return (static_cast<uint64_t>(scope) << 32) | account;
 }
 
-void PrefetchLoginNovelty(const Event& e, const NoveltyFilter& novelty) {
-  novelty.Prefetch(ScopeOf(NoveltyScope::kAddress, e.account), OriginKey(e.ip));
-  novelty.Prefetch(ScopeOf(NoveltyScope::kNetwork, e.account),
-                   OriginKey(e.ip.Network()));
-  if (e.user_agent_hash != 0) {
-    novelty.Prefetch(ScopeOf(NoveltyScope::kUserAgent, e.account),
-                     e.user_agent_hash);
-  }
-}
-
-void PrefetchLoginPopulation(const Event& e,
-                             const engine::LoginPopulation& population) {
-  population.Prefetch(engine::kLoginAddress, OriginKey(e.ip));
-  population.Prefetch(engine::kLoginNetwork, OriginKey(e.ip.Network()));
-  if (e.user_agent_hash != 0) {
-    population.Prefetch(engine::kLoginAgent, e.user_agent_hash);
+void PrefetchLogin(const Event& e, const NoveltyFilter& novelty,
+                   const engine::LoginPopulation& population) {
+  // Without a location, LoginKeysOf leaves the AS and country keys 0.
+  const engine::LoginKeys keys = LoginKeysOf(e, 0, 0);
+  PrefetchNovelty(keys, e.account, novelty);
+  for (int k = 0; k < engine::kLoginFeatureCount; ++k) {
+    if (keys[k] != 0) population.Prefetch(k, keys[k]);
   }
 }
 
@@ -70,11 +70,7 @@ SignalScore ObserveSuccessfulLogin(const Event& e,
   double ratio = 0;
   // Ten novelty blocks (five features, two generations) are far apart in
   // memory: asking for all of them first overlaps their cache misses.
-  for (int k = 0; k < engine::kLoginFeatureCount; ++k) {
-    if (origin.keys[k] != 0) {
-      novelty.Prefetch(ScopeOf(kScopes[k], e.account), origin.keys[k]);
-    }
-  }
+  PrefetchNovelty(origin.keys, e.account, novelty);
   for (int k = 0; k < engine::kLoginFeatureCount; ++k) {
     const uint64_t key = origin.keys[k];
     if (key == 0) continue;

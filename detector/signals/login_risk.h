@@ -49,14 +49,13 @@ enum class NoveltyScope : uint64_t {
 };
 uint64_t ScopeOf(NoveltyScope scope, uint32_t account);
 
-// Hints the novelty blocks a successful login of `e` will test and that
-// its event alone names (address, network, user agent; the AS and country
-// need the address's location), so that their cache misses overlap with
-// the address side's work. Changes nothing.
-void PrefetchLoginNovelty(const Event& e, const NoveltyFilter& novelty);
-// Likewise for the population counters those three features will read.
-void PrefetchLoginPopulation(const Event& e,
-                             const engine::LoginPopulation& population);
+// Hints the novelty blocks and population counters a successful login of
+// `e` will read for the features its event alone names (address, network,
+// user agent; the AS and country need the address's location), so that
+// their cache misses overlap with the address side's work. Changes
+// nothing.
+void PrefetchLogin(const Event& e, const NoveltyFilter& novelty,
+                   const engine::LoginPopulation& population);
 
 // What the engine knows about a login's origin before the account side
 // scores it.

@@ -75,21 +75,17 @@ class RecentDistinct {
 
   // Distinct ids in horizon h's window ending at now_ms (see above).
   int Count(const WindowSpec& spec, int h, int64_t now_ms) const {
-    const int64_t first = spec.BucketOf(h, now_ms) - WindowSpec::kBucketsPerHorizon;
-    if (saturated(spec, h, now_ms)) return K;
+    const int64_t first = FirstBucket(spec, h, now_ms);
+    if (InWindow(spec, h, pushed_out_minute_, first)) return K;  // Saturated.
     int n = 0;
-    for (int i = 0; i < size_; ++i) {
-      if (spec.BucketOf(h, MillisOf(minutes_[i])) >= first) ++n;
-    }
+    for (int i = 0; i < size_; ++i) n += InWindow(spec, h, minutes_[i], first);
     return n;
   }
 
   // True when an id pushed out was seen within horizon h's window, so
   // that Count is K, a lower bound.
   bool saturated(const WindowSpec& spec, int h, int64_t now_ms) const {
-    const int64_t first = spec.BucketOf(h, now_ms) - WindowSpec::kBucketsPerHorizon;
-    return pushed_out_minute_ != 0 &&
-           spec.BucketOf(h, MillisOf(pushed_out_minute_)) >= first;
+    return InWindow(spec, h, pushed_out_minute_, FirstBucket(spec, h, now_ms));
   }
 
   int size() const { return size_; }
@@ -134,6 +130,15 @@ class RecentDistinct {
   }
   static int64_t MillisOf(uint32_t minute) {
     return (static_cast<int64_t>(minute) - 1) * 60000;
+  }
+  static int64_t FirstBucket(const WindowSpec& spec, int h, int64_t now_ms) {
+    return spec.BucketOf(h, now_ms) - WindowSpec::kBucketsPerHorizon;
+  }
+  // Whether `minute` (0: none) lies in the window starting at bucket
+  // `first` of horizon h.
+  static bool InWindow(const WindowSpec& spec, int h, uint32_t minute,
+                       int64_t first) {
+    return minute != 0 && spec.BucketOf(h, MillisOf(minute)) >= first;
   }
 
   std::array<uint32_t, K> ids_{};
