@@ -173,6 +173,76 @@ TEST(WindowedCounters, EachCounterMatchesAnExactSumOnTheSharedClock) {
   }
 }
 
+// Keeping only some counter × horizon pairs changes neither what they count
+// nor how they saturate: every kept pair reads as the full counters' pair.
+TEST(WindowedCounters, KeptPairsMatchTheFullCounters) {
+  WindowSpec spec;
+  constexpr uint32_t kKept =
+      KeptOver(0, {WindowSpec::kTenMinutes, WindowSpec::kHour}) |
+      KeptOver(1, {WindowSpec::kMinute, WindowSpec::kDay}) |
+      KeptOver(2, {WindowSpec::kTenMinutes});
+  using Kept = WindowedCounters<uint16_t, 3, kKept>;
+  static_assert(Kept::Keeps(0, WindowSpec::kHour));
+  static_assert(!Kept::Keeps(0, WindowSpec::kMinute));
+  static_assert(!Kept::Keeps(2, WindowSpec::kDay));
+  static_assert(sizeof(Kept) < sizeof(WindowedCounters<uint16_t, 3>) / 2);
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    std::mt19937_64 random(seed);
+    WindowedCounters<uint16_t, 3> full;
+    Kept kept;
+    int64_t clock = 1646900000000;
+    for (int i = 0; i < 4000; ++i) {
+      const int kind = random() % 100;
+      if (kind < 80) clock += random() % 20000;
+      else if (kind < 85) clock += random() % (3 * 3600000);
+      const int64_t t =
+          kind >= 95 ? clock - static_cast<int64_t>(random() % 8000) : clock;
+      // Now and then a value large enough to saturate a bucket.
+      const uint16_t big = random() % 50 == 0 ? 30000 : 1;
+      const std::array<uint16_t, 3> values = {
+          big, static_cast<uint16_t>(random() % 2),
+          static_cast<uint16_t>(random() % 4 == 0 ? 3 : 0)};
+      ASSERT_EQ(kept.Add(spec, t, values), full.Add(spec, t, values));
+      if (i % 7 != 0) continue;
+      for (const int64_t now :
+           {full.newest_ms(),
+            full.newest_ms() + static_cast<int64_t>(random() % 600000)}) {
+        for (int c = 0; c < 3; ++c) {
+          for (int h = 0; h < spec.num_horizons(); ++h) {
+            if (!Kept::Keeps(c, h)) continue;
+            ASSERT_EQ(kept.Sum(spec, c, h, now), full.Sum(spec, c, h, now))
+                << "seed " << seed << " event " << i << " counter " << c
+                << " horizon " << h;
+          }
+        }
+      }
+    }
+    // The snapshot carries the mask: it restores into the same mask only.
+    StateWriter w;
+    kept.Encode(w);
+    {
+      StateReader r(w.data());
+      absl::StatusOr<Kept> back = Kept::Decode(r);
+      ASSERT_TRUE(back.ok()) << back.status();
+      for (int c = 0; c < 3; ++c) {
+        for (int h = 0; h < spec.num_horizons(); ++h) {
+          if (!Kept::Keeps(c, h)) continue;
+          EXPECT_EQ(back->Sum(spec, c, h, clock), kept.Sum(spec, c, h, clock));
+        }
+      }
+    }
+    {
+      StateReader r(w.data());
+      using Other = WindowedCounters<uint16_t, 3, kKept | KeptOver(2, {0})>;
+      EXPECT_FALSE(Other::Decode(r).ok());
+    }
+    {
+      StateReader r(w.data());
+      EXPECT_FALSE((WindowedCounters<uint16_t, 3>::Decode(r).ok()));
+    }
+  }
+}
+
 TEST(WindowedCounters, TotalsSaturateAcrossBuckets) {
   WindowSpec spec;
   WindowedCounters<uint16_t, 2> counters;

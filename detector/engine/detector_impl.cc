@@ -454,9 +454,10 @@ class DetectorImpl : public Detector {
           PeerSample sample;
           sample.profession = profession;
           sample.lookup = true;
-          sample.minute = a.Lookups(w, kNewSubjects, 0, e.time_ms);
-          sample.hour = a.Lookups(w, kNewSubjects, 2, e.time_ms);
-          sample.day = a.Lookups(w, kNewSubjects, 3, e.time_ms);
+          sample.minute =
+              a.Lookups(w, kNewSubjects, WindowSpec::kMinute, e.time_ms);
+          sample.hour = a.Lookups(w, kNewSubjects, WindowSpec::kHour, e.time_ms);
+          sample.day = a.Lookups(w, kNewSubjects, WindowSpec::kDay, e.time_ms);
           sample.features = features;
           sample.distance2 = distance2;
           slot.sample = static_cast<int32_t>(shard.samples.size());

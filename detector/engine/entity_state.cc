@@ -29,7 +29,7 @@ IpAddress GetIp(StateReader& r) {
 }  // namespace
 
 void EncodeAccount(StateWriter& w, const AccountState& a) {
-  w.Put<uint8_t>(3);
+  w.Put<uint8_t>(4);
   a.lookup_counts.Encode(w);
   a.lookup_gaps.Encode(w);
   a.hours.Encode(w);
@@ -54,7 +54,7 @@ void EncodeAccount(StateWriter& w, const AccountState& a) {
 }
 
 bool DecodeAccount(StateReader& r, AccountState* a) {
-  if (r.Get<uint8_t>() != 3) r.Fail();
+  if (r.Get<uint8_t>() != 4) r.Fail();
   if (!r.ok()) return false;
   DecodeInto(r, &a->lookup_counts) && DecodeInto(r, &a->lookup_gaps) &&
       DecodeInto(r, &a->hours) && DecodeInto(r, &a->new_per_hour);
@@ -78,11 +78,10 @@ bool DecodeAccount(StateReader& r, AccountState* a) {
 }
 
 void EncodeAddress(StateWriter& w, const AddressState& s) {
-  w.Put<uint8_t>(3);
+  w.Put<uint8_t>(4);
   s.accounts.Encode(w);
   w.Put(s.first_seen_ms);
   w.Put<uint8_t>(s.seen);
-  s.failures.Encode(w);
   s.failing_accounts.Encode(w);
   s.unknown_accounts.Encode(w);
   w.Put(s.risk);
@@ -94,12 +93,12 @@ void EncodeAddress(StateWriter& w, const AddressState& s) {
 }
 
 bool DecodeAddress(StateReader& r, AddressState* s) {
-  if (r.Get<uint8_t>() != 3) r.Fail();
+  if (r.Get<uint8_t>() != 4) r.Fail();
   if (!r.ok()) return false;
   DecodeInto(r, &s->accounts);
   s->first_seen_ms = r.Get<int64_t>();
   s->seen = r.Get<uint8_t>() != 0;
-  DecodeInto(r, &s->failures) && DecodeInto(r, &s->failing_accounts) &&
+  DecodeInto(r, &s->failing_accounts) &&
       DecodeInto(r, &s->unknown_accounts);
   s->risk = r.Get<double>();
   s->allowlisted = r.Get<uint8_t>() != 0;

@@ -3,9 +3,10 @@
 // EntityTables (bounded, LRU-evicted), plus the per-profession peer
 // baselines. Plain values; the signal families read and update them.
 //
-// Size: AccountState ~ 540 bytes, AddressState ~ 250 bytes plus the heap of
-// its distinct-account counter (see README: over the DESIGN.md budget,
-// narrowed in the performance work).
+// Size: AccountState 480 bytes, AddressState 512 bytes, fixed (no heap of
+// their own; see README: over the DESIGN.md budget). Windowed counts keep
+// only the windows the signals read (see WindowedCounters' kKept), which
+// the signals' code static_asserts.
 #ifndef VIGIE_DETECTOR_ENGINE_ENTITY_STATE_H_
 #define VIGIE_DETECTOR_ENGINE_ENTITY_STATE_H_
 
@@ -38,13 +39,27 @@ enum LookupCounter : int {
   kLookupCounterCount,
 };
 
+// The lookup windows the signals read: volume and new people at three
+// scales (lookup_enumeration, the peer samples), the shares of sequential,
+// "not found" and invalid keys over 10 minutes, lookups per hour and per
+// 10 minutes for the peer features (peer_deviation).
+inline constexpr uint32_t kLookupWindowsRead =
+    KeptOver(kLookups, {WindowSpec::kTenMinutes, WindowSpec::kHour}) |
+    KeptOver(kNewSubjects,
+             {WindowSpec::kMinute, WindowSpec::kHour, WindowSpec::kDay}) |
+    KeptOver(kSequential, {WindowSpec::kTenMinutes}) |
+    KeptOver(kNotFound, {WindowSpec::kTenMinutes}) |
+    KeptOver(kInvalidKeys, {WindowSpec::kTenMinutes});
+
 // What lookups read and write comes first and what only logins and
 // exports need (failure and export windows, login features) last, so that
 // scoring a lookup touches the first kLookupBytes only: the engine
 // prefetches no more than that for a lookup.
 struct AccountState {
   // Lookups: the LookupCounter counts, on one clock.
-  WindowedCounters<uint16_t, kLookupCounterCount> lookup_counts;
+  using LookupCounts =
+      WindowedCounters<uint16_t, kLookupCounterCount, kLookupWindowsRead>;
+  LookupCounts lookup_counts;
   uint16_t Lookups(const WindowSpec& w, LookupCounter c, int horizon,
                    int64_t now_ms) const {
     return lookup_counts.Sum(w, c, horizon, now_ms);
@@ -68,13 +83,14 @@ struct AccountState {
   uint32_t profession = 0;
   double risk = 0;
   // Only logins and exports from here on.
-  WindowedSum<uint16_t> failures;
+  // Failed logins over the hour (credential_attacks).
+  WindowedSum<uint16_t, KeptOver(0, {WindowSpec::kHour})> failures;
   // Distinct values used at successful logins, per LoginFeature (address,
   // network, AS, country, user agent), saturating.
   std::array<uint16_t, 5> distinct_origins{};
   uint16_t login_country = 0;  // Of the latest login, 0 if unknown.
-  // Exports.
-  WindowedSum<uint32_t> exported;
+  // Exported records over the day (bulk_export).
+  WindowedSum<uint32_t, KeptOver(0, {WindowSpec::kDay})> exported;
 };
 // The part of an AccountState a lookup touches (see above).
 inline constexpr size_t kLookupBytes = offsetof(AccountState, failures);
@@ -92,7 +108,6 @@ struct AddressState {
   RecentDistinct<kAddressAccountsTracked> accounts;
   int64_t first_seen_ms = 0;
   bool seen = false;
-  WindowedSum<uint16_t> failures;
   RecentDistinct<kAddressFailingAccountsTracked> failing_accounts;
   // Failing names never seen to succeed.
   RecentDistinct<kAddressUnknownAccountsTracked> unknown_accounts;

@@ -12,7 +12,8 @@ SignalScore ObserveExport(const Event& e, const DetectorOptions& options,
   const engine::PeerBaseline& peers =
       profession.exports_warm() ? profession : everyone;
   const WindowSpec& w = options.windows;
-  constexpr int kDay = 3;
+  constexpr int kDay = WindowSpec::kDay;
+  static_assert(decltype(engine::AccountState::exported)::Keeps(kDay));
   a.exported.Add(w, e.time_ms, e.has_records ? e.records : 0);
   const double total = a.exported.Sum(w, kDay, e.time_ms);
   *day_total = total;

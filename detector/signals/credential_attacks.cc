@@ -4,8 +4,10 @@
 
 namespace vigie {
 namespace {
-constexpr int kHour = 2;
-constexpr int kDay = 3;
+constexpr int kHour = WindowSpec::kHour;
+constexpr int kDay = WindowSpec::kDay;
+static_assert(decltype(engine::AccountState::failures)::Keeps(kHour),
+              "the account keeps the failure window read below");
 }  // namespace
 
 SignalScore ObserveAccountLogin(const Event& e, const DetectorOptions& options,
@@ -43,7 +45,6 @@ SignalScore ObserveAddressLogin(const Event& e, bool known_account,
   const WindowSpec& w = options.windows;
   SignalScore score;
   if (e.outcome != Outcome::kFailure) return score;
-  ip.failures.Add(w, e.time_ms, 1);
   ip.failing_accounts.Add(e.time_ms, e.account);
   if (!known_account) ip.unknown_accounts.Add(e.time_ms, e.account);
   const double hour = ip.failing_accounts.Count(w, kHour, e.time_ms);

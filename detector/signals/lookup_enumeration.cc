@@ -10,10 +10,20 @@
 namespace vigie {
 namespace {
 
-constexpr int kMinute = 0;  // Horizon indices of the default WindowSpec.
-constexpr int kTenMinutes = 1;
-constexpr int kHour = 2;
-constexpr int kDay = 3;
+constexpr int kMinute = WindowSpec::kMinute;
+constexpr int kTenMinutes = WindowSpec::kTenMinutes;
+constexpr int kHour = WindowSpec::kHour;
+constexpr int kDay = WindowSpec::kDay;
+
+// The account keeps only the lookup windows read below.
+using LookupCounts = engine::AccountState::LookupCounts;
+static_assert(LookupCounts::Keeps(engine::kNewSubjects, kMinute) &&
+              LookupCounts::Keeps(engine::kNewSubjects, kHour) &&
+              LookupCounts::Keeps(engine::kNewSubjects, kDay) &&
+              LookupCounts::Keeps(engine::kLookups, kTenMinutes) &&
+              LookupCounts::Keeps(engine::kSequential, kTenMinutes) &&
+              LookupCounts::Keeps(engine::kNotFound, kTenMinutes) &&
+              LookupCounts::Keeps(engine::kInvalidKeys, kTenMinutes));
 
 }  // namespace
 

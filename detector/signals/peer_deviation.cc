@@ -6,8 +6,16 @@
 
 namespace vigie {
 namespace {
-constexpr int kTenMinutes = 1;
-constexpr int kHour = 2;
+constexpr int kTenMinutes = WindowSpec::kTenMinutes;
+constexpr int kHour = WindowSpec::kHour;
+
+// The account keeps only the lookup windows read below.
+using LookupCounts = engine::AccountState::LookupCounts;
+static_assert(LookupCounts::Keeps(engine::kLookups, kHour) &&
+              LookupCounts::Keeps(engine::kNewSubjects, kHour) &&
+              LookupCounts::Keeps(engine::kLookups, kTenMinutes) &&
+              LookupCounts::Keeps(engine::kSequential, kTenMinutes) &&
+              LookupCounts::Keeps(engine::kNotFound, kTenMinutes));
 }  // namespace
 
 namespace {

@@ -28,6 +28,11 @@ class WindowSpec {
  public:
   static constexpr int kMaxHorizons = 4;
   static constexpr int kBucketsPerHorizon = 6;
+  // The horizons of the default spec, by index (the engine requires it).
+  static constexpr int kMinute = 0;
+  static constexpr int kTenMinutes = 1;
+  static constexpr int kHour = 2;
+  static constexpr int kDay = 3;
 
   // Default: 1 min, 10 min, 1 h, 24 h; 5 s lateness.
   WindowSpec();

@@ -9,6 +9,14 @@
 // totals per counter and horizon make the common read (the window ending
 // at the event just added) O(1) instead of a pass over the buckets.
 //
+// Why a mask of kept windows: the signals read few of the counter × horizon
+// pairs (an account's "not found" answers only over 10 minutes, its new
+// people over 1 minute, 1 hour and 1 day). `kKept` names the pairs kept
+// (bit 4 × counter + horizon, built with KeptOver); the others take no
+// memory and no time. The default keeps every pair. Reading a pair that is
+// not kept is a programming error: Keeps() is constexpr, so callers can
+// static_assert what they read.
+//
 // Semantics (see WindowSpec): Sum(c, h, now) is the total of counter c's
 // values added with times in the bucket-aligned span [H, H + H/6) ending at
 // `now`. Time only moves forward: the newest event time added is the
@@ -18,23 +26,30 @@
 // caller can count it. Counts saturate at the maximum of T instead of
 // wrapping: per bucket, and when summed. An empty window returns 0.
 //
-// Cost: Add O(horizons × N) amortised (buckets are cleared as time
+// Cost: Add O(kept pairs) amortised (buckets are cleared as time
 // advances); Sum O(1) when `now` is in the newest bucket, else O(7).
-// Size: horizons × (7 × N × sizeof(T) + N × sizeof(Total)) + 16 bytes
-// (376 bytes for five uint16_t counters over four horizons).
-// Thread-compatible.
+// Size: kept pairs × (7 × sizeof(T) + sizeof(Total)) + 16 bytes (160 bytes
+// for the eight uint16_t pairs an account's lookups keep; 376 for all
+// twenty). Thread-compatible.
 //
 // Example:
 //   WindowSpec spec;                           // 1m, 10m, 1h, 24h
-//   WindowedCounters<uint16_t, 2> counts;      // 0: lookups, 1: not found
+//   // 0: lookups over 10 min and 1 h; 1: "not found" over 10 min.
+//   constexpr uint32_t kKept =
+//       KeptOver(0, {WindowSpec::kTenMinutes, WindowSpec::kHour}) |
+//       KeptOver(1, {WindowSpec::kTenMinutes});
+//   WindowedCounters<uint16_t, 2, kKept> counts;
 //   counts.Add(spec, event.time_ms, {1, not_found ? 1 : 0});
-//   uint16_t last_10_min = counts.Sum(spec, 0, 1, event.time_ms);
+//   uint16_t last_10_min = counts.Sum(spec, 0, WindowSpec::kTenMinutes,
+//                                     event.time_ms);
 #ifndef VIGIE_DETECTOR_STATS_WINDOWED_COUNTERS_H_
 #define VIGIE_DETECTOR_STATS_WINDOWED_COUNTERS_H_
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <type_traits>
 
@@ -44,19 +59,82 @@
 
 namespace vigie {
 
-template <typename T, int N>
+// The kept-pairs bit of counter `counter` over each of `horizons`.
+constexpr uint32_t KeptOver(int counter, std::initializer_list<int> horizons) {
+  uint32_t mask = 0;
+  for (int h : horizons) {
+    mask |= uint32_t{1} << (counter * WindowSpec::kMaxHorizons + h);
+  }
+  return mask;
+}
+// Every horizon of counters 0..n-1.
+constexpr uint32_t KeptOverAll(int n) {
+  return n * WindowSpec::kMaxHorizons >= 32
+             ? ~uint32_t{0}
+             : (uint32_t{1} << (n * WindowSpec::kMaxHorizons)) - 1;
+}
+
+namespace windowed_internal {
+
+// Where each kept pair of WindowedCounters lives: horizon by horizon, the
+// counters kept over that horizon side by side ("columns").
+template <int N>
+struct Layout {
+  static constexpr int kHorizons = WindowSpec::kMaxHorizons;
+  int columns = 0;  // Kept pairs.
+  std::array<int, kHorizons> width{};  // Columns of horizon h.
+  std::array<int, kHorizons> first_column{};
+  std::array<std::array<int, N>, kHorizons> column{};   // -1: not kept.
+  std::array<std::array<int, N>, kHorizons> counter{};  // Of column j.
+};
+
+constexpr bool IsKept(uint32_t kept, int c, int h) {
+  return c >= 0 && c < 8 && h >= 0 && h < WindowSpec::kMaxHorizons &&
+         ((kept >> (c * WindowSpec::kMaxHorizons + h)) & 1) != 0;
+}
+
+template <int N>
+constexpr Layout<N> MakeLayout(uint32_t kept) {
+  Layout<N> layout;
+  for (int h = 0; h < WindowSpec::kMaxHorizons; ++h) {
+    layout.first_column[h] = layout.columns;
+    for (int c = 0; c < N; ++c) {
+      layout.column[h][c] = -1;
+      if (!IsKept(kept, c, h)) continue;
+      layout.column[h][c] = layout.width[h];
+      layout.counter[h][layout.width[h]] = c;
+      ++layout.width[h];
+      ++layout.columns;
+    }
+  }
+  return layout;
+}
+
+}  // namespace windowed_internal
+
+template <typename T, int N, uint32_t kKept = KeptOverAll(N)>
 class WindowedCounters {
   static_assert(std::is_integral_v<T> && std::is_unsigned_v<T>,
                 "counts are unsigned integers");
-  static_assert(N >= 1);
+  static_assert(N >= 1 && N * WindowSpec::kMaxHorizons <= 32,
+                "at most 8 counters");
+  static_assert(kKept != 0 && (kKept & ~KeptOverAll(N)) == 0,
+                "kKept names pairs of these N counters");
+
+  static constexpr int kHorizons = WindowSpec::kMaxHorizons;
 
  public:
   static constexpr int kSlots = WindowSpec::kBucketsPerHorizon + 1;
   // Wide enough for kSlots saturated buckets.
   using Total = std::conditional_t<(sizeof(T) < 4), uint32_t, uint64_t>;
 
-  // Adds values[c] to counter c at `time_ms`. Returns false (and adds
-  // nothing) for an event later than the allowed lateness.
+  static constexpr bool Keeps(int c, int h) {
+    return c < N && windowed_internal::IsKept(kKept, c, h);
+  }
+
+  // Adds values[c] to counter c at `time_ms` (over the horizons it is kept
+  // for). Returns false (and adds nothing) for an event later than the
+  // allowed lateness.
   bool Add(const WindowSpec& spec, int64_t time_ms,
            const std::array<T, N>& values) {
     if (!started_) {
@@ -67,34 +145,39 @@ class WindowedCounters {
     }
     if (time_ms > newest_ms_) Advance(spec, time_ms);
     for (int h = 0; h < spec.num_horizons(); ++h) {
+      if (kLayout.width[h] == 0) continue;
       const int64_t current = spec.BucketOf(h, newest_ms_);
       const int64_t bucket =
           time_ms == newest_ms_ ? current : spec.BucketOf(h, time_ms);
       if (bucket < current - WindowSpec::kBucketsPerHorizon) continue;
-      std::array<T, N>& slot = slots_[h][Slot(bucket)];
-      for (int c = 0; c < N; ++c) {
-        if (values[c] == 0) continue;
-        const T before = slot[c];
-        slot[c] = Saturate(before, values[c]);
-        totals_[h][c] += slot[c] - before;
+      T* slot = Bucket(h, Slot(bucket));
+      Total* totals = &totals_[kLayout.first_column[h]];
+      for (int j = 0; j < kLayout.width[h]; ++j) {
+        const T value = values[kLayout.counter[h][j]];
+        if (value == 0) continue;
+        const T before = slot[j];
+        slot[j] = Saturate(before, value);
+        totals[j] += slot[j] - before;
       }
     }
     return true;
   }
 
   // Counter c's total over horizon h as of `now_ms` (>= any time added,
-  // else as of the newest time added).
+  // else as of the newest time added). REQUIRES: Keeps(c, h).
   T Sum(const WindowSpec& spec, int c, int h, int64_t now_ms) const {
+    assert(Keeps(c, h));
     if (!started_) return T{0};
+    const int j = kLayout.column[h][c];
     const int64_t now = std::max(now_ms, newest_ms_);
     const int64_t current = spec.BucketOf(h, now);
     const int64_t newest = spec.BucketOf(h, newest_ms_);
-    if (current == newest) return Clamp(totals_[h][c]);
+    if (current == newest) return Clamp(totals_[kLayout.first_column[h] + j]);
     // Buckets in [current - 6, newest] hold live data.
     Total total = 0;
     for (int64_t b = current - WindowSpec::kBucketsPerHorizon; b <= newest;
          ++b) {
-      total += slots_[h][Slot(b)][c];
+      total += Bucket(h, Slot(b))[j];
     }
     return Clamp(total);
   }
@@ -102,30 +185,38 @@ class WindowedCounters {
   int64_t newest_ms() const { return newest_ms_; }
   bool empty() const { return !started_; }
 
-  // Snapshot support: exact state, restored bit-identically. The layout
-  // (version 1, started, newest time, buckets horizon by horizon, counter
-  // by counter within a bucket) is that of the single-counter WindowedSum
-  // when N = 1; totals are recomputed on decoding.
+  // Snapshot support: exact state, restored bit-identically. Layout:
+  // version, [kKept when not every pair is kept], started, newest time,
+  // the kept buckets horizon by horizon, slot by slot, counter by counter.
+  // Keeping every pair is version 1, the layout of the single-counter
+  // WindowedSum when N = 1; a mask is version 2 and decodes only into the
+  // same mask. Totals are recomputed on decoding.
   void Encode(StateWriter& w) const {
-    w.Put<uint8_t>(1);  // Format version.
+    if (kKept == KeptOverAll(N)) {
+      w.Put<uint8_t>(1);
+    } else {
+      w.Put<uint8_t>(2);
+      w.Put<uint32_t>(kKept);
+    }
     w.Put<uint8_t>(started_);
     w.Put<int64_t>(newest_ms_);
-    for (const auto& horizon : slots_) {
-      for (const std::array<T, N>& slot : horizon) {
-        for (T v : slot) w.Put<T>(v);
-      }
-    }
+    for (T v : buckets_) w.Put<T>(v);
   }
   static absl::StatusOr<WindowedCounters> Decode(StateReader& r) {
     WindowedCounters counters;
-    if (r.Get<uint8_t>() != 1) r.Fail();
+    if (kKept == KeptOverAll(N)) {
+      if (r.Get<uint8_t>() != 1) r.Fail();
+    } else if (r.Get<uint8_t>() != 2 || r.Get<uint32_t>() != kKept) {
+      r.Fail();
+    }
     counters.started_ = r.Get<uint8_t>() != 0;
     counters.newest_ms_ = r.Get<int64_t>();
-    for (int h = 0; h < WindowSpec::kMaxHorizons; ++h) {
-      for (std::array<T, N>& slot : counters.slots_[h]) {
-        for (int c = 0; c < N; ++c) {
-          slot[c] = r.Get<T>();
-          counters.totals_[h][c] += slot[c];
+    for (int h = 0; h < kHorizons; ++h) {
+      for (int slot = 0; slot < kSlots; ++slot) {
+        T* bucket = counters.Bucket(h, slot);
+        for (int j = 0; j < kLayout.width[h]; ++j) {
+          bucket[j] = r.Get<T>();
+          counters.totals_[kLayout.first_column[h] + j] += bucket[j];
         }
       }
     }
@@ -135,9 +226,21 @@ class WindowedCounters {
   }
 
  private:
+  static constexpr windowed_internal::Layout<N> kLayout =
+      windowed_internal::MakeLayout<N>(kKept);
+
   static int Slot(int64_t bucket) {
     const int64_t m = bucket % kSlots;
     return static_cast<int>(m < 0 ? m + kSlots : m);
+  }
+  // Horizon h's slot `slot` (its width() counters).
+  T* Bucket(int h, int slot) {
+    return buckets_.data() + kSlots * kLayout.first_column[h] +
+           slot * kLayout.width[h];
+  }
+  const T* Bucket(int h, int slot) const {
+    return buckets_.data() + kSlots * kLayout.first_column[h] +
+           slot * kLayout.width[h];
   }
   static T Saturate(T a, T b) {
     return a > std::numeric_limits<T>::max() - b ? std::numeric_limits<T>::max()
@@ -153,30 +256,35 @@ class WindowedCounters {
   // it clears from the totals once per counter.
   void Advance(const WindowSpec& spec, int64_t time_ms) {
     for (int h = 0; h < spec.num_horizons(); ++h) {
+      const int width = kLayout.width[h];
+      if (width == 0) continue;
       const int64_t old_bucket = spec.BucketOf(h, newest_ms_);
       const int64_t new_bucket = spec.BucketOf(h, time_ms);
       const int64_t steps = std::min<int64_t>(new_bucket - old_bucket, kSlots);
       if (steps <= 0) continue;
+      Total* totals = &totals_[kLayout.first_column[h]];
       if (steps == kSlots) {
-        slots_[h] = {};
-        totals_[h] = {};
+        std::fill_n(Bucket(h, 0), kSlots * width, T{0});
+        std::fill_n(totals, width, Total{0});
         continue;
       }
       std::array<Total, N> cleared{};
       int slot = Slot(old_bucket + 1);
       for (int64_t i = 0; i < steps; ++i) {
-        for (int c = 0; c < N; ++c) cleared[c] += slots_[h][slot][c];
-        slots_[h][slot] = {};
+        T* bucket = Bucket(h, slot);
+        for (int j = 0; j < width; ++j) {
+          cleared[j] += bucket[j];
+          bucket[j] = T{0};
+        }
         if (++slot == kSlots) slot = 0;
       }
-      for (int c = 0; c < N; ++c) totals_[h][c] -= cleared[c];
+      for (int j = 0; j < width; ++j) totals[j] -= cleared[j];
     }
     newest_ms_ = time_ms;
   }
 
-  std::array<std::array<std::array<T, N>, kSlots>, WindowSpec::kMaxHorizons>
-      slots_{};
-  std::array<std::array<Total, N>, WindowSpec::kMaxHorizons> totals_{};
+  std::array<T, kSlots * kLayout.columns> buckets_{};
+  std::array<Total, kLayout.columns> totals_{};
   int64_t newest_ms_ = 0;
   bool started_ = false;
 };

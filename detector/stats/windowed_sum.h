@@ -13,10 +13,12 @@
 // returns 0.
 //
 // A single WindowedCounters (see there for several counts sharing a clock).
+// `kKept` (KeptOver(0, {horizons})) keeps only the horizons read; Sum over
+// another is a programming error. Default: all four.
 // Cost: Add O(horizons) amortised (buckets are cleared as time advances);
-// Sum O(1) for the newest bucket, else O(7). Size: 4 horizons × (7 buckets
-// × sizeof(T) + a running total) + 16 bytes (160 bytes for uint32_t).
-// Thread-compatible.
+// Sum O(1) for the newest bucket, else O(7). Size: horizons kept × (7
+// buckets × sizeof(T) + a running total) + 16 bytes (160 bytes for
+// uint32_t over four horizons, 52 over one). Thread-compatible.
 //
 // Example:
 //   WindowSpec spec;                          // 1m, 10m, 1h, 24h
@@ -35,10 +37,13 @@
 
 namespace vigie {
 
-template <typename T>
+template <typename T, uint32_t kKept = KeptOverAll(1)>
 class WindowedSum {
+  using Counters = WindowedCounters<T, 1, kKept>;
+
  public:
-  static constexpr int kSlots = WindowedCounters<T, 1>::kSlots;
+  static constexpr int kSlots = Counters::kSlots;
+  static constexpr bool Keeps(int h) { return Counters::Keeps(0, h); }
 
   // Adds `value` at `time_ms`. Returns false (and adds nothing) for an
   // event later than the allowed lateness.
@@ -58,8 +63,7 @@ class WindowedSum {
   // Snapshot support: exact state, restored bit-identically.
   void Encode(StateWriter& w) const { counter_.Encode(w); }
   static absl::StatusOr<WindowedSum> Decode(StateReader& r) {
-    absl::StatusOr<WindowedCounters<T, 1>> counter =
-        WindowedCounters<T, 1>::Decode(r);
+    absl::StatusOr<Counters> counter = Counters::Decode(r);
     if (!counter.ok()) return counter.status();
     WindowedSum sum;
     sum.counter_ = *counter;
@@ -67,7 +71,7 @@ class WindowedSum {
   }
 
  private:
-  WindowedCounters<T, 1> counter_;
+  Counters counter_;
 };
 
 }  // namespace vigie
