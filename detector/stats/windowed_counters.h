@@ -143,22 +143,27 @@ class WindowedCounters {
     } else if (time_ms < newest_ms_ - spec.lateness_ms()) {
       return false;
     }
-    if (time_ms > newest_ms_) Advance(spec, time_ms);
+    if (time_ms >= newest_ms_) {
+      // The common case, an event at or after the clock: each horizon's
+      // bucket is computed once, to advance to it and to add to it.
+      for (int h = 0; h < spec.num_horizons(); ++h) {
+        if (kLayout.width[h] == 0) continue;
+        const int64_t bucket = spec.BucketOf(h, time_ms);
+        if (time_ms > newest_ms_) {
+          AdvanceHorizon(h, spec.BucketOf(h, newest_ms_), bucket);
+        }
+        AddToSlot(h, Slot(bucket), values);
+      }
+      newest_ms_ = time_ms;
+      return true;
+    }
+    // A late event, within the lateness: its own bucket, if still kept.
     for (int h = 0; h < spec.num_horizons(); ++h) {
       if (kLayout.width[h] == 0) continue;
       const int64_t current = spec.BucketOf(h, newest_ms_);
-      const int64_t bucket =
-          time_ms == newest_ms_ ? current : spec.BucketOf(h, time_ms);
+      const int64_t bucket = spec.BucketOf(h, time_ms);
       if (bucket < current - WindowSpec::kBucketsPerHorizon) continue;
-      T* slot = Bucket(h, Slot(bucket));
-      Total* totals = &totals_[kLayout.first_column[h]];
-      for (int j = 0; j < kLayout.width[h]; ++j) {
-        const T value = values[kLayout.counter[h][j]];
-        if (value == 0) continue;
-        const T before = slot[j];
-        slot[j] = Saturate(before, value);
-        totals[j] += slot[j] - before;
-      }
+      AddToSlot(h, Slot(bucket), values);
     }
     return true;
   }
@@ -169,10 +174,12 @@ class WindowedCounters {
     assert(Keeps(c, h));
     if (!started_) return T{0};
     const int j = kLayout.column[h][c];
-    const int64_t now = std::max(now_ms, newest_ms_);
-    const int64_t current = spec.BucketOf(h, now);
+    const Total running = totals_[kLayout.first_column[h] + j];
+    // Read at the newest event (the common case): the running total.
+    if (now_ms <= newest_ms_) return Clamp(running);
+    const int64_t current = spec.BucketOf(h, now_ms);
     const int64_t newest = spec.BucketOf(h, newest_ms_);
-    if (current == newest) return Clamp(totals_[kLayout.first_column[h] + j]);
+    if (current == newest) return Clamp(running);
     // Buckets in [current - 6, newest] hold live data.
     Total total = 0;
     for (int64_t b = current - WindowSpec::kBucketsPerHorizon; b <= newest;
@@ -250,37 +257,43 @@ class WindowedCounters {
     return total > std::numeric_limits<T>::max() ? std::numeric_limits<T>::max()
                                                  : static_cast<T>(total);
   }
-  // Moves the clock to time_ms, clearing buckets that leave every window.
-  // Most accounts are quiet between events, so this often clears a whole
-  // horizon: that case is a plain reset, and a partial one subtracts what
-  // it clears from the totals once per counter.
-  void Advance(const WindowSpec& spec, int64_t time_ms) {
-    for (int h = 0; h < spec.num_horizons(); ++h) {
-      const int width = kLayout.width[h];
-      if (width == 0) continue;
-      const int64_t old_bucket = spec.BucketOf(h, newest_ms_);
-      const int64_t new_bucket = spec.BucketOf(h, time_ms);
-      const int64_t steps = std::min<int64_t>(new_bucket - old_bucket, kSlots);
-      if (steps <= 0) continue;
-      Total* totals = &totals_[kLayout.first_column[h]];
-      if (steps == kSlots) {
-        std::fill_n(Bucket(h, 0), kSlots * width, T{0});
-        std::fill_n(totals, width, Total{0});
-        continue;
-      }
-      std::array<Total, N> cleared{};
-      int slot = Slot(old_bucket + 1);
-      for (int64_t i = 0; i < steps; ++i) {
-        T* bucket = Bucket(h, slot);
-        for (int j = 0; j < width; ++j) {
-          cleared[j] += bucket[j];
-          bucket[j] = T{0};
-        }
-        if (++slot == kSlots) slot = 0;
-      }
-      for (int j = 0; j < width; ++j) totals[j] -= cleared[j];
+  void AddToSlot(int h, int slot_index, const std::array<T, N>& values) {
+    T* slot = Bucket(h, slot_index);
+    Total* totals = &totals_[kLayout.first_column[h]];
+    for (int j = 0; j < kLayout.width[h]; ++j) {
+      const T value = values[kLayout.counter[h][j]];
+      if (value == 0) continue;
+      const T before = slot[j];
+      slot[j] = Saturate(before, value);
+      totals[j] += slot[j] - before;
     }
-    newest_ms_ = time_ms;
+  }
+  // Moves horizon h from bucket old_bucket to new_bucket, clearing the
+  // buckets that leave its window. Most accounts are quiet between events,
+  // so this often clears the whole horizon: that case is a plain reset,
+  // and a partial one subtracts what it clears from the totals once per
+  // counter.
+  void AdvanceHorizon(int h, int64_t old_bucket, int64_t new_bucket) {
+    const int width = kLayout.width[h];
+    const int64_t steps = std::min<int64_t>(new_bucket - old_bucket, kSlots);
+    if (steps <= 0) return;
+    Total* totals = &totals_[kLayout.first_column[h]];
+    if (steps == kSlots) {
+      std::fill_n(Bucket(h, 0), kSlots * width, T{0});
+      std::fill_n(totals, width, Total{0});
+      return;
+    }
+    std::array<Total, N> cleared{};
+    int slot = Slot(old_bucket + 1);
+    for (int64_t i = 0; i < steps; ++i) {
+      T* bucket = Bucket(h, slot);
+      for (int j = 0; j < width; ++j) {
+        cleared[j] += bucket[j];
+        bucket[j] = T{0};
+      }
+      if (++slot == kSlots) slot = 0;
+    }
+    for (int j = 0; j < width; ++j) totals[j] -= cleared[j];
   }
 
   std::array<T, kSlots * kLayout.columns> buckets_{};
