@@ -58,10 +58,12 @@ class ReadAheadReader : public RecordReader {
     }
     while (current_ == nullptr || next_item_ == current_->items.size()) {
       if (finished_) return Result::kEnd;
-      current_.reset();  // The previous record's views end here.
       std::unique_ptr<Batch> batch;
       {
         absl::MutexLock lock(&mu_);
+        // The previous record's views end here; its batch goes back to the
+        // reading thread, which refills it without allocating.
+        if (current_ != nullptr) spare_.push_back(std::move(current_));
         mu_.Await(absl::Condition(
             +[](ReadAheadReader* r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->mu_) {
               return !r->ready_.empty() || r->produced_all_;
@@ -106,7 +108,7 @@ class ReadAheadReader : public RecordReader {
   void Produce() {
     bool ended = false;
     while (!ended) {
-      auto batch = std::make_unique<Batch>();
+      std::unique_ptr<Batch> batch = SpareBatch();
       while (batch->items.size() < options_.batch_records &&
              batch->text.size() < options_.batch_bytes) {
         Item& item = batch->items.emplace_back();
@@ -147,6 +149,22 @@ class ReadAheadReader : public RecordReader {
     produced_all_ = true;
   }
 
+  // A batch the consumer is done with, emptied, or a new one.
+  std::unique_ptr<Batch> SpareBatch() {
+    std::unique_ptr<Batch> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!spare_.empty()) {
+        batch = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    if (batch == nullptr) return std::make_unique<Batch>();
+    batch->items.clear();
+    batch->text.clear();
+    return batch;
+  }
+
   std::unique_ptr<RecordReader> inner_;  // Used by the thread once started.
   const ReadAheadOptions options_;
   std::thread thread_;
@@ -160,6 +178,8 @@ class ReadAheadReader : public RecordReader {
 
   absl::Mutex mu_;
   std::deque<std::unique_ptr<Batch>> ready_ ABSL_GUARDED_BY(mu_);
+  // Batches read, for reuse (at most max_batches + 1 exist at once).
+  std::vector<std::unique_ptr<Batch>> spare_ ABSL_GUARDED_BY(mu_);
   bool produced_all_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };
