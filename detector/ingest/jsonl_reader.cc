@@ -155,6 +155,7 @@ class JsonLinesReader : public TextReaderBase {
     }
     if (code == simdjson::SUCCESS) {
       path_length_ = 0;
+      leaf_ = 0;
       if (!Walk(object, 0, &code, error)) {
         if (code == simdjson::SUCCESS) return false;  // Field error set.
       }
@@ -210,7 +211,7 @@ class JsonLinesReader : public TextReaderBase {
         if (!ok) return false;
         continue;
       }
-      int field = fits ? MatchField(absl::string_view(path_, path_length_))
+      int field = fits ? MatchLeaf(absl::string_view(path_, path_length_))
                        : -1;
       path_length_ = saved_length;
       if (field < 0) continue;  // Unknown keys are ignored (and skipped).
@@ -269,6 +270,19 @@ class JsonLinesReader : public TextReaderBase {
     }
     return -1;
   }
+  // MatchField for the record's next leaf (a value that is not an object).
+  // A log's lines mostly share one layout, so the field the same leaf
+  // matched in the previous line is tried first: one comparison instead of
+  // a search, and the same answer.
+  int MatchLeaf(absl::string_view path) {
+    const int leaf = leaf_++;
+    if (leaf >= kLeafHints) return MatchField(path);
+    const int hint = leaf_hints_[leaf];
+    if (hint >= 0 && path == EcsFieldName(hint)) return hint;
+    const int field = MatchField(path);
+    if (field >= 0) leaf_hints_[leaf] = field;
+    return field;
+  }
 
   size_t max_record_bytes_;
   od::parser parser_;
@@ -276,6 +290,12 @@ class JsonLinesReader : public TextReaderBase {
   bool seen_null_[kFieldCount] = {};
   char path_[kMaxPath];
   size_t path_length_ = 0;
+  // The field each leaf of the previous record matched (-1: none yet).
+  static constexpr int kLeafHints = 32;
+  int leaf_hints_[kLeafHints] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                 -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                 -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+  int leaf_ = 0;  // Leaves of the current record so far.
 };
 
 }  // namespace
