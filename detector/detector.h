@@ -85,10 +85,12 @@ class Detector {
     uint64_t addresses = 0;
     uint64_t evicted_accounts = 0;
     uint64_t evicted_addresses = 0;
+    // Failure sets of addresses, evicted from their own table.
+    uint64_t evicted_address_failures = 0;
     // Memory held, measured by the tables: all of it, and the parts kept
-    // per account (their tables) and per address (its table; the heap of
-    // an address's distinct-account sets is not included), and the
-    // novelty memory shared by the accounts of a shard.
+    // per account (their tables) and per address (its tables: every
+    // address's, and the failure sets of those that failed a login), and
+    // the novelty memory shared by the accounts of a shard.
     size_t state_bytes = 0;
     size_t account_table_bytes = 0;
     size_t address_table_bytes = 0;

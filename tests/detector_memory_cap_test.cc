@@ -56,6 +56,8 @@ TEST(DetectorMemoryCap, HoldsUnderCredentialStuffingFromABotnet) {
     peak = std::max(peak, HeapCounter::LiveBytes() - before);
   }
   EXPECT_GT(sink.alerts, 0u);  // The stuffing was seen.
+  // More failing addresses than their failure sets' table holds.
+  EXPECT_GT(detector->stats().evicted_address_failures, 0u);
   EXPECT_GT(peak, int64_t{1} << 20);  // The heap counter sees the tables.
   EXPECT_LE(detector->stats().state_bytes, kCap);
   // The whole heap the detector holds, not just what its tables count.

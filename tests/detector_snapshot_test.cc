@@ -73,6 +73,45 @@ TEST(DetectorSnapshot, RestoredDetectorContinuesBitIdentically) {
   EXPECT_EQ(original->stats().accounts, restored->stats().accounts);
 }
 
+// An address's failed logins live in their own table: a snapshot taken
+// half-way through a password spray carries them, so the restored detector
+// sees the spray cross its threshold exactly when the original does.
+TEST(DetectorSnapshot, CarriesTheFailedLoginsOfAnAddress) {
+  DetectorOptions options;
+  options.max_state_bytes = size_t{64} << 20;
+  auto namer = [](uint32_t id) { return absl::StrCat("account", id); };
+  auto failure = [](int64_t time_ms, uint32_t account) {
+    Event e;
+    e.time_ms = time_ms;
+    e.ip = IpAddress::FromHalves(0, 0x0000ffffc0000201ull);  // 192.0.2.1
+    e.account = account;
+    e.action = Action::kLogin;
+    e.outcome = Outcome::kFailure;
+    return e;
+  };
+  const int64_t start = 1646900000000;
+  JsonSink original_sink;
+  auto original = Detector::Create(options, namer, &original_sink).value();
+  // Below the per-hour threshold of failing accounts per address.
+  const int before_cut =
+      static_cast<int>(options.failing_accounts_per_ip_hour) - 2;
+  for (int i = 0; i < before_cut; ++i) {
+    original->Observe(failure(start + i * 1000, 1 + i));
+  }
+  EXPECT_TRUE(original_sink.lines.empty());
+  JsonSink restored_sink;
+  auto restored = Detector::Create(options, namer, &restored_sink).value();
+  ASSERT_TRUE(restored->RestoreState(original->SaveState()).ok());
+  for (int i = before_cut; i < before_cut + 6; ++i) {
+    const Event e = failure(start + i * 1000, 1 + i);
+    ASSERT_EQ(original->Observe(e), restored->Observe(e)) << "failure " << i;
+  }
+  original->Flush();
+  restored->Flush();
+  EXPECT_FALSE(original_sink.lines.empty());  // The spray was seen...
+  EXPECT_EQ(original_sink.lines, restored_sink.lines);  // ...by both.
+}
+
 TEST(DetectorSnapshot, RefusesDamagedOrMismatchedSnapshots) {
   JsonSink sink;
   auto namer = [](uint32_t id) { return absl::StrCat(id); };

@@ -140,20 +140,24 @@ class DetectorImpl : public Detector {
   DetectorImpl(const DetectorOptions& options, AccountNamer namer,
                AlertSink* sink, EntityTableOptions account_table_options,
                EntityTableOptions address_table_options,
+               EntityTableOptions address_failure_table_options,
                NoveltyFilter::Options novelty_options,
                std::vector<Shard> shards,
                EntityTable<IpAddress, AddressState> addresses,
+               EntityTable<IpAddress, AddressFailures> address_failures,
                std::unique_ptr<LocationDatabase> locations,
                int population_width_bits)
       : options_(options),
         account_table_options_(account_table_options),
         address_table_options_(address_table_options),
+        address_failure_table_options_(address_failure_table_options),
         novelty_options_(novelty_options),
         namer_(std::move(namer)),
         tracker_(options.quiet_to_close, sink, options.update_step,
                  IncidentBytesFor(options)),
         shards_(std::move(shards)),
         addresses_(std::move(addresses)),
+        address_failures_(std::move(address_failures)),
         locations_(std::move(locations)),
         population_(population_width_bits),
         allowlisted_names_(options.allowlisted_accounts.begin(),
@@ -205,7 +209,8 @@ class DetectorImpl : public Detector {
     s.late_events = late_events_;
     s.addresses = addresses_.size();
     s.evicted_addresses = addresses_.evictions();
-    s.address_table_bytes = addresses_.bytes();
+    s.evicted_address_failures = address_failures_.evictions();
+    s.address_table_bytes = addresses_.bytes() + address_failures_.bytes();
     for (const Shard& shard : shards_) {
       s.accounts += shard.accounts.size();
       s.evicted_accounts += shard.accounts.evictions();
@@ -331,8 +336,12 @@ class DetectorImpl : public Detector {
       known_accounts_.resize(std::max<size_t>(e.account + 1,
                                               known_accounts_.size() * 2));
     }
-    const SignalScore credential =
-        ObserveAddressLogin(e, known_accounts_[e.account], options_, ip);
+    SignalScore credential;
+    if (e.outcome == Outcome::kFailure) {
+      credential = ObserveAddressFailure(
+          e, known_accounts_[e.account], options_,
+          address_failures_.FindOrCreate(e.ip, e.time_ms));
+    }
     SignalScore shared;
     if (e.outcome == Outcome::kSuccess) {
       known_accounts_[e.account] = true;
@@ -386,6 +395,7 @@ class DetectorImpl : public Detector {
                               e.subject);
     } else if (e.action == Action::kLogin) {
       addresses_.PrefetchIndex(e.ip);
+      if (e.outcome == Outcome::kFailure) address_failures_.PrefetchIndex(e.ip);
       if (e.outcome == Outcome::kSuccess) {
         PrefetchLogin(e, *shard.novelty, population_);
       }
@@ -650,11 +660,13 @@ class DetectorImpl : public Detector {
   DetectorOptions options_;
   EntityTableOptions account_table_options_;
   EntityTableOptions address_table_options_;
+  EntityTableOptions address_failure_table_options_;
   NoveltyFilter::Options novelty_options_;
   AccountNamer namer_;
   IncidentTracker tracker_;
   std::vector<Shard> shards_;
   EntityTable<IpAddress, AddressState> addresses_;
+  EntityTable<IpAddress, AddressFailures> address_failures_;
   std::unique_ptr<LocationDatabase> locations_;  // May be null.
   LoginPopulation population_;
   // Account ids that ever logged in successfully (1 bit each; read by the
@@ -714,6 +726,14 @@ std::string DetectorImpl::SaveState() const {
     EncodeAddress(w, state);
   });
   add("addresses", addresses.data());
+  StateWriter failures;
+  address_failures_.Encode(failures, [](StateWriter& w, const IpAddress& ip,
+                                        const AddressFailures& state) {
+    w.Put(ip.hi());
+    w.Put(ip.lo());
+    EncodeAddressFailures(w, state);
+  });
+  add("address_failures", failures.data());
   StateWriter population;
   population_.Encode(population);
   add("login_population", population.data());
@@ -750,6 +770,9 @@ void DetectorImpl::Reset() {
   addresses_ = EntityTable<IpAddress, AddressState>::Create(
                    address_table_options_)
                    .value();
+  address_failures_ = EntityTable<IpAddress, AddressFailures>::Create(
+                          address_failure_table_options_)
+                          .value();
   known_accounts_.clear();
   allowlist_cache_.clear();
   population_ = LoginPopulation(population_.width_bits());
@@ -777,9 +800,9 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
   }
   absl::flat_hash_map<std::string, absl::string_view> sections;
   for (const v1::Section& s : snapshot.sections()) sections[s.name()] = s.data();
-  std::vector<std::string> required = {"engine",         "addresses",
-                                       "login_population", "known_accounts",
-                                       "peers",          "incidents"};
+  std::vector<std::string> required = {
+      "engine", "addresses",       "address_failures", "login_population",
+      "known_accounts", "peers", "incidents"};
   for (size_t i = 0; i < shards_.size(); ++i) {
     required.push_back(absl::StrCat("accounts/", i));
     required.push_back(absl::StrCat("novelty/", i));
@@ -831,6 +854,15 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
     *ip = IpAddress::FromHalves(hi, lo);
     return DecodeAddress(r, state);
   });
+  if (!status.ok()) return status;
+  StateReader failures(sections["address_failures"]);
+  status = address_failures_.Restore(
+      failures, [](StateReader& r, IpAddress* ip, AddressFailures* state) {
+        const uint64_t hi = r.Get<uint64_t>();
+        const uint64_t lo = r.Get<uint64_t>();
+        *ip = IpAddress::FromHalves(hi, lo);
+        return DecodeAddressFailures(r, state);
+      });
   if (!status.ok()) return status;
   StateReader population(sections["login_population"]);
   population_.Decode(population);
@@ -964,8 +996,12 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
                                  : 0;
   EntityTableOptions account_options;
   account_options.max_bytes = table_bytes / 5 * 3 / shards;
+  // Addresses get 2/5: 3/4 of it for every address, 1/4 for the failure
+  // sets of those that failed a login.
   EntityTableOptions address_options;
-  address_options.max_bytes = table_bytes / 5 * 2;
+  address_options.max_bytes = table_bytes / 5 * 2 / 4 * 3;
+  EntityTableOptions address_failure_options;
+  address_failure_options.max_bytes = table_bytes / 5 * 2 / 4;
   std::vector<engine::Shard> parts;
   for (size_t i = 0; i < shards; ++i) {
     auto accounts =
@@ -984,9 +1020,18 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
     return absl::InvalidArgumentError(absl::StrCat(
         "detector: max_state_bytes too small: ", addresses.status().message()));
   }
+  auto address_failures =
+      EntityTable<IpAddress, engine::AddressFailures>::Create(
+          address_failure_options);
+  if (!address_failures.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("detector: max_state_bytes too small: ",
+                     address_failures.status().message()));
+  }
   return std::unique_ptr<Detector>(new engine::DetectorImpl(
       options, std::move(namer), sink, account_options, address_options,
-      novelty_options, std::move(parts), std::move(addresses).value(),
+      address_failure_options, novelty_options, std::move(parts),
+      std::move(addresses).value(), std::move(address_failures).value(),
       std::move(locations), population_width_bits));
 }
 

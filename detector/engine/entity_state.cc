@@ -78,12 +78,10 @@ bool DecodeAccount(StateReader& r, AccountState* a) {
 }
 
 void EncodeAddress(StateWriter& w, const AddressState& s) {
-  w.Put<uint8_t>(4);
+  w.Put<uint8_t>(5);
   s.accounts.Encode(w);
   w.Put(s.first_seen_ms);
   w.Put<uint8_t>(s.seen);
-  s.failing_accounts.Encode(w);
-  s.unknown_accounts.Encode(w);
   w.Put(s.risk);
   w.Put<uint8_t>(s.allowlisted);
   w.Put<uint8_t>(s.allowlist_checked);
@@ -93,19 +91,30 @@ void EncodeAddress(StateWriter& w, const AddressState& s) {
 }
 
 bool DecodeAddress(StateReader& r, AddressState* s) {
-  if (r.Get<uint8_t>() != 4) r.Fail();
+  if (r.Get<uint8_t>() != 5) r.Fail();
   if (!r.ok()) return false;
   DecodeInto(r, &s->accounts);
   s->first_seen_ms = r.Get<int64_t>();
   s->seen = r.Get<uint8_t>() != 0;
-  DecodeInto(r, &s->failing_accounts) &&
-      DecodeInto(r, &s->unknown_accounts);
   s->risk = r.Get<double>();
   s->allowlisted = r.Get<uint8_t>() != 0;
   s->allowlist_checked = r.Get<uint8_t>() != 0;
   s->located = r.Get<uint8_t>() != 0;
   s->country = r.Get<uint16_t>();
   s->asn = r.Get<uint32_t>();
+  return r.ok();
+}
+
+void EncodeAddressFailures(StateWriter& w, const AddressFailures& f) {
+  w.Put<uint8_t>(1);
+  f.failing_accounts.Encode(w);
+  f.unknown_accounts.Encode(w);
+}
+
+bool DecodeAddressFailures(StateReader& r, AddressFailures* f) {
+  if (r.Get<uint8_t>() != 1) r.Fail();
+  if (!r.ok()) return false;
+  DecodeInto(r, &f->failing_accounts) && DecodeInto(r, &f->unknown_accounts);
   return r.ok();
 }
 

@@ -1,12 +1,15 @@
 // The per-entity state the detection engine keeps: one AccountState per
-// portal account and one AddressState per source address, held in
-// EntityTables (bounded, LRU-evicted), plus the per-profession peer
-// baselines. Plain values; the signal families read and update them.
+// portal account, one AddressState per source address and, for addresses
+// that failed a login, an AddressFailures, held in EntityTables (bounded,
+// LRU-evicted), plus the per-profession peer baselines. Plain values; the
+// signal families read and update them.
 //
-// Size: AccountState 480 bytes, AddressState 512 bytes, fixed (no heap of
-// their own; see README: over the DESIGN.md budget). Windowed counts keep
-// only the windows the signals read (see WindowedCounters' kKept), which
-// the signals' code static_asserts.
+// Size, fixed (no heap of their own; see README: over the DESIGN.md
+// budget): AccountState 480 bytes, AddressState 112, AddressFailures 400.
+// Windowed counts keep only the windows the signals read (see
+// WindowedCounters' kKept), which the signals' code static_asserts. An
+// address's failure sets are most of what it could hold but few addresses
+// ever fail a login, hence their own table.
 #ifndef VIGIE_DETECTOR_ENGINE_ENTITY_STATE_H_
 #define VIGIE_DETECTOR_ENGINE_ENTITY_STATE_H_
 
@@ -108,15 +111,19 @@ struct AddressState {
   RecentDistinct<kAddressAccountsTracked> accounts;
   int64_t first_seen_ms = 0;
   bool seen = false;
-  RecentDistinct<kAddressFailingAccountsTracked> failing_accounts;
-  // Failing names never seen to succeed.
-  RecentDistinct<kAddressUnknownAccountsTracked> unknown_accounts;
   double risk = 0;
   bool allowlisted = false;
   bool allowlist_checked = false;
   bool located = false;  // country and asn looked up.
   uint16_t country = 0;
   uint32_t asn = 0;
+};
+
+// An address's failed logins (spray, stuffing): created at its first.
+struct AddressFailures {
+  RecentDistinct<kAddressFailingAccountsTracked> failing_accounts;
+  // Failing names never seen to succeed.
+  RecentDistinct<kAddressUnknownAccountsTracked> unknown_accounts;
 };
 
 // What a profession's accounts usually do, learned from accounts that are
@@ -232,6 +239,8 @@ void EncodeAccount(StateWriter& w, const AccountState& a);
 bool DecodeAccount(StateReader& r, AccountState* a);
 void EncodeAddress(StateWriter& w, const AddressState& s);
 bool DecodeAddress(StateReader& r, AddressState* s);
+void EncodeAddressFailures(StateWriter& w, const AddressFailures& f);
+bool DecodeAddressFailures(StateReader& r, AddressFailures* f);
 void EncodePeers(StateWriter& w, const PeerBaseline& p);
 bool DecodePeers(StateReader& r, PeerBaseline* p);
 

@@ -39,12 +39,11 @@ SignalScore ObserveAccountLogin(const Event& e, const DetectorOptions& options,
   return score;
 }
 
-SignalScore ObserveAddressLogin(const Event& e, bool known_account,
-                                const DetectorOptions& options,
-                                engine::AddressState& ip) {
+SignalScore ObserveAddressFailure(const Event& e, bool known_account,
+                                  const DetectorOptions& options,
+                                  engine::AddressFailures& ip) {
   const WindowSpec& w = options.windows;
   SignalScore score;
-  if (e.outcome != Outcome::kFailure) return score;
   ip.failing_accounts.Add(e.time_ms, e.account);
   if (!known_account) ip.unknown_accounts.Add(e.time_ms, e.account);
   const double hour = ip.failing_accounts.Count(w, kHour, e.time_ms);

@@ -33,11 +33,12 @@ SignalScore ObserveAccountLogin(const Event& event,
                                 const DetectorOptions& options,
                                 engine::AccountState& account);
 
-// The address's side (spray, stuffing). `known_account`: the account has
-// logged in successfully before. REQUIRES: event.action == kLogin.
-SignalScore ObserveAddressLogin(const Event& event, bool known_account,
-                                const DetectorOptions& options,
-                                engine::AddressState& address);
+// The address's side of a failed login (spray, stuffing).
+// `known_account`: the account has logged in successfully before.
+// REQUIRES: event.action == kLogin, event.outcome == kFailure.
+SignalScore ObserveAddressFailure(const Event& event, bool known_account,
+                                  const DetectorOptions& options,
+                                  engine::AddressFailures& address);
 
 }  // namespace vigie
 
