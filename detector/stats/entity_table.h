@@ -155,12 +155,13 @@ class EntityTable {
   size_t capacity() const { return capacity_; }
   uint64_t evictions() const { return evictions_; }
   uint64_t expirations() const { return expirations_; }
-  // Memory in use: slots, index and free list (slots are reserved up front
-  // as address space but only count once touched).
+  // Memory in use: slots, index and free list (slots and the free list
+  // are reserved up front as address space but only count once touched;
+  // the free list never holds more ids than there are slots).
   size_t bytes() const {
-    return slots_.size() * (sizeof(Slot) + sizeof(Link)) +
+    return slots_.size() * (sizeof(Slot) + sizeof(Link) + sizeof(uint32_t)) +
            index_.capacity() * (sizeof(std::pair<const Key, uint32_t>) + 1) +
-           free_.capacity() * sizeof(uint32_t) + sizeof(*this);
+           sizeof(*this);
   }
   size_t bytes_per_entity() const {
     return size() == 0 ? 0 : bytes() / size();
