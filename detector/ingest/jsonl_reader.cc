@@ -25,6 +25,22 @@ namespace od = simdjson::ondemand;
 constexpr size_t kMaxPath = 256;
 constexpr int kMaxDepth = 16;
 
+// a == b for the short texts of ECS paths, without a call to memcmp.
+bool SameText(absl::string_view a, absl::string_view b) {
+  if (a.size() != b.size()) return false;
+  size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    uint64_t x, y;
+    memcpy(&x, a.data() + i, 8);
+    memcpy(&y, b.data() + i, 8);
+    if (x != y) return false;
+  }
+  for (; i < a.size(); ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 class JsonLinesReader : public TextReaderBase {
  public:
   JsonLinesReader(std::unique_ptr<InputBuffer> input, std::string name,
@@ -278,7 +294,7 @@ class JsonLinesReader : public TextReaderBase {
     const int leaf = leaf_++;
     if (leaf >= kLeafHints) return MatchField(path);
     const int hint = leaf_hints_[leaf];
-    if (hint >= 0 && path == EcsFieldName(hint)) return hint;
+    if (hint >= 0 && SameText(path, EcsFieldName(hint))) return hint;
     const int field = MatchField(path);
     if (field >= 0) leaf_hints_[leaf] = field;
     return field;
