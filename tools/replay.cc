@@ -624,6 +624,9 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   if (checkpointing_wanted) {
     VIGIE_RETURN_IF_ERROR(CheckCheckpointable(options, key, mode));
   }
+  // JSON Lines, the costliest to parse, in chunks on several threads
+  // (standard input excepted: OpenRecordReader reads it on one).
+  reader_options.parse_threads = options.pipeline ? options.parse_threads : 1;
   std::vector<Input> inputs;
   for (const std::string& path : options.inputs) {
     VIGIE_ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader,
@@ -632,8 +635,11 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
     // parsing them costs more than detection. Binary records are cheap to
     // decode, and an extra thread would only compete for the cores; a
     // pipe is left alone, as a reading thread could block on it forever.
+    const bool parsed_in_chunks = reader->format() == InputFormat::kJsonLines &&
+                                  reader_options.parse_threads > 1 &&
+                                  path != "-";
     if (options.pipeline && path != "-" &&
-        reader->format() != InputFormat::kBinary) {
+        reader->format() != InputFormat::kBinary && !parsed_in_chunks) {
       reader = NewReadAheadReader(std::move(reader));
     }
     Input input;

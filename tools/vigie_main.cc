@@ -80,6 +80,9 @@ Flags:
   --threads N        detection threads, at most the engine's shards (default
                      1; reading runs on its own thread). The alerts are
                      identical for any N
+  --parse-threads N  threads parsing each JSON Lines file, in chunks of
+                     whole lines (default 2; 1 to 64). The alerts are
+                     identical for any N
 
 Checkpoints (a killed replay resumes and writes exactly what an
 uninterrupted run would; needs --alerts FILE, input files and a key file):
@@ -200,6 +203,7 @@ int Replay(int argc, char** argv) {
                             {"report", true},
                             {"max-errors-shown", true},
                             {"threads", true},
+                            {"parse-threads", true},
                             {"no-progress", false},
                             {"checkpoint", true},
                             {"checkpoint-every", true},
@@ -234,6 +238,14 @@ int Replay(int argc, char** argv) {
     return Usage("--threads must be between 1 and 256", kReplayUsage);
   }
   options.threads = static_cast<int>(*threads);
+  absl::StatusOr<int64_t> parse_threads = cl.GetInt("parse-threads", 2);
+  if (!parse_threads.ok()) {
+    return Usage(std::string(parse_threads.status().message()), kReplayUsage);
+  }
+  if (*parse_threads < 1 || *parse_threads > 64) {
+    return Usage("--parse-threads must be between 1 and 64", kReplayUsage);
+  }
+  options.parse_threads = static_cast<int>(*parse_threads);
   options.progress = !cl.Has("no-progress");
   options.checkpoint_path = cl.Get("checkpoint", "");
   options.resume_path = cl.Get("resume", "");

@@ -276,6 +276,14 @@ InputBuffer::InputBuffer(std::unique_ptr<ByteSource> source,
   memset(data_.get(), 0, capacity_ + kPadding);
 }
 
+InputBuffer::InputBuffer(std::unique_ptr<char[]> data, size_t size)
+    : source_(MemoryByteSource("")),
+      data_(std::move(data)),
+      capacity_(size),
+      max_capacity_(size),
+      end_(size),
+      eof_(true) {}
+
 absl::Status InputBuffer::SkipTo(uint64_t offset) {
   const uint64_t from_window =
       std::min<uint64_t>(offset - consumed_, end_ - begin_);

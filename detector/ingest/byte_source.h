@@ -67,6 +67,10 @@ class InputBuffer {
   // bytes; a record longer than that cannot be held (readers reject it).
   InputBuffer(std::unique_ptr<ByteSource> source, size_t min_capacity,
               size_t max_capacity);
+  // A window over `size` bytes already in memory, nothing more to come:
+  // what a reader parses one chunk of a larger input from, without a copy.
+  // REQUIRES: `data` holds size + kPadding bytes.
+  InputBuffer(std::unique_ptr<char[]> data, size_t size);
 
   // Unconsumed bytes, valid until the next Fill().
   absl::string_view available() const {

@@ -1,38 +1,19 @@
 #include "detector/ingest/read_ahead_reader.h"
 
 #include <deque>
-#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "detector/ingest/record_batch.h"
 
 namespace vigie {
 namespace {
 
-// One result of the wrapped reader, with where it left the reader.
-struct Item {
-  RecordReader::Result result;
-  AccessRecord record;  // Views into Batch::text once the batch is sealed.
-  // Offsets of the record's texts in Batch::text (set while parsing).
-  size_t offsets[5];
-  RecordError error;  // When result == kError.
-  ReadPosition position_after;
-  uint64_t raw_bytes_after = 0;
-};
-
-struct Batch {
-  std::vector<Item> items;
-  std::string text;  // The records' strings, back to back.
-};
-
-absl::string_view* TextFields(AccessRecord& r, int i) {
-  absl::string_view* fields[5] = {&r.account, &r.subject, &r.user_agent,
-                                  &r.service, &r.profession};
-  return fields[i];
-}
+using ingest_internal::RecordBatch;
+using Batch = RecordBatch;
 
 class ReadAheadReader : public RecordReader {
  public:
@@ -56,7 +37,7 @@ class ReadAheadReader : public RecordReader {
     if (!thread_.joinable() && !finished_) {
       thread_ = std::thread([this] { Produce(); });
     }
-    while (current_ == nullptr || next_item_ == current_->items.size()) {
+    while (current_ == nullptr || next_item_ == current_->size()) {
       if (finished_) return Result::kEnd;
       std::unique_ptr<Batch> batch;
       {
@@ -79,7 +60,7 @@ class ReadAheadReader : public RecordReader {
       current_ = std::move(batch);
       next_item_ = 0;
     }
-    Item& item = current_->items[next_item_++];
+    RecordBatch::Item& item = (*current_)[next_item_++];
     position_ = item.position_after;
     raw_bytes_ = item.raw_bytes_after;
     if (item.result == Result::kRecord) {
@@ -109,33 +90,17 @@ class ReadAheadReader : public RecordReader {
     bool ended = false;
     while (!ended) {
       std::unique_ptr<Batch> batch = SpareBatch();
-      while (batch->items.size() < options_.batch_records &&
-             batch->text.size() < options_.batch_bytes) {
-        Item& item = batch->items.emplace_back();
+      while (batch->size() < options_.batch_records &&
+             batch->text_bytes() < options_.batch_bytes) {
+        RecordBatch::Item& item = batch->Add();
         item.result = inner_->Next(&item.record, &item.error);
-        item.position_after = inner_->position();
-        item.raw_bytes_after = inner_->raw_bytes_read();
-        if (item.result == Result::kRecord) {
-          // Copied now: the wrapped reader's views end at its next call.
-          for (int i = 0; i < 5; ++i) {
-            const absl::string_view text = *TextFields(item.record, i);
-            item.offsets[i] = batch->text.size();
-            batch->text.append(text.data(), text.size());
-          }
-        } else if (item.result == Result::kEnd) {
+        batch->Finish(item, inner_->position(), inner_->raw_bytes_read());
+        if (item.result == Result::kEnd) {
           ended = true;
           break;
         }
       }
-      // The text no longer grows: point the records' views into it.
-      for (Item& item : batch->items) {
-        if (item.result != Result::kRecord) continue;
-        for (int i = 0; i < 5; ++i) {
-          absl::string_view* field = TextFields(item.record, i);
-          *field = absl::string_view(batch->text.data() + item.offsets[i],
-                                     field->size());
-        }
-      }
+      batch->Seal();
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
           +[](ReadAheadReader* r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->mu_) {
@@ -160,8 +125,7 @@ class ReadAheadReader : public RecordReader {
       }
     }
     if (batch == nullptr) return std::make_unique<Batch>();
-    batch->items.clear();
-    batch->text.clear();
+    batch->Clear();
     return batch;
   }
 

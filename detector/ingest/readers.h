@@ -20,6 +20,19 @@ std::unique_ptr<RecordReader> NewCsvReader(std::unique_ptr<InputBuffer> input,
 std::unique_ptr<RecordReader> NewJsonLinesReader(
     std::unique_ptr<InputBuffer> input, std::string name,
     const ReaderOptions& options);
+// A JSON Lines reader that parses one input on `threads` threads: the
+// input is cut into chunks of whole lines (about chunk_bytes each), parsed
+// at once by as many JsonLinesReaders and handed out in input order. It
+// yields exactly the records, errors and positions NewJsonLinesReader
+// yields; raw_bytes_read() moves by chunk. At most 2 × threads + 2 chunks
+// (and threads - 1 more being cut) are held ahead of the consumer, each
+// at most chunk_bytes + max_record_bytes plus its records' texts. Threads
+// start at the first Next(), so SeekTo still works before it; destroying
+// the reader joins them. REQUIRES: threads >= 1; `input` is not a pipe
+// that may block forever (a worker could wait on it at destruction).
+std::unique_ptr<RecordReader> NewParallelJsonLinesReader(
+    std::unique_ptr<InputBuffer> input, std::string name,
+    const ReaderOptions& options, int threads);
 std::unique_ptr<RecordReader> NewBinaryReader(
     std::unique_ptr<InputBuffer> input, std::string name,
     const ReaderOptions& options);

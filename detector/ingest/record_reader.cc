@@ -74,6 +74,10 @@ absl::StatusOr<std::unique_ptr<RecordReader>> MakeReader(
   if (options.max_record_bytes == 0) {
     return absl::InvalidArgumentError("max_record_bytes must be positive");
   }
+  if (options.parse_threads < 1 || options.parse_threads > 64) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "parse_threads must be 1 to 64, not ", options.parse_threads));
+  }
   const size_t chunk = std::max<size_t>(options.chunk_bytes, 4096);
   auto input = std::make_unique<InputBuffer>(
       std::move(source), chunk, chunk + options.max_record_bytes + 64);
@@ -89,6 +93,10 @@ absl::StatusOr<std::unique_ptr<RecordReader>> MakeReader(
     case InputFormat::kCsv:
       return ingest_internal::NewCsvReader(std::move(input), name, options);
     case InputFormat::kJsonLines:
+      if (options.parse_threads > 1) {
+        return ingest_internal::NewParallelJsonLinesReader(
+            std::move(input), name, options, options.parse_threads);
+      }
       return ingest_internal::NewJsonLinesReader(std::move(input), name,
                                                  options);
     case InputFormat::kBinary:
@@ -144,8 +152,11 @@ absl::StatusOr<std::unique_ptr<RecordReader>> OpenRecordReader(
   if (!source.ok()) return source.status();
   InputFormat format = options.format;
   if (format == InputFormat::kAuto) format = InputFormatFromPath(path);
+  ReaderOptions effective = options;
+  // A worker blocked on a pipe could never be joined.
+  if (path == "-") effective.parse_threads = 1;
   return MakeReader(std::move(source).value(), path == "-" ? "<stdin>" : path,
-                    format, options);
+                    format, effective);
 }
 
 absl::StatusOr<std::unique_ptr<RecordReader>> NewRecordReaderFromString(

@@ -1,0 +1,98 @@
+// RecordBatch: what a reader yielded, item by item (records with their
+// texts copied into the batch, errors, the end), with where the reader
+// stood after each, for handing a reader's output from the thread that
+// parsed it to the thread that consumes it.
+//
+// Why: a reader's record views end at its next call, so a record parsed
+// on one thread and used on another must own its texts; keeping them back
+// to back in one string per batch costs one copy and no allocation once
+// the batch is reused. Used by ReadAheadReader and the parallel JSON Lines
+// reader, whose consumers must see exactly what a reader on their own
+// thread would have given them.
+//
+// Not thread-safe: one thread fills a batch, Seal()s it, then hands it
+// over. Clear() keeps the memory for the next fill.
+//
+// Example:
+//   RecordBatch batch;
+//   RecordBatch::Item& item = batch.Add();
+//   item.result = reader->Next(&item.record, &item.error);
+//   batch.Finish(item, reader->position(), reader->raw_bytes_read());
+//   batch.Seal();  // Records' views now point into the batch.
+#ifndef VIGIE_DETECTOR_INGEST_RECORD_BATCH_H_
+#define VIGIE_DETECTOR_INGEST_RECORD_BATCH_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "detector/access_record.h"
+#include "detector/record_reader.h"
+
+namespace vigie {
+namespace ingest_internal {
+
+class RecordBatch {
+ public:
+  struct Item {
+    RecordReader::Result result = RecordReader::Result::kEnd;
+    AccessRecord record;  // Views into the batch once sealed.
+    RecordError error;    // When result == kError.
+    ReadPosition position_after;
+    uint64_t raw_bytes_after = 0;
+    size_t offsets[5] = {};  // Of the record's texts in text_.
+  };
+
+  // A new item to fill (result, and record or error).
+  Item& Add() { return items_.emplace_back(); }
+  // Records where the reader stood after `item`, and copies the texts of
+  // a record: the reader's views end at its next call.
+  void Finish(Item& item, const ReadPosition& position, uint64_t raw_bytes) {
+    item.position_after = position;
+    item.raw_bytes_after = raw_bytes;
+    if (item.result != RecordReader::Result::kRecord) return;
+    for (int i = 0; i < 5; ++i) {
+      const absl::string_view text = *TextField(item.record, i);
+      item.offsets[i] = text_.size();
+      text_.append(text.data(), text.size());
+    }
+  }
+  // The texts no longer grow: points the records' views into them.
+  void Seal() {
+    for (Item& item : items_) {
+      if (item.result != RecordReader::Result::kRecord) continue;
+      for (int i = 0; i < 5; ++i) {
+        absl::string_view* field = TextField(item.record, i);
+        *field = absl::string_view(text_.data() + item.offsets[i],
+                                   field->size());
+      }
+    }
+  }
+  // Forgets the last item added (whose texts, if any, stay unused).
+  void DropLast() { items_.pop_back(); }
+  void Clear() {
+    items_.clear();
+    text_.clear();
+  }
+
+  size_t size() const { return items_.size(); }
+  size_t text_bytes() const { return text_.size(); }
+  Item& operator[](size_t i) { return items_[i]; }
+
+ private:
+  static absl::string_view* TextField(AccessRecord& r, int i) {
+    absl::string_view* fields[5] = {&r.account, &r.subject, &r.user_agent,
+                                    &r.service, &r.profession};
+    return fields[i];
+  }
+
+  std::vector<Item> items_;
+  std::string text_;  // The records' texts, back to back.
+};
+
+}  // namespace ingest_internal
+}  // namespace vigie
+
+#endif  // VIGIE_DETECTOR_INGEST_RECORD_BATCH_H_
