@@ -484,5 +484,49 @@ TEST(RunReplay, ThePipelinedRunWritesExactlyWhatASingleThreadWrites) {
   }
 }
 
+// A JSON Lines log parsed in chunks on 2 or 8 threads gives the alerts,
+// scores and report of one parsed on a single thread, and of no pipeline.
+TEST(RunReplay, JsonLinesParsedInChunksWriteExactlyWhatOneThreadWrites) {
+  std::string jsonl;
+  for (int i = 0; i < 30000; ++i) {
+    // A robot's chained lookups among the people's, and now and then a
+    // bad line, so that errors cross chunk edges too.
+    const bool robot = i >= 20000 && i % 10 == 0;
+    if (i % 997 == 0) {
+      jsonl += "{\"@timestamp\": not json\n";
+      continue;
+    }
+    jsonl += absl::StrFormat(
+        "{\"@timestamp\":%d,\"user\":{\"name\":\"%s\"},"
+        "\"source\":{\"ip\":\"192.0.2.%d\"},\"event\":{\"action\":"
+        "\"lookup\",\"outcome\":\"success\"},\"vigie\":{\"subject\":"
+        "\"%s\"}}\n",
+        int64_t{1646880000000} + i * 300,
+        robot ? std::string("robot") : absl::StrCat("user", i % 3000),
+        robot ? 99 : i % 200,
+        robot ? Nir(7, 1 + (i - 20000) / 10) : Nir(300 + i % 400, 1 + i % 900));
+  }
+  std::ofstream(TmpPath("chunks.jsonl")) << jsonl;
+  std::string outputs[4];
+  const int parse_threads[4] = {1, 1, 2, 8};
+  for (int run = 0; run < 4; ++run) {
+    ReplayOptions options;
+    options.inputs = {TmpPath("chunks.jsonl")};
+    options.alerts_path = TmpPath(absl::StrCat("chunks_", run, ".jsonl"));
+    options.scores_path = TmpPath(absl::StrCat("chunks_", run, ".csv"));
+    options.report_path = TmpPath(absl::StrCat("chunks_", run, ".html"));
+    options.pipeline = run > 0;
+    options.parse_threads = parse_threads[run];
+    ReplaySummary summary;
+    ASSERT_TRUE(RunReplay(options, &summary).ok()) << run;
+    EXPECT_EQ(summary.events, 30000 - 31);
+    outputs[run] = ReadFile(options.alerts_path) +
+                   ReadFile(options.scores_path) +
+                   ReadFile(options.report_path);
+  }
+  EXPECT_THAT(ReadFile(TmpPath("chunks_0.jsonl")), HasSubstr("robot"));
+  for (int run = 1; run < 4; ++run) EXPECT_EQ(outputs[run], outputs[0]) << run;
+}
+
 }  // namespace
 }  // namespace vigie
