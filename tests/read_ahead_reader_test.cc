@@ -5,8 +5,6 @@
 // after SeekTo and stops cleanly when dropped half-way.
 #include "detector/ingest/read_ahead_reader.h"
 
-#include <dirent.h>
-
 #include <string>
 #include <vector>
 
@@ -14,6 +12,7 @@
 #include "detector/record_reader.h"
 #include "detector/record_writer.h"
 #include "gtest/gtest.h"
+#include "tests/reader_steps.h"
 
 namespace vigie {
 namespace {
@@ -22,47 +21,15 @@ std::vector<std::string> TestLogs() {
   std::vector<std::string> paths = {"tests/data/golden/events.csv",
                                     "tests/data/golden/events.jsonl",
                                     "tests/data/golden/events.pb"};
-  const std::string dir = "tests/data/malformed/";
-  DIR* d = opendir(dir.c_str());
-  EXPECT_NE(d, nullptr);
-  if (d == nullptr) return paths;
-  while (dirent* entry = readdir(d)) {
-    const std::string name = entry->d_name;
-    if (name != "." && name != "..") paths.push_back(dir + name);
+  for (const std::string& path : FilesIn("tests/data/malformed/")) {
+    paths.push_back(path);
   }
-  closedir(d);
   return paths;
 }
 
-// Everything a consumer can observe of one step of a reader.
-std::string Describe(RecordReader& reader, RecordReader::Result result,
-                     const AccessRecord& r, const RecordError& error) {
-  std::string out = absl::StrCat(static_cast<int>(result), "|");
-  if (result == RecordReader::Result::kRecord) {
-    absl::StrAppend(&out, r.time_ms, "|", r.account, "|", r.ip.ToString(), "|",
-                    static_cast<int>(r.action), "|",
-                    static_cast<int>(r.outcome), "|", r.subject, "|",
-                    r.has_records, r.records, "|", r.user_agent, "|",
-                    r.service, "|", r.profession);
-  } else if (result == RecordReader::Result::kError) {
-    absl::StrAppend(&out, error.ToString(), "|", error.fatal);
-  }
-  const ReadPosition p = reader.position();
-  absl::StrAppend(&out, "|at ", p.byte_offset, ":", p.line_or_record, "|raw ",
-                  reader.raw_bytes_read());
-  return out;
-}
-
-std::vector<std::string> Steps(RecordReader& reader, size_t limit = 1 << 20) {
-  std::vector<std::string> steps;
-  AccessRecord record;
-  RecordError error;
-  for (size_t i = 0; i < limit; ++i) {
-    const RecordReader::Result result = reader.Next(&record, &error);
-    steps.push_back(Describe(reader, result, record, error));
-    if (result == RecordReader::Result::kEnd) break;
-  }
-  return steps;
+std::vector<std::string> Steps(RecordReader& reader,
+                               size_t limit = size_t{1} << 22) {
+  return ReaderSteps(reader, RawBytes::kEveryStep, limit);
 }
 
 TEST(ReadAheadReader, YieldsWhatTheWrappedReaderYieldsOnEveryTestLog) {

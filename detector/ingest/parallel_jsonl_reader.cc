@@ -97,7 +97,7 @@ class ParallelJsonLinesReader : public RecordReader {
       absl::MutexLock lock(&mu_);
       if (current_ != nullptr) {
         // The previous record's views end here: its batch is reused.
-        spare_.push_back(std::move(current_));
+        pool_.Give(std::move(current_));
         ++consumed_chunks_;
       }
       // The chunks are handed out in input order.
@@ -156,7 +156,7 @@ class ParallelJsonLinesReader : public RecordReader {
         if (chunk.last) all_cut_.store(true);
       }
       Parsed parsed;
-      parsed.batch = SpareBatch();
+      parsed.batch = pool_.Take();
       parsed.lines = Parse(chunk, *parsed.batch);
       parsed.batch->Seal();
       absl::MutexLock lock(&mu_);
@@ -296,19 +296,6 @@ class ParallelJsonLinesReader : public RecordReader {
     }
   }
 
-  std::unique_ptr<RecordBatch> SpareBatch() {
-    std::unique_ptr<RecordBatch> batch;
-    {
-      absl::MutexLock lock(&mu_);
-      if (!spare_.empty()) {
-        batch = std::move(spare_.back());
-        spare_.pop_back();
-      }
-    }
-    if (batch == nullptr) return std::make_unique<RecordBatch>();
-    batch->Clear();
-    return batch;
-  }
 
   const ReaderOptions options_;
   const int threads_;
@@ -338,7 +325,7 @@ class ParallelJsonLinesReader : public RecordReader {
     int64_t lines = 0;
   };
   std::map<uint64_t, Parsed> ready_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::unique_ptr<RecordBatch>> spare_ ABSL_GUARDED_BY(mu_);
+  RecordBatchPool pool_;
   uint64_t consumed_chunks_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -44,7 +44,7 @@ class ReadAheadReader : public RecordReader {
         absl::MutexLock lock(&mu_);
         // The previous record's views end here; its batch goes back to the
         // reading thread, which refills it without allocating.
-        if (current_ != nullptr) spare_.push_back(std::move(current_));
+        if (current_ != nullptr) pool_.Give(std::move(current_));
         mu_.Await(absl::Condition(
             +[](ReadAheadReader* r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->mu_) {
               return !r->ready_.empty() || r->produced_all_;
@@ -89,7 +89,7 @@ class ReadAheadReader : public RecordReader {
   void Produce() {
     bool ended = false;
     while (!ended) {
-      std::unique_ptr<Batch> batch = SpareBatch();
+      std::unique_ptr<Batch> batch = pool_.Take();
       while (batch->size() < options_.batch_records &&
              batch->text_bytes() < options_.batch_bytes) {
         RecordBatch::Item& item = batch->Add();
@@ -114,20 +114,6 @@ class ReadAheadReader : public RecordReader {
     produced_all_ = true;
   }
 
-  // A batch the consumer is done with, emptied, or a new one.
-  std::unique_ptr<Batch> SpareBatch() {
-    std::unique_ptr<Batch> batch;
-    {
-      absl::MutexLock lock(&mu_);
-      if (!spare_.empty()) {
-        batch = std::move(spare_.back());
-        spare_.pop_back();
-      }
-    }
-    if (batch == nullptr) return std::make_unique<Batch>();
-    batch->Clear();
-    return batch;
-  }
 
   std::unique_ptr<RecordReader> inner_;  // Used by the thread once started.
   const ReadAheadOptions options_;
@@ -142,8 +128,7 @@ class ReadAheadReader : public RecordReader {
 
   absl::Mutex mu_;
   std::deque<std::unique_ptr<Batch>> ready_ ABSL_GUARDED_BY(mu_);
-  // Batches read, for reuse (at most max_batches + 1 exist at once).
-  std::vector<std::unique_ptr<Batch>> spare_ ABSL_GUARDED_BY(mu_);
+  ingest_internal::RecordBatchPool pool_;  // At most max_batches + 1 exist.
   bool produced_all_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };

@@ -11,7 +11,8 @@
 // thread would have given them.
 //
 // Not thread-safe: one thread fills a batch, Seal()s it, then hands it
-// over. Clear() keeps the memory for the next fill.
+// over. Clear() keeps the memory for the next fill; RecordBatchPool keeps
+// the batches a consumer is done with for the producers (thread-safe).
 //
 // Example:
 //   RecordBatch batch;
@@ -24,10 +25,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "detector/access_record.h"
 #include "detector/record_reader.h"
 
@@ -90,6 +95,35 @@ class RecordBatch {
 
   std::vector<Item> items_;
   std::string text_;  // The records' texts, back to back.
+};
+
+// Batches handed back by their consumer, for the producing threads to
+// refill without allocating (and page-faulting) new ones. Thread-safe.
+class RecordBatchPool {
+ public:
+  // An emptied batch handed back, or a new one.
+  std::unique_ptr<RecordBatch> Take() {
+    std::unique_ptr<RecordBatch> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!spare_.empty()) {
+        batch = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    if (batch == nullptr) return std::make_unique<RecordBatch>();
+    batch->Clear();
+    return batch;
+  }
+  // REQUIRES: nothing refers to the batch's records any more.
+  void Give(std::unique_ptr<RecordBatch> batch) {
+    absl::MutexLock lock(&mu_);
+    spare_.push_back(std::move(batch));
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<RecordBatch>> spare_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace ingest_internal
