@@ -86,6 +86,39 @@ void BM_DetectorObserveLatency(benchmark::State& state) {
                        .count());
     }
   }
+  // Where the tail comes from: p99 and the share of events over 1 us for
+  // each kind of event (the first event of a minute of event time
+  // refreshes the peer baselines).
+  {
+    std::vector<int64_t> by_kind[4];
+    const char* kKinds[4] = {"lookup", "login_ok", "minute_first", "other"};
+    int64_t minute = INT64_MIN;
+    for (size_t i = 0; i < w.events.size(); ++i) {
+      const Event& e = w.events[i];
+      const int64_t this_minute = e.time_ms / 60000;
+      int kind = 3;
+      if (this_minute != minute) {
+        kind = 2;
+      } else if (e.action == Action::kLookup) {
+        kind = 0;
+      } else if (e.action == Action::kLogin && e.outcome == Outcome::kSuccess) {
+        kind = 1;
+      }
+      minute = this_minute;
+      by_kind[kind].push_back(ns[i]);
+    }
+    for (int k = 0; k < 4; ++k) {
+      std::vector<int64_t>& v = by_kind[k];
+      if (v.empty()) continue;
+      std::sort(v.begin(), v.end());
+      state.counters[std::string(kKinds[k]) + "_p99_ns"] =
+          static_cast<double>(v[static_cast<size_t>(0.99 * (v.size() - 1))]);
+      const size_t over =
+          v.end() - std::upper_bound(v.begin(), v.end(), int64_t{1000});
+      state.counters[std::string(kKinds[k]) + "_over_1us"] =
+          static_cast<double>(over) / static_cast<double>(ns.size());
+    }
+  }
   std::sort(ns.begin(), ns.end());
   auto at = [&ns](double q) {
     return static_cast<double>(ns[static_cast<size_t>(q * (ns.size() - 1))]);
