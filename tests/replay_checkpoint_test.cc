@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
@@ -399,6 +400,21 @@ TEST(ReplayCheckpoint, ACheckpointOfAnotherReplayIsFailedPreconditionNamingWhatD
   EXPECT_THAT(std::string(status.message()),
               HasSubstr(absl::StrCat("input ", input, " was ")));
   EXPECT_THAT(std::string(status.message()), HasSubstr(" bytes, is "));
+  // Rewritten to the same size (the first account name's first letter in
+  // capitals): its content sample names it.
+  std::string content = ReadFile(DamagedCsv());
+  const size_t letter = content.find(',', content.find('\n')) + 1;
+  ASSERT_TRUE(absl::ascii_islower(content[letter])) << content.substr(0, 200);
+  content[letter] = absl::ascii_toupper(content[letter]);
+  WriteFile(input, content);
+  status = RunReplay(resume, &summary);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("has the same size but other content"))
+      << status;
+  // Put back as it was: the replay resumes.
+  WriteFile(input, ReadFile(DamagedCsv()));
+  EXPECT_TRUE(RunReplay(resume, &summary).ok());
 }
 
 TEST(ReplayCheckpoint, ADamagedCheckpointIsDataLoss) {

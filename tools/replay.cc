@@ -581,6 +581,9 @@ std::unique_ptr<Checkpointing> NewCheckpointing(
     v1::ReplayInput& input = checkpointing->inputs.emplace_back();
     input.set_path(options.inputs[i]);
     input.set_size_bytes(RegularFileSize(options.inputs[i]).value_or(0));
+    if (options.inputs[i] != "-") {
+      input.set_content_sample_crc(ContentSampleCrc(options.inputs[i]));
+    }
     input.set_format(std::string(InputFormatName(inputs[i].reader->format())));
   }
   return checkpointing;

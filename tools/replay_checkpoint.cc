@@ -1,9 +1,11 @@
 #include "tools/replay_checkpoint.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 #include <vector>
@@ -111,6 +113,44 @@ absl::StatusOr<v1::ReplayCheckpoint> ReadReplayCheckpoint(
   return checkpoint;
 }
 
+uint32_t ContentSampleCrc(const std::string& path) {
+  constexpr off_t kSample = 64 * 1024;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  struct stat info;
+  uint32_t crc = 0;
+  if (fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) {
+    std::string buffer(static_cast<size_t>(kSample), '\0');
+    bool ok = true;
+    // The head, then the tail where it does not overlap the head.
+    const off_t tail_start = std::max(kSample, info.st_size - kSample);
+    uLong sum = crc32_z(0, nullptr, 0);
+    for (const off_t start : {off_t{0}, tail_start}) {
+      const off_t length = std::min(kSample, info.st_size - start);
+      if (length <= 0) continue;
+      off_t done = 0;
+      while (done < length) {
+        const ssize_t n = pread(fd, buffer.data() + done,
+                                static_cast<size_t>(length - done),
+                                start + done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+          ok = false;
+          break;
+        }
+        done += n;
+      }
+      if (!ok) break;
+      sum = crc32_z(sum, reinterpret_cast<const Bytef*>(buffer.data()),
+                    static_cast<size_t>(length));
+    }
+    // 0 means "not recorded".
+    if (ok) crc = std::max<uint32_t>(1, static_cast<uint32_t>(sum));
+  }
+  close(fd);
+  return crc;
+}
+
 absl::Status CheckSameReplay(const v1::ReplayCheckpoint& saved,
                              const v1::ReplayFingerprint& fingerprint,
                              absl::Span<const v1::ReplayInput> inputs) {
@@ -129,6 +169,11 @@ absl::Status CheckSameReplay(const v1::ReplayCheckpoint& saved,
       return Differs(absl::StrCat("input ", now.path(), " was ",
                                   then.size_bytes(), " bytes, is ",
                                   now.size_bytes(), " bytes"));
+    }
+    if (then.content_sample_crc() != 0 && now.content_sample_crc() != 0 &&
+        then.content_sample_crc() != now.content_sample_crc()) {
+      return Differs(absl::StrCat("input ", now.path(),
+                                  " has the same size but other content"));
     }
     if (then.format() != now.format()) {
       return Differs(absl::StrCat("input ", now.path(), " was read as ",

@@ -43,11 +43,18 @@ absl::Status WriteReplayCheckpoint(const std::string& path,
 absl::StatusOr<v1::ReplayCheckpoint> ReadReplayCheckpoint(
     const std::string& path);
 
+// ReplayInput::content_sample_crc of a regular file: CRC-32 of its first
+// and last 64 KiB (the whole file when smaller than 128 KiB), never 0; 0
+// when it cannot be read or is not a regular file. Reads at most 128 KiB.
+uint32_t ContentSampleCrc(const std::string& path);
+
 // OK when `saved` was written by a replay of the same inputs (count,
-// paths, sizes, formats), the same effective configuration and mode, the
-// same output-relevant flags and the same key as `fingerprint` and
-// `inputs` describe; FailedPrecondition naming the first difference
-// otherwise. `inputs` need path, size_bytes and format.
+// paths, sizes, formats, content samples), the same effective
+// configuration and mode, the same output-relevant flags and the same key
+// as `fingerprint` and `inputs` describe; FailedPrecondition naming the
+// first difference otherwise. `inputs` need path, size_bytes, format and
+// content_sample_crc (a sample recorded as 0 on either side is not
+// compared).
 absl::Status CheckSameReplay(const v1::ReplayCheckpoint& saved,
                              const v1::ReplayFingerprint& fingerprint,
                              absl::Span<const v1::ReplayInput> inputs);
