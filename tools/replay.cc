@@ -638,9 +638,9 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
     // parsing them costs more than detection. Binary records are cheap to
     // decode, and an extra thread would only compete for the cores; a
     // pipe is left alone, as a reading thread could block on it forever.
+    // JSON Lines parsed in chunks has its threads already.
     const bool parsed_in_chunks = reader->format() == InputFormat::kJsonLines &&
-                                  reader_options.parse_threads > 1 &&
-                                  path != "-";
+                                  reader_options.parse_threads > 1;
     if (options.pipeline && path != "-" &&
         reader->format() != InputFormat::kBinary && !parsed_in_chunks) {
       reader = NewReadAheadReader(std::move(reader));

@@ -53,6 +53,34 @@ v1::RecommendedAction ActionFor(Family family, double risk) {
 
 int Severity(double risk) { return risk >= 90 ? 4 : risk >= 75 ? 3 : 2; }
 
+// The snapshot section of a table keyed by address (the addresses', their
+// failure sets'): each entity's address, then its state.
+template <typename State>
+std::string EncodeAddressTable(const EntityTable<IpAddress, State>& table,
+                               void (*encode)(StateWriter&, const State&)) {
+  StateWriter w;
+  table.Encode(w, [encode](StateWriter& out, const IpAddress& ip,
+                           const State& state) {
+    out.Put(ip.hi());
+    out.Put(ip.lo());
+    encode(out, state);
+  });
+  return w.data();
+}
+template <typename State>
+absl::Status RestoreAddressTable(absl::string_view section,
+                                 EntityTable<IpAddress, State>& table,
+                                 bool (*decode)(StateReader&, State*)) {
+  StateReader r(section);
+  return table.Restore(r, [decode](StateReader& in, IpAddress* ip,
+                                   State* state) {
+    const uint64_t hi = in.Get<uint64_t>();
+    const uint64_t lo = in.Get<uint64_t>();
+    *ip = IpAddress::FromHalves(hi, lo);
+    return decode(in, state);
+  });
+}
+
 // The memory the open incidents may take: 1/16 of the state budget.
 size_t IncidentBytesFor(const DetectorOptions& options) {
   return options.max_state_bytes / 16;
@@ -718,22 +746,9 @@ std::string DetectorImpl::SaveState() const {
     add(absl::StrCat("accounts/", i), accounts.data());
     add(absl::StrCat("novelty/", i), shards_[i].novelty->Serialize());
   }
-  StateWriter addresses;
-  addresses_.Encode(addresses, [](StateWriter& w, const IpAddress& ip,
-                                  const AddressState& state) {
-    w.Put(ip.hi());
-    w.Put(ip.lo());
-    EncodeAddress(w, state);
-  });
-  add("addresses", addresses.data());
-  StateWriter failures;
-  address_failures_.Encode(failures, [](StateWriter& w, const IpAddress& ip,
-                                        const AddressFailures& state) {
-    w.Put(ip.hi());
-    w.Put(ip.lo());
-    EncodeAddressFailures(w, state);
-  });
-  add("address_failures", failures.data());
+  add("addresses", EncodeAddressTable(addresses_, &EncodeAddress));
+  add("address_failures",
+      EncodeAddressTable(address_failures_, &EncodeAddressFailures));
   StateWriter population;
   population_.Encode(population);
   add("login_population", population.data());
@@ -846,23 +861,11 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
     }
     shards_[i].novelty = std::move(novelty).value();
   }
-  StateReader addresses(sections["addresses"]);
-  status = addresses_.Restore(addresses, [](StateReader& r, IpAddress* ip,
-                                            AddressState* state) {
-    const uint64_t hi = r.Get<uint64_t>();
-    const uint64_t lo = r.Get<uint64_t>();
-    *ip = IpAddress::FromHalves(hi, lo);
-    return DecodeAddress(r, state);
-  });
+  status = RestoreAddressTable(sections["addresses"], addresses_,
+                               &DecodeAddress);
   if (!status.ok()) return status;
-  StateReader failures(sections["address_failures"]);
-  status = address_failures_.Restore(
-      failures, [](StateReader& r, IpAddress* ip, AddressFailures* state) {
-        const uint64_t hi = r.Get<uint64_t>();
-        const uint64_t lo = r.Get<uint64_t>();
-        *ip = IpAddress::FromHalves(hi, lo);
-        return DecodeAddressFailures(r, state);
-      });
+  status = RestoreAddressTable(sections["address_failures"], address_failures_,
+                               &DecodeAddressFailures);
   if (!status.ok()) return status;
   StateReader population(sections["login_population"]);
   population_.Decode(population);

@@ -8,6 +8,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -286,6 +287,12 @@ class JsonLinesReader : public TextReaderBase {
     }
     return -1;
   }
+  static constexpr int kLeafHints = 32;  // Leaves remembered per line.
+  static std::array<int, kLeafHints> MakeNoHints() {
+    std::array<int, kLeafHints> hints;
+    hints.fill(-1);
+    return hints;
+  }
   // MatchField for the record's next leaf (a value that is not an object).
   // A log's lines mostly share one layout, so the field the same leaf
   // matched in the previous line is tried first: one comparison instead of
@@ -307,10 +314,7 @@ class JsonLinesReader : public TextReaderBase {
   char path_[kMaxPath];
   size_t path_length_ = 0;
   // The field each leaf of the previous record matched (-1: none yet).
-  static constexpr int kLeafHints = 32;
-  int leaf_hints_[kLeafHints] = {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-                                 -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-                                 -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
+  std::array<int, kLeafHints> leaf_hints_ = MakeNoHints();
   int leaf_ = 0;  // Leaves of the current record so far.
 };
 
