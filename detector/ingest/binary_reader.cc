@@ -102,7 +102,7 @@ class BinaryReader : public RecordReader {
     }
     absl::string_view message = input_->available().substr(prefix, length);
     input_->Consume(prefix + length);  // Bytes stay valid until Fill().
-    if (!Decode(message, record, error) || !ValidateRecord(*record, error)) {
+    if (!Decode(message, record, error) || !ValidateRecord(*record, Utf8::kCheck, error)) {
       error->source = source_name();
       error->position = index;
       error->position_is_record = true;

@@ -112,7 +112,8 @@ void SetFieldError(int field, absl::string_view raw_value,
   error->fatal = false;
 }
 
-bool ValidateRecord(const AccessRecord& record, RecordError* error) {
+bool ValidateRecord(const AccessRecord& record, Utf8 utf8,
+                    RecordError* error) {
   if (record.time_ms == 0) {
     SetFieldError(kTime, "", "missing required value", error);
     return false;
@@ -125,6 +126,7 @@ bool ValidateRecord(const AccessRecord& record, RecordError* error) {
     SetFieldError(kSubject, "", "missing on a lookup", error);
     return false;
   }
+  if (utf8 == Utf8::kAlreadyValid) return true;
   const absl::string_view texts[] = {record.account, record.subject,
                                      record.user_agent, record.service,
                                      record.profession};
@@ -139,8 +141,8 @@ bool ValidateRecord(const AccessRecord& record, RecordError* error) {
   return true;
 }
 
-bool DecodeTextFields(const TextFields& fields, AccessRecord* record,
-                      RecordError* error) {
+bool DecodeTextFields(const TextFields& fields, Utf8 utf8,
+                      AccessRecord* record, RecordError* error) {
   const absl::string_view* v = fields.value;
   // Required fields, in a fixed order so errors are deterministic.
   for (int f : {kTime, kAccount, kIp, kAction}) {
@@ -205,7 +207,7 @@ bool DecodeTextFields(const TextFields& fields, AccessRecord* record,
   record->user_agent = v[kUserAgent];
   record->service = v[kService];
   record->profession = v[kProfession];
-  return ValidateRecord(*record, error);
+  return ValidateRecord(*record, utf8, error);
 }
 
 }  // namespace ingest_internal

@@ -42,15 +42,22 @@ struct TextFields {
   }
 };
 
+// Whether a record's texts still need the UTF-8 check. JSON Lines texts
+// come from simdjson, which has validated the whole line and refuses any
+// escape that would decode to invalid UTF-8 (a lone surrogate), so
+// checking them again would only cost time.
+enum class Utf8 { kCheck, kAlreadyValid };
+
 // Decodes and validates. On failure fills error->code/field/value/reason
 // (not source or position) and returns false.
-bool DecodeTextFields(const TextFields& fields, AccessRecord* record,
-                      RecordError* error);
+bool DecodeTextFields(const TextFields& fields, Utf8 utf8,
+                      AccessRecord* record, RecordError* error);
 
 // The checks every format shares: time and account present, subject on a
-// lookup, valid UTF-8 in every text field. Used by the binary reader, whose
-// fields are not text.
-bool ValidateRecord(const AccessRecord& record, RecordError* error);
+// lookup, valid UTF-8 in every text field (unless `utf8` says it is
+// already known). Used by the binary reader, whose fields are not text.
+bool ValidateRecord(const AccessRecord& record, Utf8 utf8,
+                    RecordError* error);
 
 // Fills error->value with `raw` quoted for a message: printable ASCII kept,
 // other bytes escaped as \xHH, at most 64 bytes shown then "...".

@@ -193,7 +193,7 @@ class JsonLinesReader : public TextReaderBase {
                error);
       return false;
     }
-    return DecodeTextFields(fields_, record, error);
+    return DecodeTextFields(fields_, Utf8::kAlreadyValid, record, error);
   }
 
   // Visits every member of `object`, recording the ECS fields. Returns
