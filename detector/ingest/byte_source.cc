@@ -272,17 +272,35 @@ InputBuffer::InputBuffer(std::unique_ptr<ByteSource> source,
     : source_(std::move(source)),
       capacity_(std::max<size_t>(min_capacity, 4096)),
       max_capacity_(std::max(max_capacity, capacity_)) {
-  data_.reset(new char[capacity_ + kPadding]);
-  memset(data_.get(), 0, capacity_ + kPadding);
+  owned_.reset(new char[capacity_ + kPadding]);
+  memset(owned_.get(), 0, capacity_ + kPadding);
+  data_ = owned_.get();
 }
 
-InputBuffer::InputBuffer(std::unique_ptr<char[]> data, size_t size)
+InputBuffer::InputBuffer(const char* data, size_t size)
     : source_(MemoryByteSource("")),
-      data_(std::move(data)),
+      // Never written through: the window is at its end (eof_), so Fill
+      // returns before touching it.
+      data_(const_cast<char*>(data)),
       capacity_(size),
       max_capacity_(size),
       end_(size),
       eof_(true) {}
+
+std::unique_ptr<char[]> InputBuffer::TakeWindow(size_t n,
+                                                std::unique_ptr<char[]> fresh,
+                                                size_t* offset) {
+  *offset = begin_;
+  const size_t rest = end_ - begin_ - n;
+  memcpy(fresh.get(), data_ + begin_ + n, rest);
+  std::unique_ptr<char[]> taken = std::move(owned_);
+  owned_ = std::move(fresh);
+  data_ = owned_.get();
+  consumed_ += n;
+  begin_ = 0;
+  end_ = rest;
+  return taken;
+}
 
 absl::Status InputBuffer::SkipTo(uint64_t offset) {
   const uint64_t from_window =
@@ -305,7 +323,7 @@ absl::StatusOr<size_t> InputBuffer::Fill() {
   if (eof_) return 0;
   size_t live = end_ - begin_;
   if (begin_ > 0) {
-    memmove(data_.get(), data_.get() + begin_, live);
+    memmove(data_, data_ + begin_, live);
     begin_ = 0;
     end_ = live;
   }
@@ -313,12 +331,13 @@ absl::StatusOr<size_t> InputBuffer::Fill() {
     if (capacity_ >= max_capacity_) return 0;  // full(): caller rejects.
     size_t grown = std::min(max_capacity_, capacity_ * 2);
     std::unique_ptr<char[]> bigger(new char[grown + kPadding]);
-    memcpy(bigger.get(), data_.get(), end_);
+    memcpy(bigger.get(), data_, end_);
     memset(bigger.get() + end_, 0, grown + kPadding - end_);
-    data_ = std::move(bigger);
+    owned_ = std::move(bigger);
+    data_ = owned_.get();
     capacity_ = grown;
   }
-  absl::StatusOr<size_t> n = source_->Read(data_.get() + end_, capacity_ - end_);
+  absl::StatusOr<size_t> n = source_->Read(data_ + end_, capacity_ - end_);
   if (!n.ok()) return n.status();
   if (*n == 0) {
     eof_ = true;

@@ -67,14 +67,15 @@ class InputBuffer {
   // bytes; a record longer than that cannot be held (readers reject it).
   InputBuffer(std::unique_ptr<ByteSource> source, size_t min_capacity,
               size_t max_capacity);
-  // A window over `size` bytes already in memory, nothing more to come:
-  // what a reader parses one chunk of a larger input from, without a copy.
-  // REQUIRES: `data` holds size + kPadding bytes.
-  InputBuffer(std::unique_ptr<char[]> data, size_t size);
+  // A window over `size` bytes already in memory, borrowed (not copied,
+  // not owned), nothing more to come: what a reader parses one chunk of a
+  // larger input from. REQUIRES: `data` holds size + kPadding readable
+  // bytes and outlives the buffer.
+  InputBuffer(const char* data, size_t size);
 
   // Unconsumed bytes, valid until the next Fill().
   absl::string_view available() const {
-    return absl::string_view(data_.get() + begin_, end_ - begin_);
+    return absl::string_view(data_ + begin_, end_ - begin_);
   }
   // REQUIRES: n <= available().size().
   void Consume(size_t n) { begin_ += n; consumed_ += n; }
@@ -92,6 +93,16 @@ class InputBuffer {
   // REQUIRES: offset >= bytes_consumed().
   absl::Status SkipTo(uint64_t offset);
 
+  // Hands over the first `n` available bytes without copying them: returns
+  // the buffer holding them, at *offset in it and followed by at least
+  // kPadding readable bytes, and goes on in `fresh` (capacity() + kPadding
+  // bytes), where the rest of the window is moved. What a reader cutting
+  // its input into chunks of whole lines takes each chunk with.
+  // REQUIRES: n <= available().size(); not a borrowed window.
+  std::unique_ptr<char[]> TakeWindow(size_t n, std::unique_ptr<char[]> fresh,
+                                     size_t* offset);
+
+  size_t capacity() const { return capacity_; }
   bool eof() const { return eof_; }
   bool full() const { return end_ - begin_ >= max_capacity_; }
   uint64_t bytes_consumed() const { return consumed_; }
@@ -99,7 +110,8 @@ class InputBuffer {
 
  private:
   std::unique_ptr<ByteSource> source_;
-  std::unique_ptr<char[]> data_;
+  std::unique_ptr<char[]> owned_;  // Null for a borrowed window.
+  char* data_ = nullptr;           // The window: owned_, or borrowed.
   size_t capacity_ = 0;
   size_t max_capacity_ = 0;
   size_t begin_ = 0;

@@ -14,7 +14,9 @@
 // Threads: `threads` workers, each in turn cutting the next chunk (under
 // the input's lock) and parsing it (without). At most 2 × threads + 2
 // chunks are cut ahead of the consumer, each at most the input window
-// (chunk_bytes + max_record_bytes) plus its parsed batch.
+// (chunk_bytes + max_record_bytes) plus its parsed batch. A chunk is the
+// input's window itself, handed over without a copy; the window the input
+// goes on in is one a parsed chunk gave back.
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -42,7 +44,11 @@ struct Chunk {
   };
   Kind kind = Kind::kLines;
   uint64_t index = 0;
-  std::unique_ptr<char[]> bytes;  // size + kPadding bytes.
+  // kLines: the lines are `size` bytes at `offset` in `buffer`, a window
+  // of the input (`capacity` + kPadding bytes) taken without a copy.
+  std::unique_ptr<char[]> buffer;
+  size_t capacity = 0;
+  size_t offset = 0;
   size_t size = 0;
   uint64_t first_byte = 0;  // Input offset of the chunk's first byte.
   uint64_t byte_after = 0;  // Input offset after the chunk.
@@ -159,6 +165,7 @@ class ParallelJsonLinesReader : public RecordReader {
       parsed.batch = pool_.Take();
       parsed.lines = Parse(chunk, *parsed.batch);
       parsed.batch->Seal();
+      GiveBackWindow(chunk);
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
       ready_[chunk.index] = std::move(parsed);
@@ -215,16 +222,43 @@ class ParallelJsonLinesReader : public RecordReader {
     }
   }
 
-  // The window's first `size` bytes become the chunk's lines.
+  // The window's first `size` bytes become the chunk's lines: the window
+  // itself is handed over, and the input goes on in a spare one.
   void TakeLines(size_t size, Chunk& chunk)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(input_mu_) {
-    const absl::string_view in = input_->available();
     chunk.kind = Chunk::Kind::kLines;
     chunk.size = size;
-    chunk.bytes.reset(new char[size + InputBuffer::kPadding]);
-    memcpy(chunk.bytes.get(), in.data(), size);
-    memset(chunk.bytes.get() + size, 0, InputBuffer::kPadding);
-    input_->Consume(size);
+    chunk.capacity = input_->capacity();
+    chunk.buffer = input_->TakeWindow(size, SpareWindow(chunk.capacity),
+                                      &chunk.offset);
+  }
+
+  // A window of `capacity` + kPadding bytes: one a parsed chunk gave back
+  // (so that its pages are not faulted in again), or a new one.
+  std::unique_ptr<char[]> SpareWindow(size_t capacity) {
+    {
+      absl::MutexLock lock(&windows_mu_);
+      if (spare_capacity_ == capacity && !spare_windows_.empty()) {
+        std::unique_ptr<char[]> window = std::move(spare_windows_.back());
+        spare_windows_.pop_back();
+        return window;
+      }
+    }
+    // Zeroed, so that the padding simdjson reads past a chunk's last line
+    // is never uninitialised memory.
+    return std::unique_ptr<char[]>(new char[capacity + InputBuffer::kPadding]());
+  }
+  // Takes back a parsed chunk's window (nothing refers to its bytes any
+  // more: the batch holds copies of the records' texts).
+  void GiveBackWindow(Chunk& chunk) {
+    if (chunk.buffer == nullptr) return;
+    absl::MutexLock lock(&windows_mu_);
+    if (chunk.capacity != spare_capacity_) {
+      // The window grew for a long line: older ones no longer fit.
+      spare_windows_.clear();
+      spare_capacity_ = chunk.capacity;
+    }
+    spare_windows_.push_back(std::move(chunk.buffer));
   }
 
   // Discards input up to and including the next newline; a failure on the
@@ -280,7 +314,8 @@ class ParallelJsonLinesReader : public RecordReader {
         break;
     }
     std::unique_ptr<RecordReader> reader = NewJsonLinesReader(
-        std::make_unique<InputBuffer>(std::move(chunk.bytes), chunk.size),
+        std::make_unique<InputBuffer>(chunk.buffer.get() + chunk.offset,
+                                      chunk.size),
         source_name(), options_);
     while (true) {
       RecordBatch::Item& item = batch.Add();
@@ -326,6 +361,12 @@ class ParallelJsonLinesReader : public RecordReader {
   };
   std::map<uint64_t, Parsed> ready_ ABSL_GUARDED_BY(mu_);
   RecordBatchPool pool_;
+  // Input windows parsed chunks gave back, all of spare_capacity_ bytes;
+  // no more than the chunks in flight (max_ahead_ + threads_).
+  absl::Mutex windows_mu_;
+  std::vector<std::unique_ptr<char[]>> spare_windows_
+      ABSL_GUARDED_BY(windows_mu_);
+  size_t spare_capacity_ ABSL_GUARDED_BY(windows_mu_) = 0;
   uint64_t consumed_chunks_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 };
