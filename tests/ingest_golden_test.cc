@@ -303,6 +303,45 @@ TEST(IngestGolden, CsvFieldsReadBackWhateverTheirQuoting) {
   }
 }
 
+// The JSON Lines reader trusts simdjson for UTF-8 (it does not check the
+// texts again): escapes must decode to valid UTF-8 or the line is refused.
+TEST(IngestGolden, JsonLinesEscapesDecodeToValidUtf8OrAreRefused) {
+  auto line = [](const std::string& name) {
+    return "{\"@timestamp\":\"2022-03-10T08:00:00Z\",\"user\":{\"name\":\"" +
+           name +
+           "\"},\"source\":{\"ip\":\"192.0.2.1\"},"
+           "\"event\":{\"action\":\"login\"}}\n";
+  };
+  const std::string jsonl = line("a\\ud83d\\ude00") +  // A surrogate pair.
+                            line("b\\ud800") +          // A lone high one.
+                            line("c\\udc00x") +         // A lone low one.
+                            line("d\\u00e9\\n") +       // é and a newline.
+                            line("e\xff");              // Not UTF-8 at all.
+  for (const int threads : {1, 2}) {
+    ReaderOptions options;
+    options.parse_threads = threads;
+    absl::StatusOr<std::unique_ptr<RecordReader>> reader =
+        NewRecordReaderFromString(jsonl, "escapes.jsonl", options);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    AccessRecord record;
+    RecordError error;
+    ASSERT_EQ((*reader)->Next(&record, &error), RecordReader::Result::kRecord);
+    EXPECT_EQ(record.account, "a\xf0\x9f\x98\x80");
+    for (const int64_t bad_line : {2, 3}) {
+      ASSERT_EQ((*reader)->Next(&record, &error), RecordReader::Result::kError);
+      EXPECT_EQ(error.position, bad_line);
+      EXPECT_NE(error.reason.find("invalid JSON"), std::string::npos)
+          << error.reason;
+    }
+    ASSERT_EQ((*reader)->Next(&record, &error), RecordReader::Result::kRecord);
+    EXPECT_EQ(record.account, "d\xc3\xa9\n");
+    ASSERT_EQ((*reader)->Next(&record, &error), RecordReader::Result::kError);
+    EXPECT_EQ(error.position, 5);
+    EXPECT_EQ(error.reason, "invalid UTF-8");
+    EXPECT_EQ((*reader)->Next(&record, &error), RecordReader::Result::kEnd);
+  }
+}
+
 TEST(IngestGolden, FormatIsSniffedWhenTheNameSaysNothing) {
   for (const char* name : {"events.csv", "events.jsonl", "events.pb"}) {
     std::string plain = ReadFile(std::string(kGolden) + name);
