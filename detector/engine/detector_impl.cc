@@ -335,6 +335,15 @@ class DetectorImpl : public Detector {
 
   void RefreshPeers(int64_t epoch) {
     epoch_ = epoch;
+    // See PeerBaseline::PrefetchSketches: the baselines' misses overlap.
+    for (const PeerBaseline& p : peers_) {
+      if (p.WillRefresh()) p.PrefetchSketches();
+    }
+    if (everyone_.WillRefresh()) everyone_.PrefetchSketches();
+    for (const PeerBaseline& p : peers_) {
+      if (p.WillRefresh()) p.PrefetchTops();
+    }
+    if (everyone_.WillRefresh()) everyone_.PrefetchTops();
     for (PeerBaseline& p : peers_) p.Refresh();
     everyone_.Refresh();
     population_.Refresh();

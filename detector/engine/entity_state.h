@@ -214,6 +214,30 @@ struct PeerBaseline {
     current.exported_per_day.Add(day_total);
     ++export_samples;
   }
+  // Refresh reads cold memory (a minute of other events went by): the
+  // sketches first, then their top buckets. Asking for every baseline's
+  // before refreshing any overlaps those cache misses; the engine calls
+  // PrefetchSketches on all, then PrefetchTops on all, then Refresh.
+  bool WillRefresh() const {
+    return lookup_samples + export_samples != samples_at_refresh;
+  }
+  void PrefetchSketches() const {
+    for (const Generation* g : {&current, &previous}) {
+      const char* p = reinterpret_cast<const char*>(g);
+      for (size_t offset = 0; offset < sizeof(Generation); offset += 64) {
+        __builtin_prefetch(p + offset);
+      }
+    }
+  }
+  void PrefetchTops() const {
+    for (const Generation* g : {&current, &previous}) {
+      for (const QuantileSketch* s :
+           {&g->new_per_minute, &g->new_per_hour, &g->new_per_day,
+            &g->exported_per_day, &g->peer_distance}) {
+        s->PrefetchTop();
+      }
+    }
+  }
   // Recomputes what scoring reads; cheap when nothing was learned.
   void Refresh() {
     const uint64_t samples = lookup_samples + export_samples;

@@ -58,6 +58,17 @@ class QuantileSketch {
   // no later Add allocates. Add does it on the first value anyway.
   void Reserve() { counts_.reserve(static_cast<size_t>(max_buckets_)); }
 
+  // Hints that a high quantile is about to be read: pulls the top buckets
+  // towards the cache (what the walk down from the top reads first). The
+  // sketch itself should be cached or on its way (its bucket array's
+  // address is read here).
+  void PrefetchTop() const {
+    if (counts_.empty()) return;
+    const uint64_t* top = counts_.data() + counts_.size() - 1;
+    __builtin_prefetch(top);
+    __builtin_prefetch(top - 8);
+  }
+
   void Encode(StateWriter& w) const;
   static absl::StatusOr<QuantileSketch> Decode(StateReader& r);
 
