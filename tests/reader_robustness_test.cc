@@ -54,7 +54,9 @@ void ExpectWellBehaved(const std::string& bytes, const std::string& name) {
     }
     EXPECT_NE(record.time_ms, 0);
     EXPECT_FALSE(record.account.empty());
-    if (record.action == Action::kLookup) EXPECT_FALSE(record.subject.empty());
+    if (record.action == Action::kLookup) {
+      EXPECT_FALSE(record.subject.empty());
+    }
   }
 }
 
