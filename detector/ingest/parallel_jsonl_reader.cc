@@ -128,7 +128,7 @@ class ParallelJsonLinesReader : public RecordReader {
     if (item.result == Result::kRecord) {
       *record = item.record;
     } else if (item.result == Result::kError) {
-      *error = std::move(item.error);
+      *error = std::move(current_->error(item));
       error->position += shift;
     } else {
       finished_ = true;
@@ -291,7 +291,7 @@ class ParallelJsonLinesReader : public RecordReader {
         SetLineError(source_name(), 1, "", "",
                      absl::StrCat("record longer than ",
                                   options_.max_record_bytes, " bytes"),
-                     &item.error);
+                     &batch.next_error());
         batch.Finish(item, ReadPosition{chunk.byte_after, 2},
                      chunk.raw_bytes_after);
         return 1;
@@ -300,10 +300,11 @@ class ParallelJsonLinesReader : public RecordReader {
         const ReadPosition here{chunk.byte_after, 1};
         RecordBatch::Item& item = batch.Add();
         item.result = Result::kError;
-        SetFatalInputError(chunk.failure, &item.error);
-        item.error.source = source_name();
-        item.error.position = 1;
-        item.error.position_is_record = false;
+        RecordError& error = batch.next_error();
+        SetFatalInputError(chunk.failure, &error);
+        error.source = source_name();
+        error.position = 1;
+        error.position_is_record = false;
         batch.Finish(item, here, chunk.raw_bytes_after);
         RecordBatch::Item& end = batch.Add();
         end.result = Result::kEnd;
@@ -319,7 +320,7 @@ class ParallelJsonLinesReader : public RecordReader {
         source_name(), options_);
     while (true) {
       RecordBatch::Item& item = batch.Add();
-      item.result = reader->Next(&item.record, &item.error);
+      item.result = reader->Next(&item.record, &batch.next_error());
       ReadPosition position = reader->position();
       position.byte_offset += chunk.first_byte;
       batch.Finish(item, position, chunk.raw_bytes_after);

@@ -66,7 +66,7 @@ class ReadAheadReader : public RecordReader {
     if (item.result == Result::kRecord) {
       *record = item.record;
     } else if (item.result == Result::kError) {
-      *error = std::move(item.error);
+      *error = std::move(current_->error(item));
     } else {
       finished_ = true;
     }
@@ -93,7 +93,7 @@ class ReadAheadReader : public RecordReader {
       while (batch->size() < options_.batch_records &&
              batch->text_bytes() < options_.batch_bytes) {
         RecordBatch::Item& item = batch->Add();
-        item.result = inner_->Next(&item.record, &item.error);
+        item.result = inner_->Next(&item.record, &batch->next_error());
         batch->Finish(item, inner_->position(), inner_->raw_bytes_read());
         if (item.result == Result::kEnd) {
           ended = true;

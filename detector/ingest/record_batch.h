@@ -10,6 +10,9 @@
 // reader, whose consumers must see exactly what a reader on their own
 // thread would have given them.
 //
+// Errors are rare and heavy (four strings): they are kept apart from the
+// items, which stay plain values that clearing does not visit.
+//
 // Not thread-safe: one thread fills a batch, Seal()s it, then hands it
 // over. Clear() keeps the memory for the next fill; RecordBatchPool keeps
 // the batches a consumer is done with for the producers (thread-safe).
@@ -17,9 +20,10 @@
 // Example:
 //   RecordBatch batch;
 //   RecordBatch::Item& item = batch.Add();
-//   item.result = reader->Next(&item.record, &item.error);
+//   item.result = reader->Next(&item.record, &batch.next_error());
 //   batch.Finish(item, reader->position(), reader->raw_bytes_read());
 //   batch.Seal();  // Records' views now point into the batch.
+//   ... on the consumer's side: batch.error(item) for an error item.
 #ifndef VIGIE_DETECTOR_INGEST_RECORD_BATCH_H_
 #define VIGIE_DETECTOR_INGEST_RECORD_BATCH_H_
 
@@ -27,6 +31,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -44,19 +49,28 @@ class RecordBatch {
   struct Item {
     RecordReader::Result result = RecordReader::Result::kEnd;
     AccessRecord record;  // Views into the batch once sealed.
-    RecordError error;    // When result == kError.
     ReadPosition position_after;
     uint64_t raw_bytes_after = 0;
     size_t offsets[5] = {};  // Of the record's texts in text_.
+    size_t error = 0;        // Its index in errors_, when kError.
   };
 
-  // A new item to fill (result, and record or error).
+  // A new item to fill: its result and record, or the error next_error()
+  // holds, which Finish then keeps for it.
   Item& Add() { return items_.emplace_back(); }
+  RecordError& next_error() { return next_error_; }
+  // The error of an error item; the consumer may move it out.
+  RecordError& error(const Item& item) { return errors_[item.error]; }
   // Records where the reader stood after `item`, and copies the texts of
   // a record: the reader's views end at its next call.
   void Finish(Item& item, const ReadPosition& position, uint64_t raw_bytes) {
     item.position_after = position;
     item.raw_bytes_after = raw_bytes;
+    if (item.result == RecordReader::Result::kError) {
+      item.error = errors_.size();
+      errors_.push_back(std::move(next_error_));
+      next_error_ = RecordError();
+    }
     if (item.result != RecordReader::Result::kRecord) return;
     for (int i = 0; i < 5; ++i) {
       const absl::string_view text = *TextField(item.record, i);
@@ -80,6 +94,7 @@ class RecordBatch {
   void Clear() {
     items_.clear();
     text_.clear();
+    errors_.clear();
   }
 
   size_t size() const { return items_.size(); }
@@ -95,10 +110,15 @@ class RecordBatch {
 
   std::vector<Item> items_;
   std::string text_;  // The records' texts, back to back.
+  std::vector<RecordError> errors_;  // Of the error items, in order.
+  RecordError next_error_;
 };
 
 // Batches handed back by their consumer, for the producing threads to
 // refill without allocating (and page-faulting) new ones. Thread-safe.
+// Clearing a batch does not visit its items (see above).
+static_assert(std::is_trivially_destructible_v<RecordBatch::Item>);
+
 class RecordBatchPool {
  public:
   // An emptied batch handed back, or a new one.
