@@ -417,6 +417,37 @@ TEST(ReplayCheckpoint, ACheckpointOfAnotherReplayIsFailedPreconditionNamingWhatD
   EXPECT_TRUE(RunReplay(resume, &summary).ok());
 }
 
+// The location database decides countries and autonomous systems, so a
+// database updated in place (same path) since the checkpoint is refused.
+TEST(ReplayCheckpoint, ALocationDatabaseChangedSinceTheCheckpointIsRefused) {
+  // Installed by scripts/install-deps.sh (package libloc-database).
+  const std::string installed = ReadFile("/var/lib/location/database.db");
+  ASSERT_FALSE(installed.empty());
+  const std::string database = TmpPath("location.db");
+  WriteFile(database, installed);
+  const std::string config = TmpPath("location.conf");
+  WriteFile(config, "engine { location_database: \"" + database + "\" }\n");
+  const std::string input = TmpPath("located.csv");
+  WriteFile(input, ReadFile(DamagedCsv()));
+  ReplayOptions options = Options({input}, "located");
+  options.config_path = config;
+  ReplayOptions resume = Interrupted(
+      Checkpointed(options, TmpPath("located.ckpt"), 20000), 1);
+  resume.checkpoint_path.clear();
+
+  // libloc reads past trailing bytes: the database still opens, but it is
+  // not the one the checkpoint was taken with.
+  AppendFile(database, "an update");
+  ReplaySummary summary;
+  absl::Status status = RunReplay(resume, &summary);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("the location database " + database +
+                        " has changed since the checkpoint"));
+  WriteFile(database, installed);
+  EXPECT_TRUE(RunReplay(resume, &summary).ok());
+}
+
 TEST(ReplayCheckpoint, ADamagedCheckpointIsDataLoss) {
   const std::string checkpoint = TmpPath("damaged.ckpt");
   ReplayOptions resume = Interrupted(

@@ -577,6 +577,12 @@ std::unique_ptr<Checkpointing> NewCheckpointing(
   fingerprint.set_strict(options.strict);
   fingerprint.set_max_errors_shown(options.max_errors_shown);
   fingerprint.set_pseudonym_key_fingerprint(pseudonymizer.KeyFingerprint());
+  if (!config.engine().location_database().empty()) {
+    const std::string& database = config.engine().location_database();
+    fingerprint.set_location_database_size(
+        RegularFileSize(database).value_or(0));
+    fingerprint.set_location_database_crc(ContentSampleCrc(database));
+  }
   for (size_t i = 0; i < inputs.size(); ++i) {
     v1::ReplayInput& input = checkpointing->inputs.emplace_back();
     input.set_path(options.inputs[i]);

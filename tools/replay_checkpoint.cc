@@ -198,6 +198,13 @@ absl::Status CheckSameReplay(const v1::ReplayCheckpoint& saved,
                                 then.max_errors_shown(), ", is ",
                                 fingerprint.max_errors_shown()));
   }
+  if (then.location_database_crc() != 0 &&
+      (then.location_database_size() != fingerprint.location_database_size() ||
+       then.location_database_crc() != fingerprint.location_database_crc())) {
+    return Differs(absl::StrCat("the location database ",
+                                fingerprint.config().engine().location_database(),
+                                " has changed since the checkpoint"));
+  }
   const std::string config = FirstDifference(then.config(), fingerprint.config());
   if (!config.empty()) {
     return Differs(absl::StrCat("the effective configuration differs (",
