@@ -146,9 +146,8 @@ bool HasTemporaryFile(const std::string& dir) {
   if (d == nullptr) return false;
   bool found = false;
   while (dirent* entry = readdir(d)) {
-    if (std::string(entry->d_name).find(".tmp-") != std::string::npos) {
-      found = true;
-    }
+    // PATH.tmp: what AtomicReplacement writes before renaming it.
+    if (absl::EndsWith(entry->d_name, ".tmp")) found = true;
   }
   closedir(d);
   return found;

@@ -1,14 +1,18 @@
 #include "tools/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
 #include "detector/internal/file_errors.h"
 
 namespace vigie {
 namespace {
+
+std::string TemporaryOf(const std::string& path) { return path + ".tmp"; }
 
 // Writes all of `bytes` to `fd`, retrying short writes.
 absl::Status WriteAll(int fd, absl::string_view bytes,
@@ -34,33 +38,76 @@ std::string DirectoryOf(const std::string& path) {
 
 }  // namespace
 
-absl::Status WriteFileAtomically(const std::string& path,
-                                 absl::string_view bytes) {
-  const std::string tmp = path + ".tmp";
-  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                      0600);
+absl::StatusOr<AtomicReplacement> AtomicReplacement::Begin(
+    const std::string& path, mode_t mode) {
+  const std::string tmp = TemporaryOf(path);
+  const int fd =
+      open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return internal::FileError(tmp, errno);
-  absl::Status status = WriteAll(fd, bytes, tmp);
-  if (status.ok() && fsync(fd) != 0) {
-    status = internal::FileError(tmp, errno, "fsync failed");
+  // A stale PATH.tmp keeps the mode it was created with.
+  fchmod(fd, mode);
+  return AtomicReplacement(fd, path);
+}
+
+AtomicReplacement::AtomicReplacement(int fd, std::string path)
+    : fd_(fd), path_(std::move(path)) {}
+
+AtomicReplacement::AtomicReplacement(AtomicReplacement&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)) {}
+
+AtomicReplacement& AtomicReplacement::operator=(
+    AtomicReplacement&& other) noexcept {
+  if (this != &other) {
+    Abort();
+    fd_ = std::exchange(other.fd_, -1);
+    path_ = std::move(other.path_);
   }
-  if (close(fd) != 0 && status.ok()) {
+  return *this;
+}
+
+AtomicReplacement::~AtomicReplacement() { Abort(); }
+
+void AtomicReplacement::Abort() {
+  if (fd_ < 0) return;
+  close(fd_);
+  fd_ = -1;
+  unlink(TemporaryOf(path_).c_str());
+}
+
+absl::Status AtomicReplacement::Commit() {
+  const std::string tmp = TemporaryOf(path_);
+  absl::Status status;
+  if (fsync(fd_) != 0) status = internal::FileError(tmp, errno, "fsync failed");
+  if (close(fd_) != 0 && status.ok()) {
     status = internal::FileError(tmp, errno, "close failed");
   }
-  if (status.ok() && rename(tmp.c_str(), path.c_str()) != 0) {
-    status = internal::FileError(path, errno, "rename failed");
+  fd_ = -1;
+  if (status.ok() && rename(tmp.c_str(), path_.c_str()) != 0) {
+    status = internal::FileError(path_, errno, "rename failed");
   }
   if (!status.ok()) {
     unlink(tmp.c_str());
     return status;
   }
   // Make the rename durable: it lives in the directory.
-  const std::string directory = DirectoryOf(path);
-  const int dir_fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const std::string directory = DirectoryOf(path_);
+  const int dir_fd =
+      open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) return internal::FileError(directory, errno);
-  if (fsync(dir_fd) != 0) status = internal::FileError(directory, errno, "fsync failed");
+  if (fsync(dir_fd) != 0) {
+    status = internal::FileError(directory, errno, "fsync failed");
+  }
   close(dir_fd);
   return status;
+}
+
+absl::Status WriteFileAtomically(const std::string& path,
+                                 absl::string_view bytes) {
+  absl::StatusOr<AtomicReplacement> out = AtomicReplacement::Begin(path, 0600);
+  if (!out.ok()) return out.status();
+  absl::Status written = WriteAll(out->fd(), bytes, TemporaryOf(path));
+  if (!written.ok()) return written;  // `out` removes the temporary.
+  return out->Commit();
 }
 
 }  // namespace vigie

@@ -1,32 +1,70 @@
-// WriteFileAtomically: replaces a file so that a crash at any point (the
-// process killed, the machine losing power) leaves either its old content
-// or the new, never a mix or a truncated file. `vigie replay --checkpoint`
-// writes its checkpoints this way.
+// Atomic replacement of a file: a crash at any point (the process killed,
+// the machine losing power) leaves either its old content or the new,
+// never a mix or a truncated file. `vigie replay --checkpoint` writes its
+// checkpoints this way (WriteFileAtomically), and OutputFile its HTML
+// report (AtomicReplacement under a buffered writer).
 //
 // How: the bytes go to PATH.tmp in the same directory (created, or
 // truncated: a stale one left by an earlier crash is overwritten), which
 // is fsynced, renamed over PATH (atomic on POSIX file systems), and the
 // directory is fsynced so that the rename itself survives a power loss.
-// Readers of PATH never look at PATH.tmp. PATH gets mode 0600: what is
-// written this way (replay checkpoints) is private.
+// Readers of PATH never look at PATH.tmp. Failing anywhere removes
+// PATH.tmp and leaves PATH as it was.
 //
 // Cost: one write of the bytes and two fsyncs. Thread-compatible: two
 // writers of the same path must not overlap.
 //
 // Example:
 //   VIGIE_RETURN_IF_ERROR(WriteFileAtomically("replay.ckpt", bytes));
+//
+//   VIGIE_ASSIGN_OR_RETURN(AtomicReplacement out,
+//                          AtomicReplacement::Begin("report.html", 0644));
+//   ... write(out.fd(), ...) ...
+//   VIGIE_RETURN_IF_ERROR(out.Commit());
 #ifndef VIGIE_TOOLS_ATOMIC_FILE_H_
 #define VIGIE_TOOLS_ATOMIC_FILE_H_
+
+#include <sys/types.h>
 
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace vigie {
 
-// The file-system error (NotFound, PermissionDenied, ResourceExhausted,
-// ...) naming the path on failure; PATH is then unchanged.
+class AtomicReplacement {
+ public:
+  // Creates or truncates PATH.tmp with `mode`; the file-system error
+  // naming it on failure.
+  static absl::StatusOr<AtomicReplacement> Begin(const std::string& path,
+                                                 mode_t mode);
+  AtomicReplacement(AtomicReplacement&& other) noexcept;
+  AtomicReplacement& operator=(AtomicReplacement&& other) noexcept;
+  AtomicReplacement(const AtomicReplacement&) = delete;
+  AtomicReplacement& operator=(const AtomicReplacement&) = delete;
+  // Abandons the replacement unless it was committed (see Abort).
+  ~AtomicReplacement();
+
+  // Where the new content is written, until Commit or Abort.
+  int fd() const { return fd_; }
+  // Makes the written bytes PATH's content, durably; the file-system error
+  // naming the failing step otherwise (PATH then unchanged).
+  absl::Status Commit();
+  // Closes and removes PATH.tmp; PATH is unchanged.
+  void Abort();
+
+ private:
+  AtomicReplacement(int fd, std::string path);
+  int fd_ = -1;
+  std::string path_;
+};
+
+// Replaces PATH's content by `bytes`, with mode 0600: what is written this
+// way (replay checkpoints) is private. The file-system error (NotFound,
+// PermissionDenied, ResourceExhausted, ...) naming the path on failure;
+// PATH is then unchanged.
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view bytes);
 

@@ -6,9 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "detector/internal/file_errors.h"
@@ -35,15 +33,14 @@ absl::StatusOr<std::unique_ptr<OutputFile>> OutputFile::OpenAtomically(
     return absl::InvalidArgumentError(
         "-: standard output cannot be written atomically; give a file name");
   }
-  // Beside `path`, so that the rename stays within one file system.
-  std::string temp = absl::StrCat(path, ".tmp-XXXXXX");
-  std::vector<char> name(temp.begin(), temp.end());
-  name.push_back('\0');
-  int fd = mkostemp(name.data(), O_CLOEXEC);
-  if (fd < 0) return internal::FileError(path, errno);
-  fchmod(fd, 0644);  // As Open would create it; mkostemp makes it 0600.
-  return std::unique_ptr<OutputFile>(
-      new OutputFile(fd, true, path, std::string(name.data())));
+  // 0644, as Open would create it.
+  absl::StatusOr<AtomicReplacement> replacement =
+      AtomicReplacement::Begin(path, 0644);
+  if (!replacement.ok()) return replacement.status();
+  std::unique_ptr<OutputFile> file(
+      new OutputFile(replacement->fd(), /*owned=*/false, path));
+  file->replacement_ = std::move(replacement).value();
+  return file;
 }
 
 absl::StatusOr<std::unique_ptr<OutputFile>> OutputFile::OpenAt(
@@ -76,22 +73,15 @@ bool OutputFile::is_regular_file() const {
   return fd_ >= 0 && fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-OutputFile::OutputFile(int fd, bool owned, std::string path,
-                       std::string temp_path)
-    : fd_(fd),
-      owned_(owned),
-      path_(std::move(path)),
-      temp_path_(std::move(temp_path)) {
+OutputFile::OutputFile(int fd, bool owned, std::string path)
+    : fd_(fd), owned_(owned), path_(std::move(path)) {
   buffer_.reserve(kBufferBytes);
 }
 
 OutputFile::~OutputFile() {
-  if (!temp_path_.empty() && fd_ >= 0) {
-    // Never closed: the run failed, so the partial output is discarded.
-    close(fd_);
-    unlink(temp_path_.c_str());
-    return;
-  }
+  // Never closed, an atomic file is discarded (the run failed): its
+  // replacement, destroyed with it, removes the temporary.
+  if (replacement_.has_value()) return;
   Close().IgnoreError();
 }
 
@@ -128,18 +118,17 @@ absl::Status OutputFile::Sync() {
 absl::Status OutputFile::Close() {
   if (fd_ < 0) return status_;
   Flush().IgnoreError();  // Its error, if any, is in status_.
-  if (!temp_path_.empty() && status_.ok() && fsync(fd_) != 0) {
-    status_ = internal::FileError(path_, errno, "sync failed");
-  }
   if (owned_ && close(fd_) != 0 && status_.ok()) {
     status_ = internal::FileError(path_, errno, "close failed");
   }
   fd_ = -1;
-  if (!temp_path_.empty()) {
-    if (status_.ok() && rename(temp_path_.c_str(), path_.c_str()) != 0) {
-      status_ = internal::FileError(path_, errno, "rename failed");
+  if (replacement_.has_value()) {
+    if (status_.ok()) {
+      status_ = replacement_->Commit();
+    } else {
+      replacement_->Abort();
     }
-    if (!status_.ok()) unlink(temp_path_.c_str());
+    replacement_.reset();
   }
   return status_;
 }

@@ -3,10 +3,11 @@
 // path.
 //
 // OpenAtomically is for outputs that must never be seen half-written (the
-// HTML report, which a browser may have open): the text goes to a
-// temporary file beside `path`, and only a successful Close() syncs it and
-// renames it over `path`. Destroying the file without Close() (the run
-// failed) removes the temporary file and leaves `path` as it was.
+// HTML report, which a browser may have open): the text goes to PATH.tmp,
+// and only a successful Close() makes it PATH's content (see
+// AtomicReplacement in atomic_file.h: synced, renamed, the directory
+// synced). Destroying the file without Close() (the run failed) removes
+// the temporary file and leaves `path` as it was.
 //
 // A replay that resumes from a checkpoint reopens its alerts file at the
 // length the checkpoint recorded (OpenAt) and Syncs it before each
@@ -23,11 +24,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "tools/atomic_file.h"
 
 namespace vigie {
 
@@ -62,12 +65,12 @@ class OutputFile {
   bool is_regular_file() const;
 
  private:
-  OutputFile(int fd, bool owned, std::string path,
-             std::string temp_path = "");
+  OutputFile(int fd, bool owned, std::string path);
   int fd_;
   bool owned_;
   std::string path_;
-  std::string temp_path_;  // Non-empty when opened atomically.
+  // When opened atomically: it owns fd_ until Close commits it.
+  std::optional<AtomicReplacement> replacement_;
   uint64_t flushed_ = 0;
   std::string buffer_;
   absl::Status status_;
