@@ -15,6 +15,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "detector/alerts/alert_json.h"
+#include "detector/alerts/severity.h"
 #include "tools/html_escape.h"
 #include "tools/replay_report.h"
 #include "tools/replay_report_internal.h"
@@ -91,10 +92,10 @@ const char* SeverityName(int severity) {
 }
 
 // Colour class of a risk: below the threshold no alert is raised; above
-// it, the detector's severity cut-offs (75 high, 90 critical).
+// it, the severity its alert carries (r2 medium, r3 high, r4 critical).
 std::string RiskClass(double risk, double threshold) {
   if (risk < threshold || !(risk > 0)) return "r0";
-  return risk >= 90 ? "r4" : risk >= 75 ? "r3" : "r2";
+  return absl::StrCat("r", AlertSeverity(risk));
 }
 
 std::string ActionWords(int32_t action) {

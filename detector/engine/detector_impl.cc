@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "detector/alerts/explain.h"
 #include "detector/alerts/incident_tracker.h"
+#include "detector/alerts/severity.h"
 #include "detector/detector.h"
 #include "detector/engine/entity_state.h"
 #include "detector/engine/login_population.h"
@@ -50,8 +51,6 @@ v1::RecommendedAction ActionFor(Family family, double risk) {
   }
   return v1::REVIEW;
 }
-
-int Severity(double risk) { return risk >= 90 ? 4 : risk >= 75 ? 3 : 2; }
 
 // The snapshot section of a table keyed by address (the addresses', their
 // failure sets'): each entity's address, then its state.
@@ -656,7 +655,7 @@ class DetectorImpl : public Detector {
     alert.set_account(namer_(e.account));
     alert.set_source_ip(e.ip.ToString());
     alert.set_risk_score(std::round(risk * 10) / 10);
-    alert.set_severity(Severity(risk));
+    alert.set_severity(AlertSeverity(risk));
     alert.set_recommended_action(ActionFor(best, risk));
     std::string message;
     AddReasons(family[static_cast<int>(best)], &alert, &message);
@@ -682,7 +681,7 @@ class DetectorImpl : public Detector {
     alert.set_rule_name(FamilyName(family));
     alert.set_source_ip(e.ip.ToString());
     alert.set_risk_score(std::round(std::min(100.0, score.score) * 10) / 10);
-    alert.set_severity(Severity(score.score));
+    alert.set_severity(AlertSeverity(score.score));
     alert.set_recommended_action(family == Family::kCredentialAttack
                                      ? v1::BLOCK_IP
                                      : v1::BLOCK_NETWORK);
