@@ -67,25 +67,44 @@ void BM_DetectorObserve(benchmark::State& state) {
   state.counters["alerts"] = static_cast<double>(sink.alerts);
 }
 
-// Per-event latency of Observe over one pass of the demo traffic:
-// percentiles, and a histogram as the share of events at or under each
-// bound (the clock's own cost, ~20 ns, is included).
+// Per-event latency of Observe over the demo traffic, in kLatencyPasses
+// passes, each with a fresh detector: percentiles of all passes' events
+// together, a histogram as the share of events at or under each bound
+// (the clock's own cost, ~20 ns, is included), and each pass's p99 as
+// min / median / max. On a shared VM one pass can be slowed by other
+// tenants: the median pass says what the code does, the max what a noisy
+// neighbour made of it.
+constexpr int kLatencyPasses = 5;
+
 void BM_DetectorObserveLatency(benchmark::State& state) {
   const Workload& w = SimulatedWorkload(2000);
   NullSink sink;
-  std::vector<int64_t> ns;
-  ns.reserve(w.events.size());
+  std::vector<int64_t> ns;  // All passes', pass after pass.
+  ns.reserve(kLatencyPasses * w.events.size());
+  std::vector<double> pass_p99;
   for (auto _ : state) {
-    auto detector = NewDetector(w, 1, &sink);
     ns.clear();
-    for (const Event& e : w.events) {
-      const auto start = std::chrono::steady_clock::now();
-      benchmark::DoNotOptimize(detector->Observe(e));
-      ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       std::chrono::steady_clock::now() - start)
-                       .count());
+    pass_p99.clear();
+    for (int pass = 0; pass < kLatencyPasses; ++pass) {
+      auto detector = NewDetector(w, 1, &sink);
+      const size_t first = ns.size();
+      for (const Event& e : w.events) {
+        const auto start = std::chrono::steady_clock::now();
+        benchmark::DoNotOptimize(detector->Observe(e));
+        ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now() - start)
+                         .count());
+      }
+      std::vector<int64_t> this_pass(ns.begin() + first, ns.end());
+      std::sort(this_pass.begin(), this_pass.end());
+      pass_p99.push_back(static_cast<double>(
+          this_pass[static_cast<size_t>(0.99 * (this_pass.size() - 1))]));
     }
   }
+  std::sort(pass_p99.begin(), pass_p99.end());
+  state.counters["pass_p99_min_ns"] = pass_p99.front();
+  state.counters["pass_p99_median_ns"] = pass_p99[pass_p99.size() / 2];
+  state.counters["pass_p99_max_ns"] = pass_p99.back();
   // Where the tail comes from: p99 and the share of events over 1 us for
   // each kind of event (the first event of a minute of event time
   // refreshes the peer baselines).
@@ -93,8 +112,8 @@ void BM_DetectorObserveLatency(benchmark::State& state) {
     std::vector<int64_t> by_kind[4];
     const char* kKinds[4] = {"lookup", "login_ok", "minute_first", "other"};
     int64_t minute = INT64_MIN;
-    for (size_t i = 0; i < w.events.size(); ++i) {
-      const Event& e = w.events[i];
+    for (size_t i = 0; i < ns.size(); ++i) {
+      const Event& e = w.events[i % w.events.size()];
       const int64_t this_minute = e.time_ms / 60000;
       int kind = 3;
       if (this_minute != minute) {
@@ -135,7 +154,7 @@ void BM_DetectorObserveLatency(benchmark::State& state) {
         static_cast<double>(within) / static_cast<double>(ns.size());
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) *
-                          static_cast<int64_t>(w.events.size()));
+                          static_cast<int64_t>(ns.size()));
 }
 
 // Replay use: ObserveBatch in batches of 4,096 events. Arguments: benign
