@@ -151,15 +151,41 @@ double QuantileSketch::QuantileOfUnion(const QuantileSketch& a,
   // the answer is the lowest index whose cumulative count exceeds the
   // rank, and cumulative(i - 1) = cumulative(i) - count(i), so walking
   // down stops within a few buckets of the top. Same answer as walking up.
+  // An empty bucket leaves the cumulative count as it is, so the walk
+  // always passes it: runs of them (a heavy tail's top is mostly empty
+  // buckets; the engine's refresh walked ~180 per minute) are skipped by
+  // scanning each sketch's counts directly.
   uint64_t cumulative = count;
   int index = top;
   while (index > low) {
-    const uint64_t below = cumulative - (at(a, index) + at(b, index));
+    const uint64_t here = at(a, index) + at(b, index);
+    if (here == 0) {
+      index = std::max({low, HighestCountBelow(a, index, low),
+                        HighestCountBelow(b, index, low)});
+      continue;
+    }
+    const uint64_t below = cumulative - here;
     if (!(rank < static_cast<double>(below))) break;
     cumulative = below;
     --index;
   }
   return a.Value(index);
+}
+
+int QuantileSketch::HighestCountBelow(const QuantileSketch& s, int index,
+                                      int low) {
+  if (s.counts_.empty()) return low - 1;
+  const int size = static_cast<int>(s.counts_.size());
+  const int stop = std::max(low, s.low_) - s.low_;  // Lowest position.
+  int i = std::min(index - s.low_, size) - 1;       // Highest below index.
+  const uint64_t* c = s.counts_.data();
+  for (; i - 3 >= stop; i -= 4) {
+    if ((c[i] | c[i - 1] | c[i - 2] | c[i - 3]) != 0) break;
+  }
+  for (; i >= stop; --i) {
+    if (c[i] != 0) return s.low_ + i;
+  }
+  return low - 1;
 }
 
 void QuantileSketch::Encode(StateWriter& w) const {

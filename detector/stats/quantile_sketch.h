@@ -75,6 +75,9 @@ class QuantileSketch {
  private:
   int Index(double value) const;
   double Value(int index) const;
+  // The highest index below `index` and at or above `low` where `s` holds
+  // a count; low - 1 when there is none.
+  static int HighestCountBelow(const QuantileSketch& s, int index, int low);
 
   double alpha_;
   double gamma_;
