@@ -14,6 +14,7 @@
 #include "detector/stats/novelty_filter.h"
 #include "detector/stats/online_covariance.h"
 #include "detector/stats/quantile_sketch.h"
+#include "detector/stats/recent_distinct.h"
 #include "detector/stats/regularity.h"
 #include "detector/stats/running_moments.h"
 #include "detector/stats/windowed_distinct.h"
@@ -54,6 +55,24 @@ void BM_WindowedDistinctAdd(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   state.counters["bytes"] = distinct.bytes();
   state.counters["exact"] = distinct.exact();
+}
+
+// An address's failing accounts (credential stuffing): a new name every
+// 5 s into the 32 kept, then the counts a failed login reads (10 minutes,
+// 1 hour, 1 day).
+void BM_RecentDistinctAddAndCount(benchmark::State& state) {
+  WindowSpec spec;
+  RecentDistinct<32> failing;
+  int64_t t = 1646900000000;
+  uint32_t id = 1;
+  for (auto _ : state) {
+    t += 5000;
+    failing.Add(t, id++);
+    for (int h : {WindowSpec::kTenMinutes, WindowSpec::kHour, WindowSpec::kDay}) {
+      benchmark::DoNotOptimize(failing.Count(spec, h, t));
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
 }
 
 void BM_HyperLogLogAdd(benchmark::State& state) {
@@ -161,6 +180,7 @@ void BM_EntityTableSpray(benchmark::State& state) {
 
 BENCHMARK(BM_WindowedSumAdd);
 BENCHMARK(BM_WindowedDistinctAdd)->Arg(16)->Arg(1000)->Arg(1 << 20);
+BENCHMARK(BM_RecentDistinctAddAndCount);
 BENCHMARK(BM_HyperLogLogAdd);
 BENCHMARK(BM_NoveltyTestAndInsert);
 BENCHMARK(BM_RunningMomentsAndEwma);
