@@ -763,7 +763,9 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   // one; batches keep the event order, so the output does not depend on
   // the split.
   // Without a second thread the whole input is queued before detection.
-  BatchQueue queue(options.pipeline ? 4 : SIZE_MAX);
+  // With one, 16 batches of 4,096 events absorb the threads' scheduling
+  // on two cores: with 4 the cores were 5-8% less busy.
+  BatchQueue queue(options.pipeline ? 16 : SIZE_MAX);
   absl::Status read_status;
   auto read = [&]() {
     read_status = ReadAndEncode(inputs, options, encoder, queue, &read_summary,

@@ -12,7 +12,7 @@
 // the chunks are handed out in order (nothing counts newlines twice).
 //
 // Threads: `threads` workers, each in turn cutting the next chunk (under
-// the input's lock) and parsing it (without). At most 2 × threads + 2
+// the input's lock) and parsing it (without). At most 4 × threads + 4
 // chunks are cut ahead of the consumer, each at most the input window
 // (chunk_bytes + max_record_bytes) plus its parsed batch. A chunk is the
 // input's window itself, handed over without a copy; the window the input
@@ -64,7 +64,7 @@ class ParallelJsonLinesReader : public RecordReader {
       : RecordReader(std::move(name)),
         options_(options),
         threads_(std::max(threads, 1)),
-        max_ahead_(2 * static_cast<uint64_t>(threads_) + 2),
+        max_ahead_(4 * static_cast<uint64_t>(threads_) + 4),
         input_(std::move(input)),
         position_{input_->bytes_consumed(), 1},
         raw_bytes_(input_->source().raw_bytes_read()) {}

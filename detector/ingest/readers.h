@@ -24,7 +24,7 @@ std::unique_ptr<RecordReader> NewJsonLinesReader(
 // input is cut into chunks of whole lines (about chunk_bytes each), parsed
 // at once by as many JsonLinesReaders and handed out in input order. It
 // yields exactly the records, errors and positions NewJsonLinesReader
-// yields; raw_bytes_read() moves by chunk. At most 2 × threads + 2 chunks
+// yields; raw_bytes_read() moves by chunk. At most 4 × threads + 4 chunks
 // (and threads - 1 more being cut) are held ahead of the consumer, each
 // at most chunk_bytes + max_record_bytes plus its records' texts. Threads
 // start at the first Next(), so SeekTo still works before it; destroying
