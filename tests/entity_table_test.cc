@@ -139,7 +139,9 @@ TEST(StringInterner, KeepsActiveNamesUnderASprayOfInventedOnes) {
   const uint32_t doctor = names.Intern("dr.martin");
   for (int i = 0; i < 1000000; ++i) {
     names.Intern("junk" + std::to_string(i));
-    if (i % 500 == 0) ASSERT_EQ(names.Intern("dr.martin"), doctor);
+    if (i % 500 == 0) {
+      ASSERT_EQ(names.Intern("dr.martin"), doctor);
+    }
   }
   EXPECT_EQ(names.size(), 1000u);
   EXPECT_EQ(names.Name(doctor), "dr.martin");

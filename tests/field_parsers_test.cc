@@ -188,8 +188,8 @@ TEST(Nir, AnalysesAValidNirWithSpacesAndLowerCase) {
 TEST(Nir, FlagsAWrongKey) {
   std::string body = "1850578006084";
   int wrong = (ReferenceKey(body) % 97) + 1;
-  char key[3];
-  snprintf(key, sizeof(key), "%02d", wrong);
+  // Two digits, as a NIR's key is written.
+  const std::string key = (wrong < 10 ? "0" : "") + std::to_string(wrong);
   NirInfo info = AnalyseNir(body + key);
   EXPECT_TRUE(info.is_nir);
   EXPECT_TRUE(info.key_present);

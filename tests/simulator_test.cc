@@ -47,7 +47,9 @@ Digest Simulated(const SimulationOptions& options, SimulationResult* result) {
           if (!nir.key_valid) ++d.invalid_keys;
           if (record.outcome == Outcome::kNotFound) ++d.not_found;
           // Only "not found" lookups may carry an invalid key.
-          if (!nir.key_valid) EXPECT_EQ(record.outcome, Outcome::kNotFound);
+          if (!nir.key_valid) {
+            EXPECT_EQ(record.outcome, Outcome::kNotFound);
+          }
         }
         if (!record.profession.empty()) ++d.professions[std::string(record.profession)];
         return absl::OkStatus();

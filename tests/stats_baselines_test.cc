@@ -101,9 +101,30 @@ TEST(QuantileSketch, SmallIntegersKeepTheRelativeAccuracy) {
   }
 }
 
+// Checks that every quantile q = i / steps for i in [first, steps] of the
+// union of `a` and `b` (in either order) is the bucket of the exact order
+// statistic of `values`: the value at rank q (n - 1) of the sorted values,
+// zeros first.
+void ExpectExactOrderStatistics(const QuantileSketch& a,
+                                const QuantileSketch& b,
+                                std::vector<double> values, int first,
+                                int steps) {
+  std::sort(values.begin(), values.end());
+  for (int step = first; step <= steps; ++step) {
+    const double q = static_cast<double>(step) / steps;
+    const double x = values[static_cast<size_t>(
+        q * static_cast<double>(values.size() - 1))];
+    QuantileSketch one;
+    one.Add(x);
+    ASSERT_EQ(QuantileSketch::QuantileOfUnion(a, b, q), one.Quantile(0.5))
+        << "q " << q;
+    ASSERT_EQ(QuantileSketch::QuantileOfUnion(b, a, q), one.Quantile(0.5))
+        << "q " << q;
+  }
+}
+
 // Quantiles are read walking up from the lowest bucket, or down from the
-// top for q > 0.5; both must name the bucket of the exact order statistic
-// (the value at rank q (n - 1) of the sorted values, zeros first).
+// top for q > 0.5; both must name the bucket of the exact order statistic.
 TEST(QuantileSketch, EveryQuantileIsTheBucketOfTheExactOrderStatistic) {
   std::mt19937_64 random(11);
   std::lognormal_distribution<double> dist(2, 1.5);
@@ -114,21 +135,12 @@ TEST(QuantileSketch, EveryQuantileIsTheBucketOfTheExactOrderStatistic) {
     (i % 3 == 0 ? b : a).Add(x);
     all.push_back(x);
   }
-  std::sort(all.begin(), all.end());
-  for (int step = 0; step <= 1000; ++step) {
-    const double q = step / 1000.0;
-    const double x =
-        all[static_cast<size_t>(q * static_cast<double>(all.size() - 1))];
-    QuantileSketch one;
-    one.Add(x);
-    EXPECT_EQ(QuantileSketch::QuantileOfUnion(a, b, q), one.Quantile(0.5))
-        << "q " << q;
-  }
+  ExpectExactOrderStatistics(a, b, all, 0, 1000);
 }
 
 // The same on heavy tails, whose top is mostly empty buckets (the walk
 // down skips runs of them), with the two sketches' ranges overlapping only
-// in part.
+// in part (their widest spans fold below the 5th percentile).
 TEST(QuantileSketch, HeavyTailsWithSparseTopsGiveTheExactOrderStatistic) {
   std::mt19937_64 random(12);
   std::lognormal_distribution<double> dist(1, 3);
@@ -140,18 +152,7 @@ TEST(QuantileSketch, HeavyTailsWithSparseTopsGiveTheExactOrderStatistic) {
     (to_b ? b : a).Add(x);
     all.push_back(x);
   }
-  std::sort(all.begin(), all.end());
-  for (int step = 500; step <= 10000; ++step) {
-    const double q = step / 10000.0;
-    const double x =
-        all[static_cast<size_t>(q * static_cast<double>(all.size() - 1))];
-    QuantileSketch one;
-    one.Add(x);
-    ASSERT_EQ(QuantileSketch::QuantileOfUnion(a, b, q), one.Quantile(0.5))
-        << "q " << q;
-    ASSERT_EQ(QuantileSketch::QuantileOfUnion(b, a, q), one.Quantile(0.5))
-        << "q " << q;
-  }
+  ExpectExactOrderStatistics(a, b, all, 500, 10000);
 }
 
 TEST(QuantileSketch, CountsZerosAndRefusesAnomalies) {
