@@ -3,6 +3,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "detector/event.h"
@@ -82,6 +83,46 @@ TEST(ParseEventTime, RejectsGarbage) {
         "2022-03-10T08:15:02Zjunk", "2022-03-10T08:15:02+0100", "-"}) {
     ExpectTimeError(bad, "not an RFC 3339 time or epoch milliseconds");
   }
+}
+
+// A reader's EventTimeParser reuses the minute of the last time that
+// parsed: for every input, after any other, it must answer exactly as
+// ParseEventTime (value, or code and reason).
+TEST(EventTimeParser, AnswersAsParseEventTimeWhateverCameBefore) {
+  std::mt19937_64 random(17);
+  const std::vector<std::string> minutes = {
+      "2022-03-10T08:15", "2022-03-10t08:15", "2022-03-10 08:15",
+      "2024-02-29T23:59", "2023-02-29T10:00", "2022-13-01T00:00",
+      "2022-03-10T24:00", "2022-03-10T08:60", "1969-12-31T23:59",
+      "2022-03-1xT08:15", "0000-01-01T00:00", "9999-12-31T23:59"};
+  const std::vector<std::string> rests = {
+      ":02Z", ":02.123Z", ":02.1z", ":02.123456789Z", ":60Z", ":61Z",
+      ":59.999+01:00", ":00-08:30", ":02+24:00", ":02+23:60", ":02",
+      ":02.Z", ":2Z", ":02Zjunk", ":02+0100", "Z", ":02 Z", ":02.5-00:00"};
+  const std::vector<std::string> others = {"1646900102123", "-5", "", "x",
+                                           "2022-03-10", "12a4"};
+  EventTimeParser parser;
+  int valid = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    if (random() % 10 == 0) {
+      text = others[random() % others.size()];
+    } else {
+      text = minutes[random() % (random() % 4 == 0 ? minutes.size() : 2)] +
+             rests[random() % rests.size()];
+    }
+    const absl::StatusOr<int64_t> want = ParseEventTime(text);
+    const absl::StatusOr<int64_t> got = parser.Parse(text);
+    ASSERT_EQ(got.ok(), want.ok()) << text;
+    if (want.ok()) {
+      ASSERT_EQ(*got, *want) << text;
+      ++valid;
+    } else {
+      ASSERT_EQ(got.status().code(), want.status().code()) << text;
+      ASSERT_EQ(got.status().message(), want.status().message()) << text;
+    }
+  }
+  EXPECT_GT(valid, 5000);  // Many valid times, most of one minute.
 }
 
 TEST(FormatEventTime, RoundTripsRandomInstantsAgainstAbsl) {

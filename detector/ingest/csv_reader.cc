@@ -148,7 +148,7 @@ class CsvReader : public TextReaderBase {
         int f = column_field_[c];
         if (f >= 0) fields_.value[f] = views_[c];
       }
-      if (!DecodeTextFields(fields_, Utf8::kCheck, record, error)) {
+      if (!DecodeTextFields(fields_, Utf8::kCheck, times_, record, error)) {
         error->source = source_name();
         error->position = record_line;
         error->position_is_record = false;
@@ -491,6 +491,7 @@ class CsvReader : public TextReaderBase {
   bool simple_views_ = false;  // views_ come from ScanSimpleRecord.
   std::string scratch_;
   TextFields fields_;
+  EventTimeParser times_;
 };
 
 }  // namespace

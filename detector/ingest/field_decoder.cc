@@ -142,7 +142,8 @@ bool ValidateRecord(const AccessRecord& record, Utf8 utf8,
 }
 
 bool DecodeTextFields(const TextFields& fields, Utf8 utf8,
-                      AccessRecord* record, RecordError* error) {
+                      EventTimeParser& times, AccessRecord* record,
+                      RecordError* error) {
   const absl::string_view* v = fields.value;
   // Required fields, in a fixed order so errors are deterministic.
   for (int f : {kTime, kAccount, kIp, kAction}) {
@@ -151,7 +152,7 @@ bool DecodeTextFields(const TextFields& fields, Utf8 utf8,
       return false;
     }
   }
-  absl::StatusOr<int64_t> time_ms = ParseEventTime(v[kTime]);
+  absl::StatusOr<int64_t> time_ms = times.Parse(v[kTime]);
   if (!time_ms.ok()) {
     SetFieldError(kTime, v[kTime], time_ms.status().message(), error);
     return false;

@@ -193,7 +193,8 @@ class JsonLinesReader : public TextReaderBase {
                error);
       return false;
     }
-    return DecodeTextFields(fields_, Utf8::kAlreadyValid, record, error);
+    return DecodeTextFields(fields_, Utf8::kAlreadyValid, times_, record,
+                            error);
   }
 
   // Visits every member of `object`, recording the ECS fields. Returns
@@ -310,6 +311,7 @@ class JsonLinesReader : public TextReaderBase {
   size_t max_record_bytes_;
   od::parser parser_;
   TextFields fields_;
+  EventTimeParser times_;
   bool seen_null_[kFieldCount] = {};
   char path_[kMaxPath];
   size_t path_length_ = 0;

@@ -1,5 +1,7 @@
 #include "detector/ingest/time_format.h"
 
+#include <cstring>
+
 #include "absl/status/status.h"
 
 namespace vigie {
@@ -75,38 +77,28 @@ absl::StatusOr<int64_t> ParseEpochMs(absl::string_view text) {
   return negative ? -value : value;
 }
 
-}  // namespace
-
-absl::StatusOr<int64_t> ParseEventTime(absl::string_view text) {
-  if (text.empty()) return absl::InvalidArgumentError("empty");
-  // "YYYY-MM-DD" at least; anything without a '-' at position 4 is epoch ms.
-  if (text.size() < 20 || text[4] != '-') return ParseEpochMs(text);
-  int year, month, day, hour, minute, second;
-  if (!Digits(text, 0, 4, &year) || text[4] != '-' ||
-      !Digits(text, 5, 2, &month) || text[7] != '-' ||
-      !Digits(text, 8, 2, &day) ||
-      (text[10] != 'T' && text[10] != 't' && text[10] != ' ') ||
-      !Digits(text, 11, 2, &hour) || text[13] != ':' ||
-      !Digits(text, 14, 2, &minute) || text[16] != ':' ||
-      !Digits(text, 17, 2, &second)) {
-    return NotATime();
-  }
+// What follows an RFC 3339 time's minute (position 16 on):
+// ":SS[.fraction](Z|+hh:mm|-hh:mm)" and nothing else. NotATime when
+// malformed, "offset out of range" for a well-formed offset past 23:59.
+absl::Status ParseAfterMinute(absl::string_view text, int* second,
+                              int64_t* millis, int64_t* offset_minutes) {
+  if (text[16] != ':' || !Digits(text, 17, 2, second)) return NotATime();
   size_t i = 19;
-  int64_t millis = 0;
+  *millis = 0;
   if (i < text.size() && text[i] == '.') {
     ++i;
     size_t start = i;
     int scale = 100;
     while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
       if (scale > 0) {
-        millis += (text[i] - '0') * scale;
+        *millis += (text[i] - '0') * scale;
         scale /= 10;
       }
       ++i;
     }
     if (i == start) return NotATime();
   }
-  int64_t offset_minutes = 0;
+  *offset_minutes = 0;
   if (i >= text.size()) return NotATime();
   if (text[i] == 'Z' || text[i] == 'z') {
     ++i;
@@ -122,11 +114,43 @@ absl::StatusOr<int64_t> ParseEventTime(absl::string_view text) {
       if (i != text.size()) return NotATime();
       return absl::InvalidArgumentError("offset out of range");
     }
-    offset_minutes = sign * (oh * 60 + om);
+    *offset_minutes = sign * (oh * 60 + om);
   } else {
     return NotATime();
   }
   if (i != text.size()) return NotATime();
+  return absl::OkStatus();
+}
+
+// The time from its minute (the UTC ms of its first 16 characters read as
+// "YYYY-MM-DDTHH:MM") and what ParseAfterMinute read.
+absl::StatusOr<int64_t> TimeFromParts(int64_t minute_ms, int second,
+                                      int64_t millis, int64_t offset_minutes) {
+  if (second > 60) return absl::InvalidArgumentError("second out of range");
+  if (second == 60) {  // Leap second: the last millisecond of the minute.
+    second = 59;
+    millis = 999;
+  }
+  return minute_ms - offset_minutes * 60000 + second * 1000 + millis;
+}
+
+// An RFC 3339 time (REQUIRES: at least 20 characters); *minute_ms as for
+// TimeFromParts, set on success.
+absl::StatusOr<int64_t> ParseRfc3339(absl::string_view text,
+                                     int64_t* minute_ms) {
+  int year, month, day, hour, minute;
+  if (!Digits(text, 0, 4, &year) || text[4] != '-' ||
+      !Digits(text, 5, 2, &month) || text[7] != '-' ||
+      !Digits(text, 8, 2, &day) ||
+      (text[10] != 'T' && text[10] != 't' && text[10] != ' ') ||
+      !Digits(text, 11, 2, &hour) || text[13] != ':' ||
+      !Digits(text, 14, 2, &minute)) {
+    return NotATime();
+  }
+  int second;
+  int64_t millis, offset_minutes;
+  absl::Status rest = ParseAfterMinute(text, &second, &millis, &offset_minutes);
+  if (!rest.ok()) return rest;
   if (month < 1 || month > 12) {
     return absl::InvalidArgumentError("month out of range");
   }
@@ -135,15 +159,45 @@ absl::StatusOr<int64_t> ParseEventTime(absl::string_view text) {
   }
   if (hour > 23) return absl::InvalidArgumentError("hour out of range");
   if (minute > 59) return absl::InvalidArgumentError("minute out of range");
-  if (second > 60) return absl::InvalidArgumentError("second out of range");
-  if (second == 60) {  // Leap second: the last millisecond of the minute.
-    second = 59;
-    millis = 999;
+  const int64_t this_minute_ms = DaysFromCivil(year, month, day) * kMsPerDay +
+                                 (hour * 60 + minute) * int64_t{60000};
+  absl::StatusOr<int64_t> time =
+      TimeFromParts(this_minute_ms, second, millis, offset_minutes);
+  if (time.ok()) *minute_ms = this_minute_ms;
+  return time;
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> ParseEventTime(absl::string_view text) {
+  if (text.empty()) return absl::InvalidArgumentError("empty");
+  // "YYYY-MM-DD" at least; anything without a '-' at position 4 is epoch ms.
+  if (text.size() < 20 || text[4] != '-') return ParseEpochMs(text);
+  int64_t minute_ms;
+  return ParseRfc3339(text, &minute_ms);
+}
+
+absl::StatusOr<int64_t> EventTimeParser::Parse(absl::string_view text) {
+  if (has_minute_ && text.size() >= 20 &&
+      memcmp(text.data(), minute_text_, sizeof(minute_text_)) == 0) {
+    // The same first 16 characters as a time that parsed: a valid minute.
+    int second;
+    int64_t millis, offset_minutes;
+    absl::Status rest =
+        ParseAfterMinute(text, &second, &millis, &offset_minutes);
+    if (!rest.ok()) return rest;
+    return TimeFromParts(minute_ms_, second, millis, offset_minutes);
   }
-  const int64_t days = DaysFromCivil(year, month, day);
-  return days * kMsPerDay +
-         ((hour * 60 + minute - offset_minutes) * 60 + second) * 1000 +
-         millis;
+  if (text.empty()) return absl::InvalidArgumentError("empty");
+  if (text.size() < 20 || text[4] != '-') return ParseEpochMs(text);
+  int64_t minute_ms;
+  absl::StatusOr<int64_t> time = ParseRfc3339(text, &minute_ms);
+  if (time.ok()) {
+    memcpy(minute_text_, text.data(), sizeof(minute_text_));
+    minute_ms_ = minute_ms;
+    has_minute_ = true;
+  }
+  return time;
 }
 
 void AppendEventTime(int64_t time_ms, std::string* out) {

@@ -18,8 +18,8 @@
 // "second out of range", "offset out of range", "epoch milliseconds out of
 // range".
 //
-// Thread-safe (pure functions). Cost: ~20 ns per call, no allocation on
-// success.
+// The functions are thread-safe (pure). Cost: ~20 ns per call, no
+// allocation on success; EventTimeParser is cheaper on a log's times.
 //
 // Example:
 //   absl::StatusOr<int64_t> ms = ParseEventTime("2022-03-10T08:15:02.123Z");
@@ -37,6 +37,22 @@ namespace vigie {
 
 // Parses an RFC 3339 time or integer epoch milliseconds into epoch ms.
 absl::StatusOr<int64_t> ParseEventTime(absl::string_view text);
+
+// ParseEventTime for a stream of times, as a reader parses them: logs are
+// in time order, so most times share their first 16 characters
+// ("2022-03-10T08:15") with the last one that parsed, and then only the
+// seconds, the fraction and the offset are read again (~10 ns instead of
+// ~25). The same result, value or error, as ParseEventTime for every
+// input. Thread-compatible: one per reader.
+class EventTimeParser {
+ public:
+  absl::StatusOr<int64_t> Parse(absl::string_view text);
+
+ private:
+  char minute_text_[16] = {};  // Of the last RFC 3339 time that parsed.
+  int64_t minute_ms_ = 0;      // That minute, UTC, before the offset.
+  bool has_minute_ = false;
+};
 
 // Formats epoch ms as RFC 3339 UTC with exactly three fractional digits,
 // e.g. "2022-03-10T08:15:02.123Z". Years outside 0000..9999 are clamped.
