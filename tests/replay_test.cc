@@ -146,8 +146,8 @@ bool HasTemporaryFile(const std::string& dir) {
   if (d == nullptr) return false;
   bool found = false;
   while (dirent* entry = readdir(d)) {
-    // PATH.tmp: what AtomicReplacement writes before renaming it.
-    if (absl::EndsWith(entry->d_name, ".tmp")) found = true;
+    // PATH.tmp-XXXXXX: the report's temporary before its rename.
+    if (absl::StrContains(entry->d_name, ".tmp-")) found = true;
   }
   closedir(d);
   return found;

@@ -5,14 +5,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <utility>
 
 #include "detector/internal/file_errors.h"
 
 namespace vigie {
 namespace {
-
-std::string TemporaryOf(const std::string& path) { return path + ".tmp"; }
 
 // Writes all of `bytes` to `fd`, retrying short writes.
 absl::Status WriteAll(int fd, absl::string_view bytes,
@@ -39,21 +38,33 @@ std::string DirectoryOf(const std::string& path) {
 }  // namespace
 
 absl::StatusOr<AtomicReplacement> AtomicReplacement::Begin(
-    const std::string& path, mode_t mode) {
-  const std::string tmp = TemporaryOf(path);
+    const std::string& path, mode_t mode, Temporary temporary) {
+  if (temporary == Temporary::kUnique) {
+    std::string name = path + ".tmp-XXXXXX";
+    const int fd = mkostemp(name.data(), O_CLOEXEC);
+    if (fd < 0) return internal::FileError(path, errno);
+    fchmod(fd, mode);  // mkostemp creates it 0600.
+    return AtomicReplacement(fd, path, std::move(name));
+  }
+  std::string tmp = path + ".tmp";
   const int fd =
       open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return internal::FileError(tmp, errno);
   // A stale PATH.tmp keeps the mode it was created with.
   fchmod(fd, mode);
-  return AtomicReplacement(fd, path);
+  return AtomicReplacement(fd, path, std::move(tmp));
 }
 
-AtomicReplacement::AtomicReplacement(int fd, std::string path)
-    : fd_(fd), path_(std::move(path)) {}
+AtomicReplacement::AtomicReplacement(int fd, std::string path,
+                                     std::string temporary_path)
+    : fd_(fd),
+      path_(std::move(path)),
+      temporary_path_(std::move(temporary_path)) {}
 
 AtomicReplacement::AtomicReplacement(AtomicReplacement&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      path_(std::move(other.path_)),
+      temporary_path_(std::move(other.temporary_path_)) {}
 
 AtomicReplacement& AtomicReplacement::operator=(
     AtomicReplacement&& other) noexcept {
@@ -61,6 +72,7 @@ AtomicReplacement& AtomicReplacement::operator=(
     Abort();
     fd_ = std::exchange(other.fd_, -1);
     path_ = std::move(other.path_);
+    temporary_path_ = std::move(other.temporary_path_);
   }
   return *this;
 }
@@ -71,11 +83,11 @@ void AtomicReplacement::Abort() {
   if (fd_ < 0) return;
   close(fd_);
   fd_ = -1;
-  unlink(TemporaryOf(path_).c_str());
+  unlink(temporary_path_.c_str());
 }
 
 absl::Status AtomicReplacement::Commit() {
-  const std::string tmp = TemporaryOf(path_);
+  const std::string& tmp = temporary_path_;
   absl::Status status;
   if (fsync(fd_) != 0) status = internal::FileError(tmp, errno, "fsync failed");
   if (close(fd_) != 0 && status.ok()) {
@@ -103,9 +115,10 @@ absl::Status AtomicReplacement::Commit() {
 
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view bytes) {
-  absl::StatusOr<AtomicReplacement> out = AtomicReplacement::Begin(path, 0600);
+  absl::StatusOr<AtomicReplacement> out =
+      AtomicReplacement::Begin(path, 0600, Temporary::kFixed);
   if (!out.ok()) return out.status();
-  absl::Status written = WriteAll(out->fd(), bytes, TemporaryOf(path));
+  absl::Status written = WriteAll(out->fd(), bytes, path + ".tmp");
   if (!written.ok()) return written;  // `out` removes the temporary.
   return out->Commit();
 }

@@ -33,9 +33,10 @@ absl::StatusOr<std::unique_ptr<OutputFile>> OutputFile::OpenAtomically(
     return absl::InvalidArgumentError(
         "-: standard output cannot be written atomically; give a file name");
   }
-  // 0644, as Open would create it.
+  // 0644, as Open would create it; a temporary of its own, as two runs
+  // may write the same report.
   absl::StatusOr<AtomicReplacement> replacement =
-      AtomicReplacement::Begin(path, 0644);
+      AtomicReplacement::Begin(path, 0644, Temporary::kUnique);
   if (!replacement.ok()) return replacement.status();
   std::unique_ptr<OutputFile> file(
       new OutputFile(replacement->fd(), /*owned=*/false, path));

@@ -3,10 +3,10 @@
 // path.
 //
 // OpenAtomically is for outputs that must never be seen half-written (the
-// HTML report, which a browser may have open): the text goes to PATH.tmp,
-// and only a successful Close() makes it PATH's content (see
-// AtomicReplacement in atomic_file.h: synced, renamed, the directory
-// synced). Destroying the file without Close() (the run failed) removes
+// HTML report, which a browser may have open): the text goes to a
+// temporary file of its own beside `path`, and only a successful Close()
+// makes it PATH's content (see AtomicReplacement in atomic_file.h:
+// synced, renamed, the directory synced). Destroying the file without Close() (the run failed) removes
 // the temporary file and leaves `path` as it was.
 //
 // A replay that resumes from a checkpoint reopens its alerts file at the
