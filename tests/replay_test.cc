@@ -445,6 +445,13 @@ TEST(RunReplay, AMemoryLimitForgetsIdleAccountsButKeepsDetecting) {
 namespace vigie {
 namespace {
 
+// Alerts, scores and report into TAG.jsonl, TAG.csv and TAG.html.
+void SetOutputs(const std::string& tag, ReplayOptions* options) {
+  options->alerts_path = TmpPath(tag + ".jsonl");
+  options->scores_path = TmpPath(tag + ".csv");
+  options->report_path = TmpPath(tag + ".html");
+}
+
 TEST(RunReplay, ThePipelinedRunWritesExactlyWhatASingleThreadWrites) {
   // Alerts, scores and report.
   // Enough events for many batches, a robot, and account-name recycling
@@ -463,9 +470,7 @@ TEST(RunReplay, ThePipelinedRunWritesExactlyWhatASingleThreadWrites) {
     for (int pipelined = 0; pipelined < 2; ++pipelined) {
       ReplayOptions options;
       options.inputs = {TmpPath("pipeline.csv")};
-      options.alerts_path = TmpPath(absl::StrCat("pipe_", pipelined, ".jsonl"));
-      options.scores_path = TmpPath(absl::StrCat("pipe_", pipelined, ".csv"));
-      options.report_path = TmpPath(absl::StrCat("pipe_", pipelined, ".html"));
+      SetOutputs(absl::StrCat("pipe_", pipelined), &options);
       options.mode = mode;
       options.memory_limit = "1M";  // 1,365 names: ids get recycled.
       options.pipeline = pipelined == 1;
@@ -511,9 +516,7 @@ TEST(RunReplay, JsonLinesParsedInChunksWriteExactlyWhatOneThreadWrites) {
   for (int run = 0; run < 4; ++run) {
     ReplayOptions options;
     options.inputs = {TmpPath("chunks.jsonl")};
-    options.alerts_path = TmpPath(absl::StrCat("chunks_", run, ".jsonl"));
-    options.scores_path = TmpPath(absl::StrCat("chunks_", run, ".csv"));
-    options.report_path = TmpPath(absl::StrCat("chunks_", run, ".html"));
+    SetOutputs(absl::StrCat("chunks_", run), &options);
     options.pipeline = run > 0;
     options.parse_threads = parse_threads[run];
     ReplaySummary summary;

@@ -67,4 +67,16 @@ absl::StatusOr<int64_t> CommandLine::GetInt(const std::string& name,
   return value;
 }
 
+absl::StatusOr<int64_t> CommandLine::GetIntInRange(const std::string& name,
+                                                   int64_t fallback,
+                                                   int64_t low,
+                                                   int64_t high) const {
+  absl::StatusOr<int64_t> value = GetInt(name, fallback);
+  if (value.ok() && (*value < low || *value > high)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", name, " must be between ", low, " and ", high));
+  }
+  return value;
+}
+
 }  // namespace vigie

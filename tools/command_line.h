@@ -37,6 +37,11 @@ class CommandLine {
   // InvalidArgument naming the flag when the value is not an integer.
   absl::StatusOr<int64_t> GetInt(const std::string& name,
                                  int64_t fallback) const;
+  // GetInt, and InvalidArgument "--NAME must be between LOW and HIGH"
+  // for a value outside [low, high].
+  absl::StatusOr<int64_t> GetIntInRange(const std::string& name,
+                                        int64_t fallback, int64_t low,
+                                        int64_t high) const;
   const std::vector<std::string>& positional() const { return positional_; }
 
  private:

@@ -230,20 +230,15 @@ int Replay(int argc, char** argv) {
   absl::StatusOr<int64_t> shown = cl.GetInt("max-errors-shown", 10);
   if (!shown.ok()) return Usage(std::string(shown.status().message()), kReplayUsage);
   options.max_errors_shown = static_cast<int>(*shown);
-  absl::StatusOr<int64_t> threads = cl.GetInt("threads", 1);
+  absl::StatusOr<int64_t> threads = cl.GetIntInRange("threads", 1, 1, 256);
   if (!threads.ok()) {
     return Usage(std::string(threads.status().message()), kReplayUsage);
   }
-  if (*threads < 1 || *threads > 256) {
-    return Usage("--threads must be between 1 and 256", kReplayUsage);
-  }
   options.threads = static_cast<int>(*threads);
-  absl::StatusOr<int64_t> parse_threads = cl.GetInt("parse-threads", 2);
+  absl::StatusOr<int64_t> parse_threads =
+      cl.GetIntInRange("parse-threads", 2, 1, 64);
   if (!parse_threads.ok()) {
     return Usage(std::string(parse_threads.status().message()), kReplayUsage);
-  }
-  if (*parse_threads < 1 || *parse_threads > 64) {
-    return Usage("--parse-threads must be between 1 and 64", kReplayUsage);
   }
   options.parse_threads = static_cast<int>(*parse_threads);
   options.progress = !cl.Has("no-progress");

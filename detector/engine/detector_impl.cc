@@ -628,11 +628,11 @@ class DetectorImpl : public Detector {
     }
   }
 
-  // The tracker's key of an account's or an address's incident, written
-  // into `buffer` so that a firing of an ongoing incident allocates nothing.
-  // Incident keys, "account|<id>" and "address|<address>", built by hand:
-  // every event of an attack reports to its incident, and snprintf took
-  // ~43 ns a key where this takes ~8 (measured stand-alone).
+  // The tracker's key of an account's or an address's incident,
+  // "account|<id>" or "address|<address>", written into `buffer` so that a
+  // firing of an ongoing incident allocates nothing. Built by hand: every
+  // event of an attack reports to its incident, and snprintf took ~43 ns a
+  // key where this takes ~8 (measured stand-alone).
   static absl::string_view AccountKey(uint32_t account, char (&buffer)[64]) {
     constexpr absl::string_view kPrefix = "account|";
     memcpy(buffer, kPrefix.data(), kPrefix.size());

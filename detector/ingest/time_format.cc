@@ -1,5 +1,6 @@
 #include "detector/ingest/time_format.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include "absl/status/status.h"
@@ -167,14 +168,21 @@ absl::StatusOr<int64_t> ParseRfc3339(absl::string_view text,
   return time;
 }
 
-}  // namespace
-
-absl::StatusOr<int64_t> ParseEventTime(absl::string_view text) {
+// ParseEventTime, also setting *minute_ms (as for TimeFromParts) when an
+// RFC 3339 time parsed; *minute_ms is left alone otherwise.
+absl::StatusOr<int64_t> ParseAnyTime(absl::string_view text,
+                                     int64_t* minute_ms) {
   if (text.empty()) return absl::InvalidArgumentError("empty");
   // "YYYY-MM-DD" at least; anything without a '-' at position 4 is epoch ms.
   if (text.size() < 20 || text[4] != '-') return ParseEpochMs(text);
+  return ParseRfc3339(text, minute_ms);
+}
+
+}  // namespace
+
+absl::StatusOr<int64_t> ParseEventTime(absl::string_view text) {
   int64_t minute_ms;
-  return ParseRfc3339(text, &minute_ms);
+  return ParseAnyTime(text, &minute_ms);
 }
 
 absl::StatusOr<int64_t> EventTimeParser::Parse(absl::string_view text) {
@@ -188,11 +196,9 @@ absl::StatusOr<int64_t> EventTimeParser::Parse(absl::string_view text) {
     if (!rest.ok()) return rest;
     return TimeFromParts(minute_ms_, second, millis, offset_minutes);
   }
-  if (text.empty()) return absl::InvalidArgumentError("empty");
-  if (text.size() < 20 || text[4] != '-') return ParseEpochMs(text);
-  int64_t minute_ms;
-  absl::StatusOr<int64_t> time = ParseRfc3339(text, &minute_ms);
-  if (time.ok()) {
+  int64_t minute_ms = INT64_MIN;  // Set only by an RFC 3339 time.
+  absl::StatusOr<int64_t> time = ParseAnyTime(text, &minute_ms);
+  if (time.ok() && minute_ms != INT64_MIN) {
     memcpy(minute_text_, text.data(), sizeof(minute_text_));
     minute_ms_ = minute_ms;
     has_minute_ = true;
