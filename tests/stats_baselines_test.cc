@@ -7,11 +7,13 @@
 
 #include <eigen3/Eigen/Dense>
 
+#include "absl/status/status.h"
 #include "detector/stats/novelty_filter.h"
 #include "detector/stats/online_covariance.h"
 #include "detector/stats/quantile_sketch.h"
 #include "detector/stats/regularity.h"
 #include "detector/stats/running_moments.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace vigie {
@@ -305,6 +307,40 @@ TEST(NoveltyFilter, RejectsBadOptionsAndMalformedSnapshots) {
   bad_bits[13] = 0x7f;
   EXPECT_EQ(NoveltyFilter::Deserialize(bad_bits).status().code(),
             absl::StatusCode::kDataLoss);
+}
+
+TEST(NoveltyFilter, SnapshotAfterARotationKeepsWhichGenerationIsCurrent) {
+  NoveltyFilter::Options options;
+  options.capacity = 1000;
+  auto filter = NoveltyFilter::Create(options).value();
+  // One rotation: the generations share each line, so the snapshot must
+  // say which half is current.
+  for (uint64_t i = 0; i < 1500; ++i) filter->TestAndInsert(7, i);
+  ASSERT_EQ(filter->rotations(), 1u);
+  auto back = NoveltyFilter::Deserialize(filter->Serialize()).value();
+  // Both go on identically: the next rotation forgets the same pairs.
+  for (uint64_t i = 1500; i < 2200; ++i) {
+    ASSERT_EQ(filter->TestAndInsert(8, i), back->TestAndInsert(8, i)) << i;
+  }
+  ASSERT_EQ(back->rotations(), 2u);
+  for (uint64_t i = 0; i < 2200; ++i) {
+    ASSERT_EQ(filter->Contains(7, i), back->Contains(7, i)) << i;
+    ASSERT_EQ(filter->Contains(8, i), back->Contains(8, i)) << i;
+  }
+  EXPECT_TRUE(back->Contains(8, 2199));
+  EXPECT_FALSE(back->Contains(7, 3));  // Two generations ago.
+}
+
+TEST(NoveltyFilter, RefusesTheOlderSnapshotLayout) {
+  NoveltyFilter::Options options;
+  options.capacity = 1000;
+  std::string bytes =
+      NoveltyFilter::Create(options).value()->Serialize();
+  bytes[4] = 2;  // One block per generation, before both shared a line.
+  absl::Status status = NoveltyFilter::Deserialize(bytes).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(status.message()),
+              ::testing::HasSubstr("older build"));
 }
 
 TEST(GapRegularity, TellsScriptsFromPeople) {

@@ -989,8 +989,8 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
   }
   const size_t shards = static_cast<size_t>(options.shards);
   NoveltyFilter::Options novelty_options;
-  // The filters take at most a quarter of the state budget (~2.5 bytes per
-  // remembered pair over both generations of a blocked filter at 1%),
+  // The filters take at most a quarter of the state budget (~2.6 bytes per
+  // remembered pair over both generations of the blocked filter at 1%),
   // split over the shards.
   novelty_options.capacity = std::max<uint64_t>(
       1024, std::min<uint64_t>(options.novelty_capacity,

@@ -33,10 +33,10 @@ uint64_t ReadU64(const char* p) {
 }  // namespace
 
 double NoveltyFilter::BlockedRate(double n, uint64_t blocks, int hashes) {
-  // A block holding j pairs has each bit set with probability
-  // 1 - (1 - 1/512)^(k j); the load j of a block is Poisson(n / blocks).
+  // A half holding j pairs has each bit set with probability
+  // 1 - (1 - 1/256)^(k j); the load j of a half is Poisson(n / blocks).
   const double load = n / static_cast<double>(blocks);
-  const double miss_one = std::log1p(-1.0 / kBlockBits);
+  const double miss_one = std::log1p(-1.0 / kHalfBits);
   double rate = 0;
   const int last = static_cast<int>(load + 10 * std::sqrt(load) + 60);
   for (int j = 0; j <= last; ++j) {
@@ -68,7 +68,7 @@ absl::StatusOr<std::unique_ptr<NoveltyFilter>> NoveltyFilter::Create(
   const double n = static_cast<double>(options.capacity);
   uint64_t blocks = std::max<uint64_t>(
       1, static_cast<uint64_t>(std::ceil(-n * std::log(p) / (ln2 * ln2) /
-                                         kBlockBits)));
+                                         kHalfBits)));
   while (BlockedRate(n, blocks, hashes) > p) blocks += blocks / 100 + 1;
   return std::unique_ptr<NoveltyFilter>(
       new NoveltyFilter(options.capacity, blocks, hashes));
@@ -76,72 +76,69 @@ absl::StatusOr<std::unique_ptr<NoveltyFilter>> NoveltyFilter::Create(
 
 NoveltyFilter::NoveltyFilter(uint64_t capacity, uint64_t blocks, int hashes)
     : capacity_(capacity), blocks_(blocks), hashes_(hashes) {
-  for (std::vector<Block>* generation : {&current_, &previous_}) {
-    generation->reserve(blocks);
-    internal::AdviseHugePages(generation->data(), blocks * sizeof(Block));
-    generation->resize(blocks);
-  }
+  lines_.reserve(blocks);
+  internal::AdviseHugePages(lines_.data(), blocks * sizeof(Line));
+  lines_.resize(blocks);
 }
 
 uint64_t NoveltyFilter::PairHash(uint64_t scope, uint64_t key) {
   return Mix(scope * 0x9e3779b97f4a7c15ull ^ key);
 }
 
-uint64_t NoveltyFilter::BlockIndex(uint64_t pair_hash) const {
+uint64_t NoveltyFilter::LineIndex(uint64_t pair_hash) const {
   // Multiply-shift maps the hash onto [0, blocks) without a division.
   return static_cast<uint64_t>(
       (static_cast<unsigned __int128>(pair_hash) * blocks_) >> 64);
 }
 
-uint64_t NoveltyFilter::BlockOf(uint64_t scope, uint64_t key,
-                                Block* mask) const {
+uint64_t NoveltyFilter::LineOf(uint64_t scope, uint64_t key,
+                               Half* mask) const {
   const uint64_t h1 = PairHash(scope, key);
   uint64_t h2 = Mix(h1 ^ 0x5bd1e9955bd1e995ull);
-  *mask = Block{};
-  // Nine bits of h2 name a bit of the block; seven fit in one hash.
-  for (int i = 0, left = 7; i < hashes_; ++i, --left) {
+  *mask = Half{};
+  // Eight bits of h2 name a bit of the half; eight fit in one hash.
+  for (int i = 0, left = 8; i < hashes_; ++i, --left) {
     if (left == 0) {
       h2 = Mix(h2);
-      left = 7;
+      left = 8;
     }
-    const unsigned bit = static_cast<unsigned>(h2 & (kBlockBits - 1));
-    h2 >>= 9;
+    const unsigned bit = static_cast<unsigned>(h2 & (kHalfBits - 1));
+    h2 >>= 8;
     mask->words[bit >> 6] |= uint64_t{1} << (bit & 63);
   }
-  return BlockIndex(h1);
+  return LineIndex(h1);
 }
 
-bool NoveltyFilter::Covers(const Block& bits, const Block& mask) {
+bool NoveltyFilter::Covers(const Half& bits, const Half& mask) {
   uint64_t missing = 0;
-  for (int w = 0; w < 8; ++w) missing |= mask.words[w] & ~bits.words[w];
+  for (int w = 0; w < 4; ++w) missing |= mask.words[w] & ~bits.words[w];
   return missing == 0;
 }
 
 bool NoveltyFilter::Contains(uint64_t scope, uint64_t key) const {
-  Block mask;
-  const uint64_t block = BlockOf(scope, key, &mask);
-  return Covers(current_[block], mask) || Covers(previous_[block], mask);
+  Half mask;
+  const Line& line = lines_[LineOf(scope, key, &mask)];
+  return Covers(line.halves[0], mask) || Covers(line.halves[1], mask);
 }
 
 void NoveltyFilter::Prefetch(uint64_t scope, uint64_t key) const {
-  const uint64_t block = BlockIndex(PairHash(scope, key));
-  __builtin_prefetch(&current_[block]);
-  __builtin_prefetch(&previous_[block]);
+  __builtin_prefetch(&lines_[LineIndex(PairHash(scope, key))]);
 }
 
 bool NoveltyFilter::TestAndInsert(uint64_t scope, uint64_t key) {
-  Block mask;
-  const uint64_t block = BlockOf(scope, key, &mask);
-  if (Covers(current_[block], mask)) return false;
-  const bool seen_before = Covers(previous_[block], mask);
+  Half mask;
+  Line* line = &lines_[LineOf(scope, key, &mask)];
+  if (Covers(line->halves[current_], mask)) return false;
+  const bool seen_before = Covers(line->halves[1 - current_], mask);
   if (current_count_ >= capacity_) {
-    previous_.swap(current_);
-    std::fill(current_.begin(), current_.end(), Block{});
+    // The previous generation's halves become the fresh current one.
+    current_ = 1 - current_;
+    for (Line& l : lines_) l.halves[current_] = Half{};
     current_count_ = 0;
     ++rotations_;
   }
-  Block& bits = current_[block];
-  for (int w = 0; w < 8; ++w) bits.words[w] |= mask.words[w];
+  Half& bits = line->halves[current_];
+  for (int w = 0; w < 4; ++w) bits.words[w] |= mask.words[w];
   ++current_count_;
   return !seen_before;
 }
@@ -154,48 +151,53 @@ double NoveltyFilter::expected_false_positive_rate() const {
 
 std::string NoveltyFilter::Serialize() const {
   std::string out = "VNOV";
-  out.push_back(2);
+  out.push_back(3);
   AppendU64(capacity_, &out);
   AppendU64(blocks_, &out);
   AppendU64(static_cast<uint64_t>(hashes_), &out);
   AppendU64(current_count_, &out);
   AppendU64(rotations_, &out);
-  const size_t generation_bytes = blocks_ * sizeof(Block);
-  out.append(reinterpret_cast<const char*>(current_.data()), generation_bytes);
-  out.append(reinterpret_cast<const char*>(previous_.data()), generation_bytes);
+  AppendU64(static_cast<uint64_t>(current_), &out);
+  out.append(reinterpret_cast<const char*>(lines_.data()),
+             blocks_ * sizeof(Line));
   return out;
 }
 
 absl::StatusOr<std::unique_ptr<NoveltyFilter>> NoveltyFilter::Deserialize(
     absl::string_view bytes) {
-  constexpr size_t kHeader = 5 + 5 * 8;
+  constexpr size_t kHeader = 5 + 6 * 8;
   if (bytes.size() < kHeader || bytes.substr(0, 4) != "VNOV") {
     return absl::DataLossError("novelty filter: bad header");
   }
-  if (bytes[4] != 2) return absl::DataLossError("novelty filter: unknown version");
+  if (bytes[4] == 2) {
+    return absl::DataLossError(
+        "novelty filter: version 2 (one block per generation), written by an "
+        "older build; this build reads version 3");
+  }
+  if (bytes[4] != 3) return absl::DataLossError("novelty filter: unknown version");
   const char* p = bytes.data() + 5;
   const uint64_t capacity = ReadU64(p);
   const uint64_t blocks = ReadU64(p + 8);
   const uint64_t hashes = ReadU64(p + 16);
   const uint64_t count = ReadU64(p + 24);
   const uint64_t rotations = ReadU64(p + 32);
+  const uint64_t current = ReadU64(p + 40);
   if (capacity < 1 || capacity > (uint64_t{1} << 36) || blocks < 1 ||
       blocks > (uint64_t{1} << 31) || hashes < 1 || hashes > 64 ||
-      count > capacity) {
+      count > capacity || current > 1) {
     return absl::DataLossError("novelty filter: parameters out of range");
   }
-  const uint64_t generation_bytes = blocks * sizeof(Block);
-  if (bytes.size() != kHeader + 2 * generation_bytes) {
-    return absl::DataLossError(absl::StrCat(
-        "novelty filter: expected ", kHeader + 2 * generation_bytes,
-        " bytes, got ", bytes.size()));
+  const uint64_t line_bytes = blocks * sizeof(Line);
+  if (bytes.size() != kHeader + line_bytes) {
+    return absl::DataLossError(absl::StrCat("novelty filter: expected ",
+                                            kHeader + line_bytes,
+                                            " bytes, got ", bytes.size()));
   }
   std::unique_ptr<NoveltyFilter> filter(
       new NoveltyFilter(capacity, blocks, static_cast<int>(hashes)));
-  memcpy(filter->current_.data(), bytes.data() + kHeader, generation_bytes);
-  memcpy(filter->previous_.data(), bytes.data() + kHeader + generation_bytes,
-         generation_bytes);
+  memcpy(filter->lines_.data(), bytes.data() + kHeader, line_bytes);
   filter->current_count_ = count;
+  filter->current_ = static_cast<int>(current);
   filter->rotations_ = rotations;
   return filter;
 }
