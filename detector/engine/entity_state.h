@@ -5,7 +5,8 @@
 // signal families read and update them.
 //
 // Size, fixed (no heap of their own; see README: over the DESIGN.md
-// budget): AccountState 480 bytes, AddressState 112, AddressFailures 400.
+// budget): AccountState 408 bytes (a lookup touches 296), AddressState
+// 104, AddressFailures 400.
 // Windowed counts keep only the windows the signals read (see
 // WindowedCounters' kKept), which the signals' code static_asserts. An
 // address's failure sets are most of what it could hold but few addresses
@@ -55,9 +56,9 @@ inline constexpr uint32_t kLookupWindowsRead =
     KeptOver(kInvalidKeys, {WindowSpec::kTenMinutes});
 
 // What lookups read and write comes first and what only logins and
-// exports need (failure and export windows, login features) last, so that
-// scoring a lookup touches the first kLookupBytes only: the engine
-// prefetches no more than that for a lookup.
+// exports need (the previous login, failure and export windows, login
+// features) last, so that scoring a lookup touches the first kLookupBytes
+// only: the engine prefetches no more than that for a lookup.
 struct AccountState {
   // Lookups: the LookupCounter counts, on one clock.
   using LookupCounts =
@@ -69,23 +70,22 @@ struct AccountState {
   }
   GapRegularity lookup_gaps;
   HourProfile hours;
+  // Small fields next to each other, where HourProfile leaves room.
+  uint16_t last_nir_order = 0;
+  bool seen = false;
+  bool login_ip_new = false;    // The latest login's address was new.
   Ewma new_per_hour;  // Own baseline of kNewSubjects over 1 h.
   double last_volume_ratio = 0;  // Of the latest lookup; gates learning.
   int64_t first_seen_ms = 0;     // Event time the account was first seen.
-  bool seen = false;
   uint32_t last_nir_prefix = 0;
-  uint16_t last_nir_order = 0;
-  // Logins.
-  IpAddress login_ip;           // Address of the latest successful login.
-  IpAddress previous_login_ip;  // The one before.
+  uint32_t profession = 0;
+  double risk = 0;               // Fusion.
+  IpAddress login_ip;            // Address of the latest successful login.
+  // Only logins and exports from here on.
+  IpAddress previous_login_ip;  // The one before login_ip.
   int64_t login_ms = 0;
-  bool login_ip_new = false;    // The latest login's address was new.
   uint32_t logins = 0;
   uint32_t failures_since_success = 0;
-  // Fusion.
-  uint32_t profession = 0;
-  double risk = 0;
-  // Only logins and exports from here on.
   // Failed logins over the hour (credential_attacks).
   WindowedSum<uint16_t, KeptOver(0, {WindowSpec::kHour})> failures;
   // Distinct values used at successful logins, per LoginFeature (address,
@@ -96,7 +96,8 @@ struct AccountState {
   WindowedSum<uint32_t, KeptOver(0, {WindowSpec::kDay})> exported;
 };
 // The part of an AccountState a lookup touches (see above).
-inline constexpr size_t kLookupBytes = offsetof(AccountState, failures);
+inline constexpr size_t kLookupBytes =
+    offsetof(AccountState, previous_login_ip);
 
 // An address's accounts are counted exactly up to these many (see
 // RecentDistinct): beyond them the address's scores are already at or near
@@ -110,13 +111,13 @@ struct AddressState {
   // With a successful login.
   RecentDistinct<kAddressAccountsTracked> accounts;
   int64_t first_seen_ms = 0;
-  bool seen = false;
   double risk = 0;
+  uint32_t asn = 0;
+  uint16_t country = 0;
+  bool seen = false;
   bool allowlisted = false;
   bool allowlist_checked = false;
   bool located = false;  // country and asn looked up.
-  uint16_t country = 0;
-  uint32_t asn = 0;
 };
 
 // An address's failed logins (spray, stuffing): created at its first.

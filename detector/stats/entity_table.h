@@ -122,9 +122,13 @@ class EntityTable {
                          size_t state_bytes = sizeof(State)) const {
     auto it = index_.find(key);
     if (it == index_.end()) return kNone;
-    const char* p = reinterpret_cast<const char*>(&slots_[it->second].state);
-    for (size_t offset = 0; offset < state_bytes; offset += 64) {
-      __builtin_prefetch(p + offset);
+    // Every line the first state_bytes touch, also when the state does not
+    // start a line.
+    const uintptr_t begin =
+        reinterpret_cast<uintptr_t>(&slots_[it->second].state);
+    for (uintptr_t line = begin & ~uintptr_t{63}; line < begin + state_bytes;
+         line += 64) {
+      __builtin_prefetch(reinterpret_cast<const void*>(line));
     }
     return it->second;
   }

@@ -12,7 +12,7 @@
 // -log2 of the smoothed probability of activity at that hour, high for an
 // account active at 3 a.m. that never was. Counts are halved when the total
 // reaches 60,000, which keeps 16-bit counters and forgets old habits.
-// Empty profile: every hour has probability 1/24. 48 bytes.
+// Empty profile: every hour has probability 1/24. 50 bytes.
 //
 // Thread-compatible. Example:
 //   GapRegularity gaps;
@@ -93,7 +93,7 @@ class HourProfile {
   void Observe(int64_t time_ms) {
     const int hour = HourOf(time_ms);
     if (++counts_[hour] == 0) counts_[hour] = UINT16_MAX;  // Never wraps.
-    if (++total_ >= 60000) {
+    if (++total_ >= kHalvingTotal) {
       total_ = 0;
       for (uint16_t& c : counts_) {
         c /= 2;
@@ -116,7 +116,7 @@ class HourProfile {
   void Encode(StateWriter& w) const {
     w.Put<uint8_t>(1);
     for (uint16_t c : counts_) w.Put(c);
-    w.Put(total_);
+    w.Put<uint32_t>(total_);
   }
   static absl::StatusOr<HourProfile> Decode(StateReader& r) {
     HourProfile p;
@@ -126,16 +126,19 @@ class HourProfile {
       c = r.Get<uint16_t>();
       sum += c;
     }
-    p.total_ = r.Get<uint32_t>();
-    if (sum != p.total_) r.Fail();
+    const uint32_t total = r.Get<uint32_t>();
+    if (sum != total || total >= kHalvingTotal) r.Fail();
+    p.total_ = static_cast<uint16_t>(total);
     absl::Status status = r.Check("hour profile");
     if (!status.ok()) return status;
     return p;
   }
 
  private:
+  // The counts halve when their total reaches this, so it fits 16 bits.
+  static constexpr uint16_t kHalvingTotal = 60000;
   std::array<uint16_t, 24> counts_{};
-  uint32_t total_ = 0;
+  uint16_t total_ = 0;
 };
 
 }  // namespace vigie

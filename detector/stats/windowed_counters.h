@@ -7,7 +7,11 @@
 // at the same event times, so one clock, one lateness check and one pass
 // over the horizons serve them all, and they share cache lines. Running
 // totals per counter and horizon make the common read (the window ending
-// at the event just added) O(1) instead of a pass over the buckets.
+// at the event just added) O(1) instead of a pass over the buckets. A
+// total is as wide as a count: one that reaches the maximum of T stands
+// for "at least that" (which is what a saturating read returns) and is
+// recounted from the buckets when clearing buckets could bring it back
+// below, so totals cost no more than one more bucket.
 //
 // Why a mask of kept windows: the signals read few of the counter × horizon
 // pairs (an account's "not found" answers only over 10 minutes, its new
@@ -28,8 +32,8 @@
 //
 // Cost: Add O(kept pairs) amortised (buckets are cleared as time
 // advances); Sum O(1) when `now` is in the newest bucket, else O(7).
-// Size: kept pairs × (7 × sizeof(T) + sizeof(Total)) + 16 bytes (160 bytes
-// for the eight uint16_t pairs an account's lookups keep; 376 for all
+// Size: kept pairs × 8 × sizeof(T) + 8 bytes, rounded up to 8 (136 bytes
+// for the eight uint16_t pairs an account's lookups keep; 328 for all
 // twenty). Thread-compatible.
 //
 // Example:
@@ -125,8 +129,6 @@ class WindowedCounters {
 
  public:
   static constexpr int kSlots = WindowSpec::kBucketsPerHorizon + 1;
-  // Wide enough for kSlots saturated buckets.
-  using Total = std::conditional_t<(sizeof(T) < 4), uint32_t, uint64_t>;
 
   static constexpr bool Keeps(int c, int h) {
     return c < N && windowed_internal::IsKept(kKept, c, h);
@@ -137,8 +139,7 @@ class WindowedCounters {
   // allowed lateness.
   bool Add(const WindowSpec& spec, int64_t time_ms,
            const std::array<T, N>& values) {
-    if (!started_) {
-      started_ = true;
+    if (newest_ms_ == kNotStarted) {
       newest_ms_ = time_ms;
     } else if (time_ms < newest_ms_ - spec.lateness_ms()) {
       return false;
@@ -172,16 +173,16 @@ class WindowedCounters {
   // else as of the newest time added). REQUIRES: Keeps(c, h).
   T Sum(const WindowSpec& spec, int c, int h, int64_t now_ms) const {
     assert(Keeps(c, h));
-    if (!started_) return T{0};
+    if (newest_ms_ == kNotStarted) return T{0};
     const int j = kLayout.column[h][c];
-    const Total running = totals_[kLayout.first_column[h] + j];
     // Read at the newest event (the common case): the running total.
-    if (now_ms <= newest_ms_) return Clamp(running);
+    const T running = totals_[kLayout.first_column[h] + j];
+    if (now_ms <= newest_ms_) return running;
     const int64_t current = spec.BucketOf(h, now_ms);
     const int64_t newest = spec.BucketOf(h, newest_ms_);
-    if (current == newest) return Clamp(running);
+    if (current == newest) return running;
     // Buckets in [current - 6, newest] hold live data.
-    Total total = 0;
+    Wide total = 0;
     for (int64_t b = current - WindowSpec::kBucketsPerHorizon; b <= newest;
          ++b) {
       total += Bucket(h, Slot(b))[j];
@@ -189,8 +190,10 @@ class WindowedCounters {
     return Clamp(total);
   }
 
-  int64_t newest_ms() const { return newest_ms_; }
-  bool empty() const { return !started_; }
+  int64_t newest_ms() const {
+    return newest_ms_ == kNotStarted ? 0 : newest_ms_;
+  }
+  bool empty() const { return newest_ms_ == kNotStarted; }
 
   // Snapshot support: exact state, restored bit-identically. Layout:
   // version, [kKept when not every pair is kept], started, newest time,
@@ -205,8 +208,8 @@ class WindowedCounters {
       w.Put<uint8_t>(2);
       w.Put<uint32_t>(kKept);
     }
-    w.Put<uint8_t>(started_);
-    w.Put<int64_t>(newest_ms_);
+    w.Put<uint8_t>(!empty());
+    w.Put<int64_t>(newest_ms());
     for (T v : buckets_) w.Put<T>(v);
   }
   static absl::StatusOr<WindowedCounters> Decode(StateReader& r) {
@@ -216,17 +219,18 @@ class WindowedCounters {
     } else if (r.Get<uint8_t>() != 2 || r.Get<uint32_t>() != kKept) {
       r.Fail();
     }
-    counters.started_ = r.Get<uint8_t>() != 0;
-    counters.newest_ms_ = r.Get<int64_t>();
+    const bool started = r.Get<uint8_t>() != 0;
+    const int64_t newest_ms = r.Get<int64_t>();
+    counters.newest_ms_ = started ? newest_ms : kNotStarted;
     for (int h = 0; h < kHorizons; ++h) {
       for (int slot = 0; slot < kSlots; ++slot) {
         T* bucket = counters.Bucket(h, slot);
-        for (int j = 0; j < kLayout.width[h]; ++j) {
-          bucket[j] = r.Get<T>();
-          counters.totals_[kLayout.first_column[h] + j] += bucket[j];
-        }
+        for (int j = 0; j < kLayout.width[h]; ++j) bucket[j] = r.Get<T>();
       }
+      for (int j = 0; j < kLayout.width[h]; ++j) counters.Recount(h, j);
     }
+    // A started clock at the sentinel would read as not started.
+    if (started && newest_ms == kNotStarted) r.Fail();
     absl::Status status = r.Check("windowed counters");
     if (!status.ok()) return status;
     return counters;
@@ -235,6 +239,11 @@ class WindowedCounters {
  private:
   static constexpr windowed_internal::Layout<N> kLayout =
       windowed_internal::MakeLayout<N>(kKept);
+  static constexpr T kMax = std::numeric_limits<T>::max();
+  // The clock before the first event (no event time is this early).
+  static constexpr int64_t kNotStarted = std::numeric_limits<int64_t>::min();
+  // Wide enough for kSlots saturated buckets.
+  using Wide = std::conditional_t<(sizeof(T) < 4), uint32_t, uint64_t>;
 
   static int Slot(int64_t bucket) {
     const int64_t m = bucket % kSlots;
@@ -250,22 +259,27 @@ class WindowedCounters {
            slot * kLayout.width[h];
   }
   static T Saturate(T a, T b) {
-    return a > std::numeric_limits<T>::max() - b ? std::numeric_limits<T>::max()
-                                                 : static_cast<T>(a + b);
+    return a > kMax - b ? kMax : static_cast<T>(a + b);
   }
-  static T Clamp(Total total) {
-    return total > std::numeric_limits<T>::max() ? std::numeric_limits<T>::max()
-                                                 : static_cast<T>(total);
+  static T Clamp(Wide total) {
+    return total > kMax ? kMax : static_cast<T>(total);
+  }
+  // Sets column j of horizon h's total from its buckets.
+  void Recount(int h, int j) {
+    Wide total = 0;
+    for (int slot = 0; slot < kSlots; ++slot) total += Bucket(h, slot)[j];
+    totals_[kLayout.first_column[h] + j] = Clamp(total);
   }
   void AddToSlot(int h, int slot_index, const std::array<T, N>& values) {
     T* slot = Bucket(h, slot_index);
-    Total* totals = &totals_[kLayout.first_column[h]];
+    T* totals = &totals_[kLayout.first_column[h]];
     for (int j = 0; j < kLayout.width[h]; ++j) {
       const T value = values[kLayout.counter[h][j]];
       if (value == 0) continue;
       const T before = slot[j];
       slot[j] = Saturate(before, value);
-      totals[j] += slot[j] - before;
+      // Exact below kMax; at kMax it stays "at least kMax".
+      totals[j] = Saturate(totals[j], static_cast<T>(slot[j] - before));
     }
   }
   // Moves horizon h from bucket old_bucket to new_bucket, clearing the
@@ -277,13 +291,13 @@ class WindowedCounters {
     const int width = kLayout.width[h];
     const int64_t steps = std::min<int64_t>(new_bucket - old_bucket, kSlots);
     if (steps <= 0) return;
-    Total* totals = &totals_[kLayout.first_column[h]];
+    T* totals = &totals_[kLayout.first_column[h]];
     if (steps == kSlots) {
       std::fill_n(Bucket(h, 0), kSlots * width, T{0});
-      std::fill_n(totals, width, Total{0});
+      std::fill_n(totals, width, T{0});
       return;
     }
-    std::array<Total, N> cleared{};
+    std::array<Wide, N> cleared{};
     int slot = Slot(old_bucket + 1);
     for (int64_t i = 0; i < steps; ++i) {
       T* bucket = Bucket(h, slot);
@@ -293,13 +307,18 @@ class WindowedCounters {
       }
       if (++slot == kSlots) slot = 0;
     }
-    for (int j = 0; j < width; ++j) totals[j] -= cleared[j];
+    for (int j = 0; j < width; ++j) {
+      if (totals[j] == kMax) {
+        Recount(h, j);  // It was "at least kMax": count what is left.
+      } else {
+        totals[j] = static_cast<T>(totals[j] - cleared[j]);
+      }
+    }
   }
 
   std::array<T, kSlots * kLayout.columns> buckets_{};
-  std::array<Total, kLayout.columns> totals_{};
-  int64_t newest_ms_ = 0;
-  bool started_ = false;
+  std::array<T, kLayout.columns> totals_{};
+  int64_t newest_ms_ = kNotStarted;
 };
 
 }  // namespace vigie
