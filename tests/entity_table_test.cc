@@ -1,14 +1,81 @@
 // EntityTable: LRU eviction order, TTL, and a hard memory cap that holds
-// under a spray of 10 million distinct addresses.
+// under a spray of 10 million distinct addresses; its SlotIndex against a
+// map, with colliding tags.
 #include <cstdio>
+#include <map>
+#include <random>
+#include <vector>
 
 #include "detector/ip_address.h"
 #include "detector/stats/entity_table.h"
+#include "detector/stats/slot_index.h"
 #include "detector/stats/windowed_sum.h"
 #include "gtest/gtest.h"
 
 namespace vigie {
 namespace {
+
+// Keys are slot numbers' stand-ins: key k lives in slot k. Tags come from
+// a few values only (mask 0..63), so runs are long, wrap around the end of
+// the buckets and hold many equal tags that only the key tells apart: the
+// cases back-shifting and confirmation must get right.
+TEST(SlotIndex, MatchesAMapUnderInsertsAndErasesWithCollidingTags) {
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    std::mt19937_64 random(seed);
+    SlotIndex index;
+    std::vector<uint32_t> tag_of(5000);
+    for (uint32_t& t : tag_of) {
+      t = static_cast<uint32_t>(random() % 64) |
+          (random() % 2 ? 0u : 0xffffffc0u);
+    }
+    std::map<uint32_t, bool> present;  // key -> in the index.
+    for (int step = 0; step < 40000; ++step) {
+      const uint32_t key = static_cast<uint32_t>(random() % tag_of.size());
+      const bool in = present[key];
+      const uint32_t found = index.Find(
+          tag_of[key], [&](uint32_t slot) { return slot == key; });
+      ASSERT_EQ(found, in ? key : SlotIndex::kNone) << "step " << step;
+      if (in && random() % 2) {
+        index.Erase(tag_of[key], key);
+        present[key] = false;
+      } else if (!in) {
+        index.Insert(tag_of[key], key);
+        present[key] = true;
+      }
+      if (step % 997 == 0) {
+        size_t n = 0;
+        for (const auto& [k, p] : present) {
+          n += p;
+          ASSERT_EQ(index.Find(tag_of[k],
+                               [&, k = k](uint32_t slot) { return slot == k; }),
+                    p ? k : SlotIndex::kNone)
+              << "step " << step << " key " << k;
+        }
+        ASSERT_EQ(index.size(), n);
+        ASSERT_LE(index.size() * 4, index.buckets() * 3);
+        ASSERT_GE(index.buckets(), SlotIndex::BucketsFor(index.size()));
+      }
+    }
+    index.Clear();
+    EXPECT_EQ(index.size(), 0u);
+    EXPECT_EQ(index.FindTag(tag_of[0]), SlotIndex::kNone);
+  }
+}
+
+TEST(SlotIndex, GrowsByDoublingAtThreeQuarters) {
+  SlotIndex index;
+  EXPECT_EQ(index.bytes(), 0u);
+  EXPECT_EQ(SlotIndex::BucketsFor(12), 16u);
+  EXPECT_EQ(SlotIndex::BucketsFor(13), 32u);
+  for (uint32_t i = 0; i < 12; ++i) index.Insert(i * 2654435761u, i);
+  EXPECT_EQ(index.buckets(), 16u);
+  index.Insert(99, 12);
+  EXPECT_EQ(index.buckets(), 32u);
+  EXPECT_EQ(index.bytes(), 32u * 8);
+  for (uint32_t i = 0; i < 12; ++i) {
+    EXPECT_EQ(index.FindTag(i * 2654435761u), i);
+  }
+}
 
 struct Counter {
   uint64_t hits = 0;
@@ -116,6 +183,7 @@ TEST(EntityTable, HoldsItsMemoryCapUnderTenMillionSprayedAddresses) {
 
 namespace vigie {
 namespace {
+
 
 TEST(StringInterner, RecyclesTheLeastRecentlyUsedIdWhenFull) {
   internal::StringInterner names(3);

@@ -14,8 +14,10 @@
 // exact; bytes_per_entity() = sizeof(slot) + index bytes per entity.
 // References returned stay valid until the next FindOrCreate or ExpireIdle.
 //
-// Cost: FindOrCreate O(1) expected (one hash lookup, a list splice); no
-// allocation after construction. The recency list lives apart from the
+// Cost: FindOrCreate O(1) expected (one probe of the SlotIndex, 8 bytes
+// per bucket, and a list splice). The index allocates only when it doubles
+// as entities arrive, up to the capacity; nothing else allocates after
+// construction. The recency list lives apart from the
 // states (16 bytes per entity), so splicing an entity to the front touches
 // its neighbours' small links, which stay in cache, not their large
 // states. A caller that knows its next keys (a batch) can Prefetch them to
@@ -33,11 +35,12 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "detector/internal/huge_pages.h"
+#include "detector/stats/slot_index.h"
 #include "detector/stats/state_codec.h"
 
 namespace vigie {
@@ -47,6 +50,31 @@ struct EntityTableOptions {
   size_t max_bytes = size_t{64} << 20;
   // Entities idle for longer are dropped by ExpireIdle. Default: 30 days.
   absl::Duration ttl = absl::Hours(24 * 30);
+};
+
+// A key's tag in the table's SlotIndex. By default 32 bits of Abseil's
+// (per-process seeded) hash, confirmed against the slot's key; a 32-bit
+// key is mapped by a bijection (MurmurHash3's finalizer), so its tag is
+// the key and needs no confirmation.
+template <typename Key>
+struct EntityKeyTag {
+  static constexpr bool kIsKey = false;
+  static uint32_t Of(const Key& key) {
+    const uint64_t h = absl::Hash<Key>{}(key);
+    return static_cast<uint32_t>(h ^ (h >> 32));
+  }
+};
+template <>
+struct EntityKeyTag<uint32_t> {
+  static constexpr bool kIsKey = true;
+  static uint32_t Of(uint32_t x) {
+    x ^= x >> 16;
+    x *= 0x85ebca6bu;
+    x ^= x >> 13;
+    x *= 0xc2b2ae35u;
+    x ^= x >> 16;
+    return x;
+  }
 };
 
 template <typename Key, typename State>
@@ -75,11 +103,12 @@ class EntityTable {
       if (created != nullptr) *created = false;
       return slots_[hint].state;
     }
-    auto it = index_.find(key);
-    if (it != index_.end()) {
-      Touch(it->second, now_ms);
+    const uint32_t tag = Tag::Of(key);
+    const uint32_t found = FindSlot(tag, key);
+    if (found != kNone) {
+      Touch(found, now_ms);
       if (created != nullptr) *created = false;
-      return slots_[it->second].state;
+      return slots_[found].state;
     }
     uint32_t slot;
     if (free_.empty() && slots_.size() < capacity_) {
@@ -90,7 +119,7 @@ class EntityTable {
     }
     if (free_.empty()) {
       slot = tail_;  // Least recently used.
-      index_.erase(slots_[slot].key);
+      index_.Erase(Tag::Of(slots_[slot].key), slot);
       Unlink(slot);
       ++evictions_;
     } else {
@@ -102,14 +131,14 @@ class EntityTable {
     s.state = State();
     links_[slot].last_ms = now_ms;
     PushFront(slot);
-    index_.emplace(key, slot);
+    index_.Insert(tag, slot);
     if (created != nullptr) *created = true;
     return s.state;
   }
 
   State* Find(const Key& key) {
-    auto it = index_.find(key);
-    return it == index_.end() ? nullptr : &slots_[it->second].state;
+    const uint32_t slot = FindSlot(Tag::Of(key), key);
+    return slot == kNone ? nullptr : &slots_[slot].state;
   }
 
   // Hints that `key` will be looked up soon: PrefetchIndex pulls its index
@@ -117,28 +146,28 @@ class EntityTable {
   // work earlier) pulls the first `state_bytes` of its state and returns
   // its slot (kNone if absent), a hint for FindOrCreate. Neither changes
   // the table.
-  void PrefetchIndex(const Key& key) const { index_.prefetch(key); }
+  void PrefetchIndex(const Key& key) const { index_.Prefetch(Tag::Of(key)); }
   uint32_t PrefetchState(const Key& key,
                          size_t state_bytes = sizeof(State)) const {
-    auto it = index_.find(key);
-    if (it == index_.end()) return kNone;
+    // By tag only: the key is confirmed when the hint is used.
+    const uint32_t slot = index_.FindTag(Tag::Of(key));
+    if (slot == kNone) return kNone;
     // Every line the first state_bytes touch, also when the state does not
     // start a line.
-    const uintptr_t begin =
-        reinterpret_cast<uintptr_t>(&slots_[it->second].state);
+    const uintptr_t begin = reinterpret_cast<uintptr_t>(&slots_[slot].state);
     for (uintptr_t line = begin & ~uintptr_t{63}; line < begin + state_bytes;
          line += 64) {
       __builtin_prefetch(reinterpret_cast<const void*>(line));
     }
-    return it->second;
+    return slot;
   }
 
   // Drops one entity, if present.
   void Erase(const Key& key) {
-    auto it = index_.find(key);
-    if (it == index_.end()) return;
-    const uint32_t slot = it->second;
-    index_.erase(it);
+    const uint32_t tag = Tag::Of(key);
+    const uint32_t slot = FindSlot(tag, key);
+    if (slot == kNone) return;
+    index_.Erase(tag, slot);
     Unlink(slot);
     slots_[slot].state = State();
     free_.push_back(slot);
@@ -148,7 +177,7 @@ class EntityTable {
   void ExpireIdle(int64_t now_ms) {
     while (tail_ != kNone && links_[tail_].last_ms < now_ms - ttl_ms_) {
       const uint32_t slot = tail_;
-      index_.erase(slots_[slot].key);
+      index_.Erase(Tag::Of(slots_[slot].key), slot);
       Unlink(slot);
       free_.push_back(slot);
       ++expirations_;
@@ -164,8 +193,7 @@ class EntityTable {
   // the free list never holds more ids than there are slots).
   size_t bytes() const {
     return slots_.size() * (sizeof(Slot) + sizeof(Link) + sizeof(uint32_t)) +
-           index_.capacity() * (sizeof(std::pair<const Key, uint32_t>) + 1) +
-           sizeof(*this);
+           index_.bytes() + sizeof(*this);
   }
   size_t bytes_per_entity() const {
     return size() == 0 ? 0 : bytes() / size();
@@ -200,7 +228,7 @@ class EntityTable {
           "entity table: snapshot holds ", n, " entities, capacity is ",
           capacity(), " (restore with the same memory limit)"));
     }
-    index_.clear();
+    index_.Clear();
     free_.clear();
     for (size_t i = slots_.size(); i > 0; --i) {
       slots_[i - 1].state = State();
@@ -231,6 +259,7 @@ class EntityTable {
   }
 
  private:
+  using Tag = EntityKeyTag<Key>;
   struct Slot {
     Key key{};
     State state{};
@@ -242,22 +271,22 @@ class EntityTable {
     uint32_t next = kNone;
   };
 
-  static size_t IndexCapacity(size_t n) {
-    // Abseil's flat_hash_map keeps its load at most 7/8 with power-of-two
-    // minus one capacities.
-    size_t want = n + (n + 6) / 7;
-    size_t capacity = 1;
-    while (capacity < want) capacity = capacity * 2 + 1;
-    return capacity;
-  }
   static size_t BytesFor(size_t n) {
     return n * (sizeof(Slot) + sizeof(Link) + sizeof(uint32_t)) +
-           IndexCapacity(n) * (sizeof(std::pair<const Key, uint32_t>) + 1) +
+           SlotIndex::BucketsFor(n) * SlotIndex::kBucketBytes +
            sizeof(EntityTable);
   }
   static size_t BytesPerEntityEstimate() {
     return sizeof(Slot) + sizeof(Link) + sizeof(uint32_t) +
-           2 * (sizeof(std::pair<const Key, uint32_t>) + 1);
+           2 * SlotIndex::kBucketBytes;
+  }
+  uint32_t FindSlot(uint32_t tag, const Key& key) const {
+    if constexpr (Tag::kIsKey) {
+      return index_.FindTag(tag);
+    } else {
+      return index_.Find(tag,
+                         [&](uint32_t slot) { return slots_[slot].key == key; });
+    }
   }
   static size_t CapacityFor(size_t max_bytes) {
     size_t lo = 0;
@@ -313,7 +342,7 @@ class EntityTable {
   std::vector<Slot> slots_;
   std::vector<Link> links_;  // Parallel to slots_.
   std::vector<uint32_t> free_;
-  absl::flat_hash_map<Key, uint32_t> index_;
+  SlotIndex index_;
   uint32_t head_ = kNone;
   uint32_t tail_ = kNone;
   uint64_t evictions_ = 0;
