@@ -184,6 +184,19 @@ void BM_DetectorObserveBatch(benchmark::State& state) {
     state.counters["bytes_per_address"] =
         static_cast<double>(stats.address_table_bytes) /
         static_cast<double>(std::max<uint64_t>(1, stats.addresses));
+    // The same without the failure sets (of the addresses that failed a
+    // login, a table of their own), and what those cost each.
+    state.counters["bytes_per_address_alone"] =
+        static_cast<double>(stats.address_table_bytes -
+                            stats.address_failure_table_bytes) /
+        static_cast<double>(std::max<uint64_t>(1, stats.addresses));
+    state.counters["bytes_per_failing_address"] =
+        static_cast<double>(stats.address_failure_table_bytes) /
+        static_cast<double>(
+            std::max<uint64_t>(1, stats.addresses_with_failures));
+    state.counters["failing_address_share"] =
+        static_cast<double>(stats.addresses_with_failures) /
+        static_cast<double>(std::max<uint64_t>(1, stats.addresses));
     state.counters["novelty_MiB"] =
         static_cast<double>(stats.novelty_bytes) / (1 << 20);
   }

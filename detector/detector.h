@@ -95,6 +95,10 @@ class Detector {
     size_t account_table_bytes = 0;
     size_t address_table_bytes = 0;
     size_t novelty_bytes = 0;
+    // Of address_table_bytes, the failure sets' table, and how many
+    // addresses have failure sets.
+    size_t address_failure_table_bytes = 0;
+    uint64_t addresses_with_failures = 0;
   };
   virtual Stats stats() const = 0;
 };

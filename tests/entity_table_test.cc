@@ -114,10 +114,18 @@ TEST(EntityTable, UsesASlotHintOnlyWhileItHoldsTheKey) {
   bool created = true;
   EXPECT_EQ(table.FindOrCreate(7, 2, &created, hint).hits, 70u);
   EXPECT_FALSE(created);
-  // Erased: the freed slot keeps its old key, but the hint is not used.
+  // Erased: the freed slot keeps its old key, but the hint is not used,
+  // also when the slot is chained to another free one.
+  table.FindOrCreate(8, 2);
+  table.Erase(8);
   table.Erase(7);
   EXPECT_EQ(table.FindOrCreate(7, 3, &created, hint).hits, 0u);
   EXPECT_TRUE(created);
+  table.Erase(7);
+  table.FindOrCreate(8, 3);  // Takes 7's freed slot.
+  EXPECT_EQ(table.FindOrCreate(7, 3, &created, hint).hits, 0u);
+  EXPECT_TRUE(created);
+  table.Erase(8);
   // A hint naming another entity's slot is ignored too.
   table.FindOrCreate(9, 4).hits = 90;
   EXPECT_EQ(table.FindOrCreate(9, 5, &created, table.PrefetchState(7)).hits,

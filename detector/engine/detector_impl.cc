@@ -238,6 +238,8 @@ class DetectorImpl : public Detector {
     s.evicted_addresses = addresses_.evictions();
     s.evicted_address_failures = address_failures_.evictions();
     s.address_table_bytes = addresses_.bytes() + address_failures_.bytes();
+    s.address_failure_table_bytes = address_failures_.bytes();
+    s.addresses_with_failures = address_failures_.size();
     for (const Shard& shard : shards_) {
       s.accounts += shard.accounts.size();
       s.evicted_accounts += shard.accounts.evictions();

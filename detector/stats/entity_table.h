@@ -111,20 +111,19 @@ class EntityTable {
       return slots_[found].state;
     }
     uint32_t slot;
-    if (free_.empty() && slots_.size() < capacity_) {
+    if (free_head_ == kNone && slots_.size() < capacity_) {
       // Slots are touched (made resident) only as entities arrive.
       slots_.emplace_back();
       links_.emplace_back();
-      free_.push_back(static_cast<uint32_t>(slots_.size() - 1));
+      PushFree(static_cast<uint32_t>(slots_.size() - 1));
     }
-    if (free_.empty()) {
+    if (free_head_ == kNone) {
       slot = tail_;  // Least recently used.
       index_.Erase(Tag::Of(slots_[slot].key), slot);
       Unlink(slot);
       ++evictions_;
     } else {
-      slot = free_.back();
-      free_.pop_back();
+      slot = PopFree();
     }
     Slot& s = slots_[slot];
     s.key = key;
@@ -170,7 +169,7 @@ class EntityTable {
     index_.Erase(tag, slot);
     Unlink(slot);
     slots_[slot].state = State();
-    free_.push_back(slot);
+    PushFree(slot);
   }
 
   // Drops entities last seen before now_ms - ttl.
@@ -179,7 +178,7 @@ class EntityTable {
       const uint32_t slot = tail_;
       index_.Erase(Tag::Of(slots_[slot].key), slot);
       Unlink(slot);
-      free_.push_back(slot);
+      PushFree(slot);
       ++expirations_;
     }
   }
@@ -188,11 +187,10 @@ class EntityTable {
   size_t capacity() const { return capacity_; }
   uint64_t evictions() const { return evictions_; }
   uint64_t expirations() const { return expirations_; }
-  // Memory in use: slots, index and free list (slots and the free list
-  // are reserved up front as address space but only count once touched;
-  // the free list never holds more ids than there are slots).
+  // Memory in use: slots with their links, and the index (slots are
+  // reserved up front as address space but only count once touched).
   size_t bytes() const {
-    return slots_.size() * (sizeof(Slot) + sizeof(Link) + sizeof(uint32_t)) +
+    return slots_.size() * (sizeof(Slot) + sizeof(Link)) +
            index_.bytes() + sizeof(*this);
   }
   size_t bytes_per_entity() const {
@@ -229,12 +227,12 @@ class EntityTable {
           capacity(), " (restore with the same memory limit)"));
     }
     index_.Clear();
-    free_.clear();
+    head_ = tail_ = free_head_ = kNone;
     for (size_t i = slots_.size(); i > 0; --i) {
       slots_[i - 1].state = State();
-      free_.push_back(static_cast<uint32_t>(i - 1));
+      links_[i - 1] = Link{};
+      PushFree(static_cast<uint32_t>(i - 1));
     }
-    head_ = tail_ = kNone;
     for (uint64_t i = 0; i < n && r.ok(); ++i) {
       const int64_t last_ms = r.Get<int64_t>();
       Key key{};
@@ -260,6 +258,8 @@ class EntityTable {
 
  private:
   using Tag = EntityKeyTag<Key>;
+  // Marks a free slot's link (see PushFree); never a slot number.
+  static constexpr uint32_t kFree = kNone - 1;
   struct Slot {
     Key key{};
     State state{};
@@ -272,12 +272,12 @@ class EntityTable {
   };
 
   static size_t BytesFor(size_t n) {
-    return n * (sizeof(Slot) + sizeof(Link) + sizeof(uint32_t)) +
+    return n * (sizeof(Slot) + sizeof(Link)) +
            SlotIndex::BucketsFor(n) * SlotIndex::kBucketBytes +
            sizeof(EntityTable);
   }
   static size_t BytesPerEntityEstimate() {
-    return sizeof(Slot) + sizeof(Link) + sizeof(uint32_t) +
+    return sizeof(Slot) + sizeof(Link) +
            2 * SlotIndex::kBucketBytes;
   }
   uint32_t FindSlot(uint32_t tag, const Key& key) const {
@@ -290,12 +290,12 @@ class EntityTable {
   }
   static size_t CapacityFor(size_t max_bytes) {
     size_t lo = 0;
-    size_t hi = max_bytes / (sizeof(Slot) + sizeof(Link) + sizeof(uint32_t)) + 1;
+    size_t hi = max_bytes / (sizeof(Slot) + sizeof(Link)) + 1;
     while (lo + 1 < hi) {  // Largest n with BytesFor(n) <= max_bytes.
       const size_t mid = lo + (hi - lo) / 2;
       (BytesFor(mid) <= max_bytes ? lo : hi) = mid;
     }
-    return std::min<size_t>(lo, kNone - 1);
+    return std::min<size_t>(lo, kFree - 1);
   }
 
   EntityTable(const EntityTableOptions& options, size_t capacity)
@@ -305,7 +305,6 @@ class EntityTable {
     // same capacity reserve() would give.
     slots_.reserve(capacity);
     links_.reserve(capacity);
-    free_.reserve(capacity);
     // Before any slot is written: see huge_pages.h.
     internal::AdviseHugePages(slots_.data(), capacity * sizeof(Slot));
     internal::AdviseHugePages(links_.data(), capacity * sizeof(Link));
@@ -326,9 +325,23 @@ class EntityTable {
     if (tail_ == kNone) tail_ = s;
   }
   // A slot holds an entity while it is on the recency list; freed and
-  // expired slots are unlinked (and keep their old key).
+  // expired slots are on the free chain instead (and keep their old key).
   bool InUse(uint32_t s) const {
-    return links_[s].prev != kNone || links_[s].next != kNone || head_ == s;
+    return links_[s].prev != kFree &&
+           (links_[s].prev != kNone || links_[s].next != kNone || head_ == s);
+  }
+  // Free slots are chained through their links: prev is kFree, next the
+  // next free slot, so the free list costs no memory of its own.
+  void PushFree(uint32_t s) {
+    links_[s].prev = kFree;
+    links_[s].next = free_head_;
+    free_head_ = s;
+  }
+  uint32_t PopFree() {
+    const uint32_t s = free_head_;
+    free_head_ = links_[s].next;
+    links_[s].prev = links_[s].next = kNone;
+    return s;
   }
   void Touch(uint32_t s, int64_t now_ms) {
     if (now_ms > links_[s].last_ms) links_[s].last_ms = now_ms;
@@ -341,10 +354,10 @@ class EntityTable {
   size_t capacity_;
   std::vector<Slot> slots_;
   std::vector<Link> links_;  // Parallel to slots_.
-  std::vector<uint32_t> free_;
   SlotIndex index_;
   uint32_t head_ = kNone;
   uint32_t tail_ = kNone;
+  uint32_t free_head_ = kNone;  // Free slots, chained through links_.
   uint64_t evictions_ = 0;
   uint64_t expirations_ = 0;
 };
