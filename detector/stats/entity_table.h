@@ -284,8 +284,8 @@ class EntityTable {
     if constexpr (Tag::kIsKey) {
       return index_.FindTag(tag);
     } else {
-      return index_.Find(tag,
-                         [&](uint32_t slot) { return slots_[slot].key == key; });
+      return index_.Find(
+          tag, [&](uint32_t slot) { return slots_[slot].key == key; });
     }
   }
   static size_t CapacityFor(size_t max_bytes) {

@@ -174,7 +174,9 @@ absl::StatusOr<std::unique_ptr<NoveltyFilter>> NoveltyFilter::Deserialize(
         "novelty filter: version 2 (one block per generation), written by an "
         "older build; this build reads version 3");
   }
-  if (bytes[4] != 3) return absl::DataLossError("novelty filter: unknown version");
+  if (bytes[4] != 3) {
+    return absl::DataLossError("novelty filter: unknown version");
+  }
   const char* p = bytes.data() + 5;
   const uint64_t capacity = ReadU64(p);
   const uint64_t blocks = ReadU64(p + 8);
