@@ -151,7 +151,9 @@ class WindowedCounters {
         if (kLayout.width[h] == 0) continue;
         const int64_t bucket = spec.BucketOf(h, time_ms);
         if (time_ms > newest_ms_) {
-          AdvanceHorizon(h, spec.BucketOf(h, newest_ms_), bucket);
+          const int64_t old_bucket = spec.BucketOf(h, newest_ms_);
+          // Most events stay in the newest bucket: nothing to clear.
+          if (bucket != old_bucket) AdvanceHorizon(h, old_bucket, bucket);
         }
         AddToSlot(h, Slot(bucket), values);
       }
