@@ -265,7 +265,7 @@ TEST(WindowedCounters, TotalsSaturateAcrossBuckets) {
 // whole advances, reads at and after the clock, a snapshot).
 TEST(WindowedCounters, SaturatedTotalsComeBackExactly) {
   WindowSpec spec;
-  for (uint64_t seed = 1; seed <= 20; ++seed) {
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
     std::mt19937_64 random(seed);
     WindowedCounters<uint8_t, 2> counters;
     std::vector<std::pair<int64_t, std::array<uint8_t, 2>>> accepted;
@@ -290,9 +290,15 @@ TEST(WindowedCounters, SaturatedTotalsComeBackExactly) {
            {newest, newest + static_cast<int64_t>(random() % 90000)}) {
         for (int c = 0; c < 2; ++c) {
           for (int h = 0; h < spec.num_horizons(); ++h) {
+            // Newest first, down to where no window reaches: an event
+            // appended earlier is at most the 6 s lateness newer than one
+            // appended later, so 10 s of margin keep the sum exact.
+            const int64_t oldest =
+                now - spec.horizon_ms(h) - spec.bucket_ms(h) - 10000;
             uint64_t exact = 0;
-            for (const auto& [time, v] : accepted) {
-              if (InSpan(spec, h, time, now)) exact += v[c];
+            for (auto it = accepted.rbegin();
+                 it != accepted.rend() && it->first >= oldest; ++it) {
+              if (InSpan(spec, h, it->first, now)) exact += it->second[c];
             }
             const uint64_t expected = std::min<uint64_t>(exact, UINT8_MAX);
             saturated_reads += expected == UINT8_MAX;
@@ -301,13 +307,6 @@ TEST(WindowedCounters, SaturatedTotalsComeBackExactly) {
                 << " horizon " << h;
           }
         }
-      }
-      // Only the recent events can still be in a window: keep the check
-      // quadratic in a day's events, not in all of them.
-      if (accepted.size() > 3000) {
-        accepted.erase(accepted.begin(), accepted.begin() + 1000);
-        ASSERT_FALSE(InSpan(spec, spec.num_horizons() - 1,
-                            accepted.front().first - 1, clock));
       }
     }
     // The run saturated often and came back often.
