@@ -277,8 +277,7 @@ class EntityTable {
            sizeof(EntityTable);
   }
   static size_t BytesPerEntityEstimate() {
-    return sizeof(Slot) + sizeof(Link) +
-           2 * SlotIndex::kBucketBytes;
+    return sizeof(Slot) + sizeof(Link) + 2 * SlotIndex::kBucketBytes;
   }
   uint32_t FindSlot(uint32_t tag, const Key& key) const {
     if constexpr (Tag::kIsKey) {
