@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "detector/engine/peer_model.h"
+#include "detector/internal/prefetch.h"
 #include "detector/ip_address.h"
 #include "detector/stats/quantile_sketch.h"
 #include "detector/stats/recent_distinct.h"
@@ -223,12 +224,8 @@ struct PeerBaseline {
     return lookup_samples + export_samples != samples_at_refresh;
   }
   void PrefetchSketches() const {
-    for (const Generation* g : {&current, &previous}) {
-      const char* p = reinterpret_cast<const char*>(g);
-      for (size_t offset = 0; offset < sizeof(Generation); offset += 64) {
-        __builtin_prefetch(p + offset);
-      }
-    }
+    internal::PrefetchLines(&current, sizeof(Generation));
+    internal::PrefetchLines(&previous, sizeof(Generation));
   }
   void PrefetchTops() const {
     for (const Generation* g : {&current, &previous}) {

@@ -32,7 +32,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/hash/hash.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "detector/internal/status_macros.h"
@@ -150,8 +149,7 @@ class StringInterner {
 
  private:
   static uint32_t TagOf(absl::string_view text) {
-    const uint64_t h = absl::Hash<absl::string_view>{}(text);
-    return static_cast<uint32_t>(h ^ (h >> 32));
+    return SlotIndex::HashTag(text);
   }
   uint32_t Find(uint32_t tag, absl::string_view text) const {
     return index_.Find(tag, [&](uint32_t id) { return names_[id] == text; });

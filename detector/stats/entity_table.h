@@ -35,11 +35,11 @@
 #include <utility>
 #include <vector>
 
-#include "absl/hash/hash.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "detector/internal/huge_pages.h"
+#include "detector/internal/prefetch.h"
 #include "detector/stats/slot_index.h"
 #include "detector/stats/state_codec.h"
 
@@ -59,10 +59,7 @@ struct EntityTableOptions {
 template <typename Key>
 struct EntityKeyTag {
   static constexpr bool kIsKey = false;
-  static uint32_t Of(const Key& key) {
-    const uint64_t h = absl::Hash<Key>{}(key);
-    return static_cast<uint32_t>(h ^ (h >> 32));
-  }
+  static uint32_t Of(const Key& key) { return SlotIndex::HashTag(key); }
 };
 template <>
 struct EntityKeyTag<uint32_t> {
@@ -151,13 +148,7 @@ class EntityTable {
     // By tag only: the key is confirmed when the hint is used.
     const uint32_t slot = index_.FindTag(Tag::Of(key));
     if (slot == kNone) return kNone;
-    // Every line the first state_bytes touch, also when the state does not
-    // start a line.
-    const uintptr_t begin = reinterpret_cast<uintptr_t>(&slots_[slot].state);
-    for (uintptr_t line = begin & ~uintptr_t{63}; line < begin + state_bytes;
-         line += 64) {
-      __builtin_prefetch(reinterpret_cast<const void*>(line));
-    }
+    internal::PrefetchLines(&slots_[slot].state, state_bytes);
     return slot;
   }
 

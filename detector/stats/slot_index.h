@@ -33,11 +33,21 @@
 #include <limits>
 #include <vector>
 
+#include "absl/hash/hash.h"
+
 namespace vigie {
 
 class SlotIndex {
  public:
   static constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
+
+  // A tag for `value`: 32 bits of Abseil's (per-process seeded) hash, so
+  // that inputs cannot be chosen to pile up in one run of buckets.
+  template <typename T>
+  static uint32_t HashTag(const T& value) {
+    const uint64_t h = absl::Hash<T>{}(value);
+    return static_cast<uint32_t>(h ^ (h >> 32));
+  }
 
   // The slot of the entry with this tag for which is_slot_of_key(slot) is
   // true, or kNone.
