@@ -273,6 +273,18 @@ TEST(DetectorCreate, RejectsInconsistentOptions) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Detector::Create(DetectorOptions(), namer, nullptr).status().code(),
             absl::StatusCode::kInvalidArgument);
+  for (uint32_t one_in : {0u, 1025u}) {
+    DetectorOptions sampling;
+    sampling.peer_sample_one_in = one_in;
+    EXPECT_EQ(Detector::Create(sampling, namer, &sink).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << one_in;
+  }
+  for (uint32_t one_in : {1u, 1024u}) {
+    DetectorOptions sampling;
+    sampling.peer_sample_one_in = one_in;
+    EXPECT_TRUE(Detector::Create(sampling, namer, &sink).ok()) << one_in;
+  }
 }
 
 }  // namespace

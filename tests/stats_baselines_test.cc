@@ -193,6 +193,51 @@ TEST(QuantileSketch, UnionEqualsMergeAndWideRangesFold) {
   EXPECT_EQ(narrow.count(), 101u);
 }
 
+// The engine learns the bulk of its samples one in N with weight N: a
+// weighted add must be exactly N adds, zeros included, and weight 0 none.
+TEST(QuantileSketch, AWeightedAddIsThatManyAdds) {
+  std::mt19937_64 random(21);
+  std::lognormal_distribution<double> dist(2, 1.2);
+  std::uniform_int_distribution<int> weight(0, 5);
+  QuantileSketch weighted, repeated;
+  for (int i = 0; i < 4000; ++i) {
+    const double x = i % 7 == 0 ? 0.0 : std::round(dist(random));
+    const int w = weight(random);
+    weighted.AddWeighted(x, static_cast<uint64_t>(w));
+    for (int k = 0; k < w; ++k) repeated.Add(x);
+  }
+  ASSERT_EQ(weighted.count(), repeated.count());
+  for (double q : {0.0, 0.1, 0.5, 0.9, 0.99, 0.999, 1.0}) {
+    EXPECT_EQ(weighted.Quantile(q), repeated.Quantile(q)) << q;
+  }
+}
+
+// One walk for the 99.9th and the 90th gives what two walks give, also
+// where the lower rank falls among the zeros or both in one bucket.
+TEST(QuantileSketch, TwoHighQuantilesInOneWalkEqualTwoWalks) {
+  std::mt19937_64 random(22);
+  std::lognormal_distribution<double> dist(1, 2.5);
+  for (int zeros : {0, 50, 3500}) {
+    QuantileSketch a, b;
+    for (int i = 0; i < zeros; ++i) (i % 2 ? a : b).Add(0);
+    for (int i = 0; i < 4000; ++i) (i % 3 ? a : b).Add(dist(random));
+    for (auto [upper, lower] : std::vector<std::pair<double, double>>{
+             {0.999, 0.9}, {0.99, 0.95}, {1.0, 0.51}, {0.9, 0.9}}) {
+      double top = -1, bulk = -1;
+      QuantileSketch::HighQuantilesOfUnion(a, b, upper, lower, &top, &bulk);
+      EXPECT_EQ(top, QuantileSketch::QuantileOfUnion(a, b, upper))
+          << zeros << " " << upper;
+      EXPECT_EQ(bulk, QuantileSketch::QuantileOfUnion(a, b, lower))
+          << zeros << " " << lower;
+    }
+  }
+  QuantileSketch empty;
+  double top = -1, bulk = -1;
+  QuantileSketch::HighQuantilesOfUnion(empty, empty, 0.999, 0.9, &top, &bulk);
+  EXPECT_EQ(top, 0);
+  EXPECT_EQ(bulk, 0);
+}
+
 TEST(OnlineCovariance, MatchesABatchComputation) {
   const int d = 5;
   std::mt19937_64 random(7);
@@ -226,6 +271,37 @@ TEST(OnlineCovariance, MatchesABatchComputation) {
       std::sqrt((x - mean).dot(s.inverse() * (x - mean)));
   EXPECT_NEAR(*cov.Distance(absl::MakeConstSpan(x.data(), d)), expected,
               1e-6 * expected);
+}
+
+// A vector of weight w is w copies of it, up to rounding; weight 1 is
+// bit for bit one Update (the engine's output with sampling off depends on
+// it) and weight 0 learns nothing.
+TEST(OnlineCovariance, AWeightedUpdateIsThatManyUpdates) {
+  const int d = 6;
+  std::mt19937_64 random(23);
+  std::normal_distribution<double> normal(5, 2);
+  std::uniform_int_distribution<int> weight(0, 6);
+  OnlineCovariance weighted(d), repeated(d), plain(d), weight_one(d);
+  for (int i = 0; i < 2000; ++i) {
+    double x[d];
+    for (double& v : x) v = normal(random);
+    const int w = weight(random);
+    weighted.UpdateWeighted(x, static_cast<uint64_t>(w));
+    for (int k = 0; k < w; ++k) repeated.Update(x);
+    plain.Update(x);
+    weight_one.UpdateWeighted(x, 1);
+  }
+  ASSERT_EQ(weighted.count(), repeated.count());
+  const std::vector<double> a = weighted.Covariance();
+  const std::vector<double> b = repeated.Covariance();
+  for (int i = 0; i < d; ++i) {
+    EXPECT_NEAR(weighted.mean()[i], repeated.mean()[i], 1e-9);
+    for (int j = 0; j < d; ++j) {
+      EXPECT_NEAR(a[i * d + j], b[i * d + j], 1e-9) << i << " " << j;
+    }
+  }
+  EXPECT_EQ(weight_one.mean(), plain.mean());
+  EXPECT_EQ(weight_one.Covariance(), plain.Covariance());
 }
 
 TEST(OnlineCovariance, MergeWarmUpAndCollinearFeatures) {

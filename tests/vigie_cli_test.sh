@@ -93,6 +93,12 @@ check "resuming another input is refused" test "$(status_of "$vigie" replay --ke
 check "config defaults print" bash -c "'$vigie' config --print-defaults | grep -q alert_threshold"
 "$vigie" config --print-defaults >"$tmp/defaults.conf"
 check "printed defaults are a valid config" "$vigie" replay --config "$tmp/defaults.conf" "$tmp/bad.csv"
+check "defaults say how the peers sample" grep -q "peer_sample_one_in: 4" "$tmp/defaults.conf"
+echo 'engine { peer_sample_one_in: 0 }' >"$tmp/zero.conf"
+"$vigie" replay --config "$tmp/zero.conf" "$tmp/bad.csv" >/dev/null 2>"$tmp/zero.txt"
+check "a peer sampling out of range is refused, named" grep -q "engine.peer_sample_one_in must be in 1..1024" "$tmp/zero.txt"
+echo 'engine { peer_sample_one_in: 1 }' >"$tmp/all.conf"
+check "peers learning every lookup replays" "$vigie" replay --key-file "$tmp/key" --config "$tmp/all.conf" --alerts "$tmp/a_all.jsonl" "$tmp/sim/events.csv" 2>/dev/null
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -166,6 +166,13 @@ absl::StatusOr<DetectorOptions> DetectorOptionsFromConfig(
     }
     o.shards = c.shards();
   }
+  if (c.has_peer_sample_one_in()) {
+    if (c.peer_sample_one_in() < 1 || c.peer_sample_one_in() > 1024) {
+      return absl::InvalidArgumentError(
+          "engine.peer_sample_one_in must be in 1..1024");
+    }
+    o.peer_sample_one_in = static_cast<uint32_t>(c.peer_sample_one_in());
+  }
   o.location_database = c.location_database();
   if (c.has_max_travel_kmh()) {
     if (!(c.max_travel_kmh() > 0)) {
@@ -286,6 +293,7 @@ std::string DefaultConfigText() {
   e->set_shards(engine.shards);
   e->set_location_database(engine.location_database);
   e->set_max_travel_kmh(engine.max_travel_kmh);
+  e->set_peer_sample_one_in(static_cast<int32_t>(engine.peer_sample_one_in));
   config.set_memory_limit_bytes(int64_t{1} << 30);
 
   RulesBaselineOptions rules;

@@ -18,6 +18,7 @@
 #include "detector/engine/login_population.h"
 #include "detector/geo/location_database.h"
 #include "detector/internal/fork_join.h"
+#include "detector/internal/stable_hash.h"
 #include "detector/signals/bulk_export.h"
 #include "detector/signals/credential_attacks.h"
 #include "detector/signals/login_risk.h"
@@ -50,6 +51,18 @@ v1::RecommendedAction ActionFor(Family family, double risk) {
       return risk >= 80 ? v1::FORCE_PASSWORD_RESET : v1::REVIEW;
   }
   return v1::REVIEW;
+}
+
+// Whether the peer baselines learn from the lookup `e`
+// (DetectorOptions::peer_sample_one_in): a hash of the subject's keyed
+// pseudonym, the time and the account at most `threshold`, which is
+// 2^64 / one_in rounded down (all of them for 1). Only the event decides,
+// so shards, threads and resumes all choose the same lookups.
+bool PeerSampleChosen(const Event& e, uint64_t threshold) {
+  const uint64_t h = internal::SplitMix64(
+      e.subject ^ internal::SplitMix64(static_cast<uint64_t>(e.time_ms) ^
+                                       (uint64_t{e.account} << 44)));
+  return h <= threshold;
 }
 
 // The snapshot section of a table keyed by address (the addresses', their
@@ -140,6 +153,8 @@ struct PeerSample {
   double minute, hour, day;
   PeerFeatures features;
   double distance2;
+  // In the profession's baseline and the population's (WeighLookup).
+  PeerSampleWeights weights, everyone_weights;
 };
 
 // What one event carries from phase to phase (indices into per-batch or
@@ -189,7 +204,8 @@ class DetectorImpl : public Detector {
         population_(population_width_bits),
         allowlisted_names_(options.allowlisted_accounts.begin(),
                            options.allowlisted_accounts.end()),
-        pool_(options.threads) {
+        pool_(options.threads),
+        peer_sample_threshold_(UINT64_MAX / options.peer_sample_one_in) {
     // Room for a batch of one from the start, so that Observe never
     // allocates for known entities; batches grow these once, to their
     // high-water mark.
@@ -506,10 +522,29 @@ class DetectorImpl : public Detector {
               a.Lookups(w, kNewSubjects, WindowSpec::kMinute, e.time_ms);
           sample.hour = a.Lookups(w, kNewSubjects, WindowSpec::kHour, e.time_ms);
           sample.day = a.Lookups(w, kNewSubjects, WindowSpec::kDay, e.time_ms);
-          sample.features = features;
-          sample.distance2 = distance2;
-          slot.sample = static_cast<int32_t>(shard.samples.size());
-          shard.samples.push_back(sample);
+          // The bulk of the samples is learned one in N (see
+          // PeerBaseline::WeighLookup), by both baselines a sample goes to.
+          const bool chosen = PeerSampleChosen(e, peer_sample_threshold_);
+          const uint32_t one_in = options_.peer_sample_one_in;
+          sample.weights = peers.WeighLookup(
+              sample.minute, sample.hour, sample.day, distance2,
+              /*learns_model=*/true, one_in, chosen);
+          sample.everyone_weights =
+              &peers == &everyone_
+                  ? sample.weights
+                  : everyone_.WeighLookup(sample.minute, sample.hour,
+                                          sample.day, -1,
+                                          /*learns_model=*/false, one_in,
+                                          chosen);
+          const bool learn =
+              sample.weights.any() || sample.everyone_weights.any();
+          if (learn) {
+            sample.features = features;
+            sample.distance2 = distance2;
+            slot.sample = static_cast<int32_t>(shard.samples.size());
+            shard.samples.push_back(sample);
+          }
+          // The account's own baseline learns from every lookup.
           if (a.last_volume_ratio < 1.0) {
             a.new_per_hour.Update(sample.hour, false, 0.01);
           }
@@ -580,14 +615,16 @@ class DetectorImpl : public Detector {
       if (sample.lookup) {
         if (&peers != &everyone_) {
           peers.AddLookup(e.time_ms, sample.minute, sample.hour, sample.day,
-                          sample.features, sample.distance2);
+                          sample.features, sample.distance2,
+                          /*learn_model=*/true, sample.weights);
         }
         // The population's peer model scores only while no event has a
         // profession (see AccountPhase); its volume sketches always serve
         // as the cold-start fallback.
         everyone_.AddLookup(e.time_ms, sample.minute, sample.hour, sample.day,
                             sample.features, -1,
-                            /*learn_model=*/peers_.empty());
+                            /*learn_model=*/peers_.empty(),
+                            sample.everyone_weights);
       } else {
         if (&peers != &everyone_) peers.AddExport(e.time_ms, sample.day);
         everyone_.AddExport(e.time_ms, sample.day);
@@ -740,6 +777,7 @@ class DetectorImpl : public Detector {
   std::vector<LoginContext> logins_;
   std::vector<AddressReport> address_reports_;
   ForkJoin pool_;
+  const uint64_t peer_sample_threshold_;  // See PeerSampleChosen.
 };
 
 std::string DetectorImpl::SaveState() const {
@@ -981,6 +1019,11 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
   }
   if (!(options.max_travel_kmh > 0)) {
     return absl::InvalidArgumentError("detector: max_travel_kmh must be > 0");
+  }
+  if (options.peer_sample_one_in < 1 || options.peer_sample_one_in > 1024) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "detector: peer_sample_one_in must be in 1..1024 (got ",
+        options.peer_sample_one_in, ")"));
   }
   std::unique_ptr<LocationDatabase> locations;
   if (!options.location_database.empty()) {

@@ -119,7 +119,7 @@ bool DecodeAddressFailures(StateReader& r, AddressFailures* f) {
 }
 
 void EncodePeers(StateWriter& w, const PeerBaseline& p) {
-  w.Put<uint8_t>(2);
+  w.Put<uint8_t>(3);
   for (const PeerBaseline::Generation* g : {&p.current, &p.previous}) {
     g->new_per_minute.Encode(w);
     g->new_per_hour.Encode(w);
@@ -137,11 +137,19 @@ void EncodePeers(StateWriter& w, const PeerBaseline& p) {
   w.Put(p.exported_per_day_top);
   w.Put<uint8_t>(p.lookups_warm_);
   w.Put<uint8_t>(p.exports_warm_);
+  w.Put(p.new_per_minute_bulk);
+  w.Put(p.new_per_hour_bulk);
+  w.Put(p.new_per_day_bulk);
+  w.Put(p.peer_distance_bulk);
   p.model.Encode(w);
 }
 
 bool DecodePeers(StateReader& r, PeerBaseline* p) {
-  if (r.Get<uint8_t>() != 2) r.Fail();
+  // Version 2 (before the bulk bounds) reads with the bounds unknown: the
+  // baseline learns every sample until its next refresh, a minute of event
+  // time later at most.
+  const uint8_t version = r.Get<uint8_t>();
+  if (version != 2 && version != 3) r.Fail();
   for (PeerBaseline::Generation* g : {&p->current, &p->previous}) {
     if (!r.ok()) return false;
     DecodeInto(r, &g->new_per_minute) && DecodeInto(r, &g->new_per_hour) &&
@@ -159,6 +167,14 @@ bool DecodePeers(StateReader& r, PeerBaseline* p) {
   p->exported_per_day_top = r.Get<double>();
   p->lookups_warm_ = r.Get<uint8_t>() != 0;
   p->exports_warm_ = r.Get<uint8_t>() != 0;
+  p->new_per_minute_bulk = p->new_per_hour_bulk = p->new_per_day_bulk =
+      p->peer_distance_bulk = -1;
+  if (version == 3) {
+    p->new_per_minute_bulk = r.Get<double>();
+    p->new_per_hour_bulk = r.Get<double>();
+    p->new_per_day_bulk = r.Get<double>();
+    p->peer_distance_bulk = r.Get<double>();
+  }
   if (!r.ok()) return false;
   return p->model.Decode(r);
 }

@@ -128,6 +128,16 @@ struct AddressFailures {
   RecentDistinct<kAddressUnknownAccountsTracked> unknown_accounts;
 };
 
+// What one lookup sample weighs in each thing a PeerBaseline learns from
+// it (see PeerBaseline::WeighLookup): 0 learns nothing.
+struct PeerSampleWeights {
+  uint32_t minute = 1;
+  uint32_t hour = 1;
+  uint32_t day = 1;
+  uint32_t model = 1;  // The peer model and its distance sketch.
+  bool any() const { return (minute | hour | day | model) != 0; }
+};
+
 // What a profession's accounts usually do, learned from accounts that are
 // not under suspicion: quantiles of values sampled at each lookup / export.
 //
@@ -175,6 +185,12 @@ struct PeerBaseline {
   double new_per_hour_top = 0;
   double new_per_day_top = 0;
   double exported_per_day_top = 0;
+  // The bulk's bounds (kBulkQuantile of the same; -1 while unknown, so
+  // that no sample is in the bulk).
+  double new_per_minute_bulk = -1;
+  double new_per_hour_bulk = -1;
+  double new_per_day_bulk = -1;
+  double peer_distance_bulk = -1;
   bool lookups_warm_ = false;
   bool exports_warm_ = false;
   PeerModel model;
@@ -197,18 +213,54 @@ struct PeerBaseline {
                     double q) {
     return QuantileSketch::QuantileOfUnion(a, b, q);
   }
+  // What a lookup sample weighs in each thing the baseline learns from it
+  // (the three volume sketches; the peer model with its distance sketch),
+  // so that the bulk of the samples can be learned one in N with weight N
+  // (DetectorOptions::peer_sample_one_in): a value above the frozen
+  // kBulkQuantile of its sketch weighs 1, always; one at or below it
+  // weighs N if the lookup is `chosen` (one in N, by the engine) and 0
+  // otherwise. Every count above the bulk stays exact, so the 99.9th
+  // percentiles that scoring reads move only by the weighted total's
+  // sampling error (~1/sqrt of the bulk's samples) in their rank, and the
+  // model's mean and covariance stay unbiased. Everything weighs 1 until
+  // the baseline is warm (and, for the model, until 2000 distances are
+  // known), so warm-up learns all. The bounds change only in Refresh,
+  // between batches: the engine weighs a sample while shards score it
+  // and applies the weights afterwards.
+  static constexpr double kBulkQuantile = 0.9;
+  // `learns_model`: as AddLookup's learn_model (false: the model's weight
+  // is 0, it learns nothing).
+  PeerSampleWeights WeighLookup(double minute, double hour, double day,
+                                double distance2, bool learns_model,
+                                uint32_t one_in, bool chosen) const {
+    PeerSampleWeights w;
+    if (!learns_model) w.model = 0;
+    if (one_in <= 1) return w;
+    const uint32_t bulk = chosen ? one_in : 0;
+    if (minute <= new_per_minute_bulk) w.minute = bulk;
+    if (hour <= new_per_hour_bulk) w.hour = bulk;
+    if (day <= new_per_day_bulk) w.day = bulk;
+    if (learns_model && distance2 >= 0 && distance2 <= peer_distance_bulk) {
+      w.model = bulk;
+    }
+    return w;
+  }
   // `features` and `distance2` (under the frozen model; < 0 when it had
   // none) describe the account's window for the peer model, which learns
-  // them unless `learn_model` is false (a model nobody reads).
+  // them unless `learn_model` is false (a model nobody reads). `weights`:
+  // see WeighLookup.
   void AddLookup(int64_t time_ms, double minute, double hour, double day,
                  const PeerFeatures& features, double distance2,
-                 bool learn_model = true) {
+                 bool learn_model = true,
+                 const PeerSampleWeights& weights = PeerSampleWeights()) {
     Rotate(time_ms);
-    current.new_per_minute.Add(minute);
-    current.new_per_hour.Add(hour);
-    current.new_per_day.Add(day);
-    if (learn_model) model.Learn(features, distance2);
-    if (distance2 >= 0) current.peer_distance.Add(distance2);
+    current.new_per_minute.AddWeighted(minute, weights.minute);
+    current.new_per_hour.AddWeighted(hour, weights.hour);
+    current.new_per_day.AddWeighted(day, weights.day);
+    if (learn_model) model.Learn(features, distance2, weights.model);
+    if (distance2 >= 0) {
+      current.peer_distance.AddWeighted(distance2, weights.model);
+    }
     ++lookup_samples;
   }
   void AddExport(int64_t time_ms, double day_total) {
@@ -241,16 +293,31 @@ struct PeerBaseline {
     const uint64_t samples = lookup_samples + export_samples;
     if (samples == samples_at_refresh) return;
     samples_at_refresh = samples;
-    new_per_minute_top =
-        Top(current.new_per_minute, previous.new_per_minute, kQuantile);
-    new_per_hour_top =
-        Top(current.new_per_hour, previous.new_per_hour, kQuantile);
-    new_per_day_top = Top(current.new_per_day, previous.new_per_day, kQuantile);
-    exported_per_day_top =
-        Top(current.exported_per_day, previous.exported_per_day, 0.99);
     lookups_warm_ = lookup_samples >= kWarm;
     exports_warm_ = export_samples >= 50;
-    model.Freeze(Top(current.peer_distance, previous.peer_distance, kQuantile));
+    TopAndBulk(current.new_per_minute, previous.new_per_minute, lookups_warm_,
+               &new_per_minute_top, &new_per_minute_bulk);
+    TopAndBulk(current.new_per_hour, previous.new_per_hour, lookups_warm_,
+               &new_per_hour_top, &new_per_hour_bulk);
+    TopAndBulk(current.new_per_day, previous.new_per_day, lookups_warm_,
+               &new_per_day_top, &new_per_day_bulk);
+    exported_per_day_top =
+        Top(current.exported_per_day, previous.exported_per_day, 0.99);
+    double distance2_top = 0;
+    TopAndBulk(current.peer_distance, previous.peer_distance,
+               current.peer_distance.count() +
+                       previous.peer_distance.count() >=
+                   kWarm,
+               &distance2_top, &peer_distance_bulk);
+    model.Freeze(distance2_top);
+  }
+  // The kQuantile of the union of a and b, and its kBulkQuantile when
+  // `warm` (else -1: see WeighLookup).
+  static void TopAndBulk(const QuantileSketch& a, const QuantileSketch& b,
+                         bool warm, double* top, double* bulk) {
+    QuantileSketch::HighQuantilesOfUnion(a, b, kQuantile, kBulkQuantile, top,
+                                         bulk);
+    if (!warm) *bulk = -1;
   }
   bool lookups_warm() const { return lookups_warm_; }
   bool exports_warm() const { return exports_warm_; }

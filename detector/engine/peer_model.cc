@@ -6,11 +6,12 @@
 namespace vigie {
 namespace engine {
 
-void PeerModel::Learn(const PeerFeatures& x, double distance2) {
+void PeerModel::Learn(const PeerFeatures& x, double distance2,
+                      uint64_t weight) {
   // Robust learning: far outliers under the current model are refused.
   const bool outlier =
       ready_ && distance2_top_ > 0 && distance2 > 4 * distance2_top_;
-  covariance_.Update(x, outlier);
+  if (!outlier) covariance_.UpdateWeighted(x, weight);
 }
 
 void PeerModel::Freeze(double distance2_top) {

@@ -29,19 +29,22 @@ OnlineCovariance::OnlineCovariance(int dimension)
 namespace {
 
 // Welford's update of the mean and the co-moment for d = kDimension, or
-// for the run-time d when kDimension is 0. A fixed d lets the compiler
-// unroll and vectorise the rows; every element gets the same operations in
-// the same order either way, so the results are bit-identical.
+// for the run-time d when kDimension is 0, by a vector of weight `weight`
+// (`weight` copies of it; `count` includes them). A fixed d lets the
+// compiler unroll and vectorise the rows; every element gets the same
+// operations in the same order either way, so the results are
+// bit-identical. Weight 1.0 multiplies exactly, so it gives what the
+// unweighted recurrence gives.
 template <int kDimension>
-void WelfordUpdate(int dimension, uint64_t count, const double* x,
-                   double* mean, double* comoment) {
+void WelfordUpdate(int dimension, uint64_t count, double weight,
+                   const double* x, double* mean, double* comoment) {
   const int d = kDimension > 0 ? kDimension : dimension;
   // Plain loops on stack buffers: Update runs on the detector's hot path
   // and must not allocate.
   double before[OnlineCovariance::kMaxDimension];
   const double n = static_cast<double>(count);
   for (int i = 0; i < d; ++i) {
-    before[i] = x[i] - mean[i];
+    before[i] = (x[i] - mean[i]) * weight;
     mean[i] += before[i] / n;
   }
   double after[OnlineCovariance::kMaxDimension];
@@ -56,12 +59,19 @@ void WelfordUpdate(int dimension, uint64_t count, const double* x,
 
 void OnlineCovariance::Update(absl::Span<const double> x, bool anomalous) {
   if (anomalous) return;
-  ++count_;
+  UpdateWeighted(x, 1);
+}
+
+void OnlineCovariance::UpdateWeighted(absl::Span<const double> x,
+                                      uint64_t weight) {
+  if (weight == 0) return;
+  count_ += weight;
+  const double w = static_cast<double>(weight);
   // The peer model's dimension gets its own unrolled copy.
   if (dimension_ == 6) {
-    WelfordUpdate<6>(6, count_, x.data(), mean_.data(), comoment_.data());
+    WelfordUpdate<6>(6, count_, w, x.data(), mean_.data(), comoment_.data());
   } else {
-    WelfordUpdate<0>(dimension_, count_, x.data(), mean_.data(),
+    WelfordUpdate<0>(dimension_, count_, w, x.data(), mean_.data(),
                      comoment_.data());
   }
 }

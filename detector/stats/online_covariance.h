@@ -43,6 +43,9 @@ class OnlineCovariance {
 
   // REQUIRES: x.size() == dimension(). Refuses to learn when anomalous.
   void Update(absl::Span<const double> x, bool anomalous = false);
+  // As `weight` calls of Update(x), in one step (the weighted Welford
+  // recurrence; equal up to rounding). weight 1 is exactly Update(x).
+  void UpdateWeighted(absl::Span<const double> x, uint64_t weight);
   // InvalidArgument when the dimensions differ.
   absl::Status Merge(const OnlineCovariance& other);
 

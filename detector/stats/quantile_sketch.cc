@@ -101,6 +101,16 @@ void QuantileSketch::Add(double value, bool anomalous) {
   AddToBucket(Index(value), 1);
 }
 
+void QuantileSketch::AddWeighted(double value, uint64_t weight) {
+  if (weight == 0) return;
+  count_ += weight;
+  if (!(value >= 1e-9)) {
+    zeros_ += weight;
+    return;
+  }
+  AddToBucket(Index(value), weight);
+}
+
 void QuantileSketch::Clear() {
   low_ = 0;
   counts_.clear();
@@ -120,56 +130,81 @@ double QuantileSketch::Quantile(double q) const {
 
 double QuantileSketch::QuantileOfUnion(const QuantileSketch& a,
                                        const QuantileSketch& b, double q) {
+  if (q > 0.5) {
+    double quantile = 0;
+    HighQuantilesOfUnion(a, b, q, q, &quantile, &quantile);
+    return quantile;
+  }
   const uint64_t count = a.count_ + b.count_;
   if (count == 0) return 0;
   const double rank = q * static_cast<double>(count - 1);
   uint64_t seen = a.zeros_ + b.zeros_;
   if (rank < static_cast<double>(seen)) return 0;
-  auto high = [](const QuantileSketch& s) {
-    return s.low_ + static_cast<int>(s.counts_.size()) - 1;
-  };
   int low = INT32_MAX;
   int top = INT32_MIN;
   for (const QuantileSketch* s : {&a, &b}) {
     if (s->counts_.empty()) continue;
     low = std::min(low, s->low_);
-    top = std::max(top, high(*s));
+    top = std::max(top, s->low_ + static_cast<int>(s->counts_.size()) - 1);
   }
-  auto at = [](const QuantileSketch& s, int index) -> uint64_t {
-    const int i = index - s.low_;
-    return i >= 0 && i < static_cast<int>(s.counts_.size()) ? s.counts_[i] : 0;
-  };
   if (top == INT32_MIN) return 0;
-  if (q <= 0.5) {
-    for (int index = low; index <= top; ++index) {
-      seen += at(a, index) + at(b, index);
-      if (rank < static_cast<double>(seen)) return a.Value(index);
-    }
-    return a.Value(top);
+  for (int index = low; index <= top; ++index) {
+    seen += a.CountAt(index) + b.CountAt(index);
+    if (rank < static_cast<double>(seen)) return a.Value(index);
   }
-  // High quantiles (the engine asks for the 99th and 99.9th) from the top:
-  // the answer is the lowest index whose cumulative count exceeds the
-  // rank, and cumulative(i - 1) = cumulative(i) - count(i), so walking
-  // down stops within a few buckets of the top. Same answer as walking up.
+  return a.Value(top);
+}
+
+void QuantileSketch::HighQuantilesOfUnion(const QuantileSketch& a,
+                                          const QuantileSketch& b,
+                                          double q_upper, double q_lower,
+                                          double* upper, double* lower) {
+  *upper = *lower = 0;
+  const uint64_t count = a.count_ + b.count_;
+  if (count == 0) return;
+  const uint64_t zeros = a.zeros_ + b.zeros_;
+  int low = INT32_MAX;
+  int top = INT32_MIN;
+  for (const QuantileSketch* s : {&a, &b}) {
+    if (s->counts_.empty()) continue;
+    low = std::min(low, s->low_);
+    top = std::max(top, s->low_ + static_cast<int>(s->counts_.size()) - 1);
+  }
+  if (top == INT32_MIN) return;
+  // From the top (the engine asks for the 99th, 99.9th and 90th): the
+  // answer is the lowest index whose cumulative count exceeds the rank,
+  // and cumulative(i - 1) = cumulative(i) - count(i), so walking down
+  // stops within a few buckets of the top. Same answer as walking up. The
+  // lower rank's walk goes on from where the upper's stopped: at every
+  // bucket above it the upper's test passed, so the lower's would have.
   // An empty bucket leaves the cumulative count as it is, so the walk
   // always passes it: runs of them (a heavy tail's top is mostly empty
   // buckets; the engine's refresh walked ~180 per minute) are skipped by
   // scanning each sketch's counts directly.
   uint64_t cumulative = count;
   int index = top;
-  while (index > low) {
-    const uint64_t here = at(a, index) + at(b, index);
-    if (here == 0) {
-      index = std::max({low, HighestCountBelow(a, index, low),
-                        HighestCountBelow(b, index, low)});
+  for (int pass = 0; pass < 2; ++pass) {
+    const double rank =
+        (pass == 0 ? q_upper : q_lower) * static_cast<double>(count - 1);
+    double* out = pass == 0 ? upper : lower;
+    if (rank < static_cast<double>(zeros)) {
+      *out = 0;
       continue;
     }
-    const uint64_t below = cumulative - here;
-    if (!(rank < static_cast<double>(below))) break;
-    cumulative = below;
-    --index;
+    while (index > low) {
+      const uint64_t here = a.CountAt(index) + b.CountAt(index);
+      if (here == 0) {
+        index = std::max({low, HighestCountBelow(a, index, low),
+                          HighestCountBelow(b, index, low)});
+        continue;
+      }
+      const uint64_t below = cumulative - here;
+      if (!(rank < static_cast<double>(below))) break;
+      cumulative = below;
+      --index;
+    }
+    *out = a.Value(index);
   }
-  return a.Value(index);
 }
 
 int QuantileSketch::HighestCountBelow(const QuantileSketch& s, int index,

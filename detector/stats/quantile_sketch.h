@@ -39,6 +39,9 @@ class QuantileSketch {
                           int max_buckets = 512);
 
   void Add(double value, bool anomalous = false);
+  // As `weight` calls of Add(value): for a value learned from a sample that
+  // stands for `weight` values. weight 0 adds nothing.
+  void AddWeighted(double value, uint64_t weight);
   // REQUIRES: 0 <= q <= 1.
   double Quantile(double q) const;
   uint64_t count() const { return count_; }
@@ -50,6 +53,14 @@ class QuantileSketch {
   // the lowest ones). REQUIRES: the same relative accuracy.
   static double QuantileOfUnion(const QuantileSketch& a,
                                 const QuantileSketch& b, double q);
+  // Two high quantiles of the union in one walk down from the top:
+  // *upper = QuantileOfUnion(a, b, q_upper), *lower = QuantileOfUnion(a, b,
+  // q_lower), for the price of the walk to the lower one.
+  // REQUIRES: 0.5 < q_lower <= q_upper <= 1, the same relative accuracy.
+  static void HighQuantilesOfUnion(const QuantileSketch& a,
+                                   const QuantileSketch& b, double q_upper,
+                                   double q_lower, double* upper,
+                                   double* lower);
   // Adds another sketch's values. REQUIRES: the same relative accuracy.
   void Merge(const QuantileSketch& other);
   // Forgets every value, keeping the accuracy and the memory.
@@ -93,6 +104,11 @@ class QuantileSketch {
     }
   }
   void AddToBucket(int index, uint64_t n);
+  // The count of bucket `index` (0 outside the span).
+  uint64_t CountAt(int index) const {
+    const int i = index - low_;
+    return i >= 0 && i < static_cast<int>(counts_.size()) ? counts_[i] : 0;
+  }
 
   int low_ = 0;                   // Index of counts_[0].
   std::vector<uint64_t> counts_;  // Dense; at most max_buckets_ long.

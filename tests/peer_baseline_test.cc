@@ -1,0 +1,191 @@
+// PeerBaseline's sampled learning (DetectorOptions::peer_sample_one_in):
+// the bulk of the samples learned one in N with weight N leaves the tops
+// that scoring reads where learning everything puts them, warm-up learns
+// everything, and an older snapshot without the bulk bounds still reads.
+#include <cmath>
+#include <random>
+
+#include "detector/engine/entity_state.h"
+#include "detector/internal/stable_hash.h"
+#include "detector/stats/state_codec.h"
+#include "gtest/gtest.h"
+
+namespace vigie {
+namespace engine {
+namespace {
+
+constexpr int64_t kMinuteMs = 60'000;
+
+// One lookup sample: a heavy-tailed count per minute, a spread-out one per
+// hour and a day count concentrated near its top (as batch clients give),
+// and features around a fixed mean.
+struct Sample {
+  double minute, hour, day;
+  PeerFeatures features;
+};
+
+class SampleStream {
+ public:
+  explicit SampleStream(uint64_t seed) : random_(seed) {}
+  Sample Next() {
+    Sample s;
+    s.minute = std::floor(minute_(random_));
+    s.hour = std::round(hour_(random_));
+    s.day = std::round(day_(random_));
+    for (int k = 0; k < kPeerFeatureCount; ++k) {
+      s.features[k] = 3 * k + normal_(random_);
+    }
+    return s;
+  }
+
+ private:
+  std::mt19937_64 random_;
+  std::lognormal_distribution<double> minute_{0.3, 0.8};
+  std::lognormal_distribution<double> hour_{3, 0.6};
+  std::normal_distribution<double> day_{1600, 40};
+  std::normal_distribution<double> normal_;
+};
+
+// Feeds `n` samples, refreshing every 500 as the engine does at each
+// minute of event time, learning the bulk one in `one_in`.
+PeerBaseline Learn(int n, uint32_t one_in, uint64_t seed) {
+  PeerBaseline peers;
+  SampleStream stream(seed);
+  for (int i = 0; i < n; ++i) {
+    const Sample s = stream.Next();
+    const int64_t time_ms = (i / 500) * kMinuteMs;
+    if (i % 500 == 0) peers.Refresh();
+    const double d2 = peers.model.Distance2(s.features);
+    const bool chosen =
+        internal::SplitMix64(seed * 1'000'003 + i) % one_in == 0;
+    const PeerSampleWeights w = peers.WeighLookup(
+        s.minute, s.hour, s.day, d2, /*learns_model=*/true, one_in, chosen);
+    peers.AddLookup(time_ms, s.minute, s.hour, s.day, s.features, d2,
+                    /*learn_model=*/true, w);
+  }
+  peers.Refresh();
+  return peers;
+}
+
+TEST(PeerBaseline, WarmUpLearnsEverySampleWhole) {
+  PeerBaseline peers;
+  SampleStream stream(1);
+  for (int i = 0; i < 1999; ++i) {
+    const Sample s = stream.Next();
+    if (i % 500 == 0) peers.Refresh();
+    const PeerSampleWeights w =
+        peers.WeighLookup(s.minute, s.hour, s.day, peers.model.Distance2(
+                                                       s.features),
+                          /*learns_model=*/true, 4, /*chosen=*/false);
+    ASSERT_EQ(w.minute, 1u) << i;
+    ASSERT_EQ(w.hour, 1u) << i;
+    ASSERT_EQ(w.day, 1u) << i;
+    ASSERT_EQ(w.model, 1u) << i;
+    peers.AddLookup(0, s.minute, s.hour, s.day, s.features, -1, true, w);
+  }
+}
+
+TEST(PeerBaseline, TheBulkWeighsNWhenChosenNothingElseAndTheTailOne) {
+  PeerBaseline peers = Learn(20000, 1, 2);
+  ASSERT_TRUE(peers.lookups_warm());
+  ASSERT_TRUE(peers.model.ready());
+  ASSERT_GT(peers.new_per_day_bulk, 0);
+  ASSERT_GT(peers.new_per_day_top, peers.new_per_day_bulk);
+  const double below = peers.new_per_day_bulk;
+  const double above = peers.new_per_day_top;
+  const double near = peers.model.distance2_top() / 100;
+  PeerSampleWeights w =
+      peers.WeighLookup(0, 0, below, near, /*learns_model=*/true, 4, true);
+  EXPECT_EQ(w.minute, 4u);
+  EXPECT_EQ(w.hour, 4u);
+  EXPECT_EQ(w.day, 4u);
+  EXPECT_EQ(w.model, 4u);
+  w = peers.WeighLookup(0, 0, below, near, /*learns_model=*/true, 4, false);
+  EXPECT_FALSE(w.any());
+  w = peers.WeighLookup(0, 0, above, near, /*learns_model=*/true, 4, false);
+  EXPECT_EQ(w.day, 1u);  // The tail, chosen or not.
+  EXPECT_EQ(w.minute, 0u);
+  w = peers.WeighLookup(0, 0, below, peers.model.distance2_top(),
+                        /*learns_model=*/true, 4, false);
+  EXPECT_EQ(w.model, 1u);
+  w = peers.WeighLookup(0, 0, below, near, /*learns_model=*/false, 4, true);
+  EXPECT_EQ(w.model, 0u);  // A model nobody reads learns nothing.
+  w = peers.WeighLookup(0, 0, below, near, /*learns_model=*/true, 1, false);
+  EXPECT_EQ(w.minute + w.hour + w.day + w.model, 4u);  // Sampling off.
+}
+
+// The point of it: on 200,000 samples, the tops scoring reads (and the
+// model's mean) stay where learning every sample puts them, within a
+// sketch bucket (2%), on four seeds; the learned total stays unbiased.
+TEST(PeerBaseline, SampledBulkKeepsTheTopsOfLearningEverything) {
+  for (uint64_t seed = 3; seed < 7; ++seed) {
+    const PeerBaseline all = Learn(200000, 1, seed);
+    const PeerBaseline sampled = Learn(200000, 4, seed);
+    EXPECT_NEAR(sampled.new_per_minute_top, all.new_per_minute_top,
+                0.021 * all.new_per_minute_top)
+        << seed;
+    EXPECT_NEAR(sampled.new_per_hour_top, all.new_per_hour_top,
+                0.041 * all.new_per_hour_top)
+        << seed;
+    EXPECT_NEAR(sampled.new_per_day_top, all.new_per_day_top,
+                0.021 * all.new_per_day_top)
+        << seed;
+    EXPECT_NEAR(sampled.model.distance2_top(), all.model.distance2_top(),
+                0.06 * all.model.distance2_top())
+        << seed;
+    const PeerFeatures mean{};
+    for (int k = 0; k < kPeerFeatureCount; ++k) {
+      PeerFeatures unit = mean;
+      unit[k] = 3 * k + 2;  // Two standard deviations out on one feature.
+      EXPECT_NEAR(sampled.model.Distance2(unit), all.model.Distance2(unit),
+                  0.1 * all.model.Distance2(unit))
+          << seed << " " << k;
+    }
+    const double n_all = static_cast<double>(all.current.new_per_day.count() +
+                                             all.previous.new_per_day.count());
+    const double n_sampled =
+        static_cast<double>(sampled.current.new_per_day.count() +
+                            sampled.previous.new_per_day.count());
+    EXPECT_NEAR(n_sampled, n_all, 0.01 * n_all) << seed;
+  }
+}
+
+// Snapshots before the bulk bounds (peers format 2) still read: the bounds
+// are unknown, so every sample weighs 1 until the next refresh.
+TEST(PeerBaseline, AnOlderSnapshotReadsWithTheBulkUnknown) {
+  const PeerBaseline peers = Learn(20000, 4, 8);
+  ASSERT_GT(peers.new_per_minute_bulk, 0);
+  StateWriter now;
+  EncodePeers(now, peers);
+  StateWriter model;
+  peers.model.Encode(model);
+  // Format 2 is format 3 without the four bounds just before the model.
+  const std::string& v3 = now.data();
+  const size_t bounds = v3.size() - model.data().size() - 4 * sizeof(double);
+  std::string v2 = v3.substr(0, bounds) + model.data();
+  v2[0] = 2;
+  PeerBaseline restored;
+  StateReader r(v2);
+  ASSERT_TRUE(DecodePeers(r, &restored));
+  EXPECT_EQ(restored.new_per_day_top, peers.new_per_day_top);
+  EXPECT_EQ(restored.new_per_minute_bulk, -1);
+  EXPECT_EQ(restored.peer_distance_bulk, -1);
+  const PeerSampleWeights w = restored.WeighLookup(
+      0, 0, 0, 0, /*learns_model=*/true, 4, /*chosen=*/false);
+  EXPECT_EQ(w.minute + w.hour + w.day + w.model, 4u);
+  restored.lookup_samples += 1;  // Something learned since: it refreshes.
+  restored.Refresh();
+  EXPECT_GT(restored.new_per_minute_bulk, 0);
+
+  PeerBaseline again;
+  StateReader r3(v3);
+  ASSERT_TRUE(DecodePeers(r3, &again));
+  EXPECT_EQ(again.new_per_day_bulk, peers.new_per_day_bulk);
+  v2[0] = 4;  // A format from a newer build.
+  StateReader r4(v2);
+  EXPECT_FALSE(DecodePeers(r4, &again));
+}
+
+}  // namespace
+}  // namespace engine
+}  // namespace vigie
