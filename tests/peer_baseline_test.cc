@@ -114,6 +114,35 @@ TEST(PeerBaseline, TheBulkWeighsNWhenChosenNothingElseAndTheTailOne) {
   EXPECT_EQ(w.minute + w.hour + w.day + w.model, 4u);  // Sampling off.
 }
 
+// The bounds follow the sketches once the baseline has grown by 1/16 since
+// they were computed, not at every refresh (the walk costs latency).
+TEST(PeerBaseline, TheBulkBoundsFollowAfterASixteenthMoreSamples) {
+  PeerBaseline peers = Learn(20000, 1, 9);
+  const uint64_t at = peers.samples_at_bounds;
+  ASSERT_GT(at, 0u);
+  const double day_bulk = peers.new_per_day_bulk;
+  const PeerFeatures features{};
+  for (int i = 0; i < 10; ++i) {  // Much higher days, a few.
+    peers.AddLookup(0, 1, 1, 5000, features, -1);
+  }
+  peers.Refresh();
+  EXPECT_EQ(peers.new_per_day_bulk, day_bulk);
+  EXPECT_EQ(peers.samples_at_bounds, at);
+  EXPECT_EQ(peers.new_per_day_top,  // The tops follow at every refresh.
+            QuantileSketch::QuantileOfUnion(peers.current.new_per_day,
+                                            peers.previous.new_per_day,
+                                            PeerBaseline::kQuantile));
+  while (peers.lookup_samples < at + at / 16) {
+    peers.AddLookup(0, 1, 1, 5000, features, -1);
+  }
+  peers.Refresh();
+  EXPECT_EQ(peers.samples_at_bounds, peers.lookup_samples);
+  EXPECT_EQ(peers.new_per_day_bulk,
+            QuantileSketch::QuantileOfUnion(peers.current.new_per_day,
+                                            peers.previous.new_per_day,
+                                            PeerBaseline::kBulkQuantile));
+}
+
 // The point of it: on 200,000 samples, the tops scoring reads (and the
 // model's mean) stay where learning every sample puts them, within a
 // sketch bucket (2%), on four seeds; the learned total stays unbiased.
@@ -159,9 +188,11 @@ TEST(PeerBaseline, AnOlderSnapshotReadsWithTheBulkUnknown) {
   EncodePeers(now, peers);
   StateWriter model;
   peers.model.Encode(model);
-  // Format 2 is format 3 without the four bounds just before the model.
+  // Format 2 is format 3 without the four bounds and their sample count
+  // just before the model.
   const std::string& v3 = now.data();
-  const size_t bounds = v3.size() - model.data().size() - 4 * sizeof(double);
+  const size_t bounds = v3.size() - model.data().size() -
+                        4 * sizeof(double) - sizeof(uint64_t);
   std::string v2 = v3.substr(0, bounds) + model.data();
   v2[0] = 2;
   PeerBaseline restored;
@@ -181,6 +212,7 @@ TEST(PeerBaseline, AnOlderSnapshotReadsWithTheBulkUnknown) {
   StateReader r3(v3);
   ASSERT_TRUE(DecodePeers(r3, &again));
   EXPECT_EQ(again.new_per_day_bulk, peers.new_per_day_bulk);
+  EXPECT_EQ(again.samples_at_bounds, peers.samples_at_bounds);
   v2[0] = 4;  // A format from a newer build.
   StateReader r4(v2);
   EXPECT_FALSE(DecodePeers(r4, &again));

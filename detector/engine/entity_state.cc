@@ -141,6 +141,7 @@ void EncodePeers(StateWriter& w, const PeerBaseline& p) {
   w.Put(p.new_per_hour_bulk);
   w.Put(p.new_per_day_bulk);
   w.Put(p.peer_distance_bulk);
+  w.Put(p.samples_at_bounds);
   p.model.Encode(w);
 }
 
@@ -169,11 +170,13 @@ bool DecodePeers(StateReader& r, PeerBaseline* p) {
   p->exports_warm_ = r.Get<uint8_t>() != 0;
   p->new_per_minute_bulk = p->new_per_hour_bulk = p->new_per_day_bulk =
       p->peer_distance_bulk = -1;
+  p->samples_at_bounds = 0;
   if (version == 3) {
     p->new_per_minute_bulk = r.Get<double>();
     p->new_per_hour_bulk = r.Get<double>();
     p->new_per_day_bulk = r.Get<double>();
     p->peer_distance_bulk = r.Get<double>();
+    p->samples_at_bounds = r.Get<uint64_t>();
   }
   if (!r.ok()) return false;
   return p->model.Decode(r);

@@ -191,6 +191,7 @@ struct PeerBaseline {
   double new_per_hour_bulk = -1;
   double new_per_day_bulk = -1;
   double peer_distance_bulk = -1;
+  uint64_t samples_at_bounds = 0;  // lookup_samples when last computed.
   bool lookups_warm_ = false;
   bool exports_warm_ = false;
   PeerModel model;
@@ -295,29 +296,43 @@ struct PeerBaseline {
     samples_at_refresh = samples;
     lookups_warm_ = lookup_samples >= kWarm;
     exports_warm_ = export_samples >= 50;
-    TopAndBulk(current.new_per_minute, previous.new_per_minute, lookups_warm_,
+    // The bulk bounds decide only what is learned whole, never a score, so
+    // they follow the tops loosely: recomputed once the baseline has
+    // learned 1/16 more samples than at their last computation. Walking
+    // down to every 90th percentile at every minute of event time raised
+    // the detector's p99 latency from ~0.80 to ~0.96 us.
+    const bool bounds_due =
+        lookups_warm_ &&
+        lookup_samples >=
+            samples_at_bounds + samples_at_bounds / kBoundsGrowthDivisor;
+    if (bounds_due) samples_at_bounds = lookup_samples;
+    TopAndBulk(current.new_per_minute, previous.new_per_minute, bounds_due,
                &new_per_minute_top, &new_per_minute_bulk);
-    TopAndBulk(current.new_per_hour, previous.new_per_hour, lookups_warm_,
+    TopAndBulk(current.new_per_hour, previous.new_per_hour, bounds_due,
                &new_per_hour_top, &new_per_hour_bulk);
-    TopAndBulk(current.new_per_day, previous.new_per_day, lookups_warm_,
+    TopAndBulk(current.new_per_day, previous.new_per_day, bounds_due,
                &new_per_day_top, &new_per_day_bulk);
     exported_per_day_top =
         Top(current.exported_per_day, previous.exported_per_day, 0.99);
     double distance2_top = 0;
     TopAndBulk(current.peer_distance, previous.peer_distance,
-               current.peer_distance.count() +
-                       previous.peer_distance.count() >=
-                   kWarm,
+               bounds_due && current.peer_distance.count() +
+                                     previous.peer_distance.count() >=
+                                 kWarm,
                &distance2_top, &peer_distance_bulk);
     model.Freeze(distance2_top);
   }
-  // The kQuantile of the union of a and b, and its kBulkQuantile when
-  // `warm` (else -1: see WeighLookup).
+  static constexpr uint64_t kBoundsGrowthDivisor = 16;
+  // The kQuantile of the union of a and b, and when `bounds_due` its
+  // kBulkQuantile too (else *bulk is left as it is).
   static void TopAndBulk(const QuantileSketch& a, const QuantileSketch& b,
-                         bool warm, double* top, double* bulk) {
-    QuantileSketch::HighQuantilesOfUnion(a, b, kQuantile, kBulkQuantile, top,
-                                         bulk);
-    if (!warm) *bulk = -1;
+                         bool bounds_due, double* top, double* bulk) {
+    if (bounds_due) {
+      QuantileSketch::HighQuantilesOfUnion(a, b, kQuantile, kBulkQuantile,
+                                           top, bulk);
+    } else {
+      *top = Top(a, b, kQuantile);
+    }
   }
   bool lookups_warm() const { return lookups_warm_; }
   bool exports_warm() const { return exports_warm_; }

@@ -132,7 +132,7 @@ double QuantileSketch::QuantileOfUnion(const QuantileSketch& a,
                                        const QuantileSketch& b, double q) {
   if (q > 0.5) {
     double quantile = 0;
-    HighQuantilesOfUnion(a, b, q, q, &quantile, &quantile);
+    WalkDown<1>(a, b, &q, &quantile);
     return quantile;
   }
   const uint64_t count = a.count_ + b.count_;
@@ -159,7 +159,17 @@ void QuantileSketch::HighQuantilesOfUnion(const QuantileSketch& a,
                                           const QuantileSketch& b,
                                           double q_upper, double q_lower,
                                           double* upper, double* lower) {
-  *upper = *lower = 0;
+  const double qs[2] = {q_upper, q_lower};
+  double out[2];
+  WalkDown<2>(a, b, qs, out);
+  *upper = out[0];
+  *lower = out[1];
+}
+
+template <int kCount>
+void QuantileSketch::WalkDown(const QuantileSketch& a, const QuantileSketch& b,
+                              const double* qs, double* out) {
+  for (int k = 0; k < kCount; ++k) out[k] = 0;
   const uint64_t count = a.count_ + b.count_;
   if (count == 0) return;
   const uint64_t zeros = a.zeros_ + b.zeros_;
@@ -174,23 +184,18 @@ void QuantileSketch::HighQuantilesOfUnion(const QuantileSketch& a,
   // From the top (the engine asks for the 99th, 99.9th and 90th): the
   // answer is the lowest index whose cumulative count exceeds the rank,
   // and cumulative(i - 1) = cumulative(i) - count(i), so walking down
-  // stops within a few buckets of the top. Same answer as walking up. The
-  // lower rank's walk goes on from where the upper's stopped: at every
-  // bucket above it the upper's test passed, so the lower's would have.
+  // stops within a few buckets of the top. Same answer as walking up. A
+  // lower rank's walk goes on from where the one above stopped: at every
+  // bucket above, that one's test passed, so the lower's would have.
   // An empty bucket leaves the cumulative count as it is, so the walk
   // always passes it: runs of them (a heavy tail's top is mostly empty
   // buckets; the engine's refresh walked ~180 per minute) are skipped by
   // scanning each sketch's counts directly.
   uint64_t cumulative = count;
   int index = top;
-  for (int pass = 0; pass < 2; ++pass) {
-    const double rank =
-        (pass == 0 ? q_upper : q_lower) * static_cast<double>(count - 1);
-    double* out = pass == 0 ? upper : lower;
-    if (rank < static_cast<double>(zeros)) {
-      *out = 0;
-      continue;
-    }
+  for (int k = 0; k < kCount; ++k) {
+    const double rank = qs[k] * static_cast<double>(count - 1);
+    if (rank < static_cast<double>(zeros)) return;  // This and the rest: 0.
     while (index > low) {
       const uint64_t here = a.CountAt(index) + b.CountAt(index);
       if (here == 0) {
@@ -203,7 +208,7 @@ void QuantileSketch::HighQuantilesOfUnion(const QuantileSketch& a,
       cumulative = below;
       --index;
     }
-    *out = a.Value(index);
+    out[k] = a.Value(index);
   }
 }
 

@@ -104,6 +104,11 @@ class QuantileSketch {
     }
   }
   void AddToBucket(int index, uint64_t n);
+  // out[k] = QuantileOfUnion(a, b, qs[k]) for qs descending, each > 0.5,
+  // in one walk down from the top.
+  template <int kCount>
+  static void WalkDown(const QuantileSketch& a, const QuantileSketch& b,
+                       const double* qs, double* out);
   // The count of bucket `index` (0 outside the span).
   uint64_t CountAt(int index) const {
     const int i = index - low_;
