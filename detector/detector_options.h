@@ -69,16 +69,18 @@ struct DetectorOptions {
   int64_t logins_before_novelty = 3;
   // The peer baselines (the profession's and the population's quantiles of
   // new people per minute, hour and day, and the peer model's mean and
-  // covariance) learn from one benign lookup in this many. Which ones is a
-  // hash of the subject's keyed pseudonym, the event time and the account,
-  // so the choice is the same in a replay, a live run and after a resume,
-  // whatever the thread count, and an intruder without the key cannot aim
-  // lookups at it. Among thousands of lookups a day per group, a quarter
-  // moves the 99.9th percentiles and the covariance less than a day's
-  // drift does (README: quality table), and learning was a quarter of a
-  // lookup's cost. Warm-up counts learned samples, so with N it takes N
-  // times as many lookups. An account's own baseline learns from every
-  // lookup. Default: 4. REQUIRES: 1..1024.
+  // covariance) learn the bulk of their benign lookups, the values at or
+  // below their 90th percentile, from one lookup in this many with weight
+  // N, and their tails from every lookup (PeerBaseline::WeighLookup): the
+  // 99.9th percentiles scoring reads keep the precision of learning
+  // everything, for a third of the learning, which was a quarter of a
+  // lookup's cost. Which lookups is a hash of the subject's keyed
+  // pseudonym, the event time and the account, so the choice is the same
+  // in a replay, a live run and after a resume, whatever the thread count,
+  // and an intruder without the key cannot aim at it. Warm-up learns
+  // everything. An account's own baseline learns from every lookup.
+  // 1: every lookup whole (the alerts of builds before this option).
+  // Default: 4. REQUIRES: 1..1024.
   uint32_t peer_sample_one_in = 4;
   // Pairs remembered by the novelty filter per generation. Default: 8 Mi.
   uint64_t novelty_capacity = uint64_t{1} << 23;

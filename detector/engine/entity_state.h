@@ -139,7 +139,8 @@ struct PeerSampleWeights {
 };
 
 // What a profession's accounts usually do, learned from accounts that are
-// not under suspicion: quantiles of values sampled at each lookup / export.
+// not under suspicion: quantiles of values sampled at each lookup / export
+// (the bulk of the lookups' one in N, with weight N: see WeighLookup).
 //
 // Scoring reads only the cached 99.9th percentiles and "warm" flags, which
 // change only in Refresh(), called by the engine at each epoch boundary
