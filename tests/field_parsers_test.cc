@@ -7,11 +7,13 @@
 
 #include "absl/time/time.h"
 #include "detector/event.h"
+#include "detector/ingest/field_decoder.h"
 #include "detector/ingest/nir.h"
 #include "detector/ingest/pseudonymizer.h"
 #include "detector/ingest/time_format.h"
 #include "detector/ip_address.h"
 #include "gtest/gtest.h"
+#include <simdjson.h>
 
 namespace vigie {
 namespace {
@@ -136,6 +138,28 @@ TEST(FormatEventTime, RoundTripsRandomInstantsAgainstAbsl) {
                                      absl::FromUnixMillis(ms),
                                      absl::UTCTimeZone()));
     EXPECT_EQ(ParseEventTime(text).value(), ms) << text;
+  }
+}
+
+// The ASCII fast path reads words that overlap at the end: a non-ASCII
+// byte at any position of any short length must reach the full check, and
+// the answer must be the validator's, for valid and invalid sequences.
+TEST(IsValidUtf8, AgreesWithTheFullValidatorAtEveryLengthAndPosition) {
+  const std::string inserts[] = {"\x80", "\xc3", "\xc3\xa9", "\xe2\x82\xac",
+                                 "\xff", "\xed\xa0\x80"};
+  for (size_t length = 0; length <= 40; ++length) {
+    const std::string ascii(length, 'a');
+    ASSERT_TRUE(ingest_internal::IsValidUtf8(ascii)) << length;
+    for (size_t at = 0; at < length; ++at) {
+      for (const std::string& insert : inserts) {
+        std::string text = ascii;
+        text.replace(at, std::min(insert.size(), length - at), insert);
+        text.resize(length);
+        const bool valid = simdjson::validate_utf8(text.data(), text.size());
+        ASSERT_EQ(ingest_internal::IsValidUtf8(text), valid)
+            << length << " " << at << " " << insert.size();
+      }
+    }
   }
 }
 

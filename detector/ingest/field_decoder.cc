@@ -50,19 +50,28 @@ absl::string_view FieldName(int field) { return kFieldNames[field]; }
 absl::string_view EcsFieldName(int field) { return kEcsNames[field]; }
 
 bool IsValidUtf8(absl::string_view text) {
-  // ASCII fast path, eight bytes at a time; anything else goes to
-  // simdjson's validator.
+  // ASCII fast path, eight bytes at a time, the last eight (or four)
+  // overlapping what came before instead of a byte-by-byte tail; anything
+  // else goes to simdjson's validator.
   const char* p = text.data();
-  size_t n = text.size();
+  const size_t n = text.size();
   uint64_t high = 0;
-  while (n >= 8) {
+  if (n >= 8) {
     uint64_t word;
-    memcpy(&word, p, 8);
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+      memcpy(&word, p + i, 8);
+      high |= word;
+    }
+    memcpy(&word, p + n - 8, 8);
     high |= word;
-    p += 8;
-    n -= 8;
+  } else if (n >= 4) {
+    uint32_t first, last;
+    memcpy(&first, p, 4);
+    memcpy(&last, p + n - 4, 4);
+    high = first | last;
+  } else {
+    for (size_t i = 0; i < n; ++i) high |= static_cast<unsigned char>(p[i]);
   }
-  for (; n > 0; --n, ++p) high |= static_cast<unsigned char>(*p);
   if ((high & 0x8080808080808080ull) == 0) return true;
   return simdjson::validate_utf8(text.data(), text.size());
 }
