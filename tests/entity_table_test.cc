@@ -1,9 +1,11 @@
 // EntityTable: LRU eviction order, TTL, and a hard memory cap that holds
 // under a spray of 10 million distinct addresses; its SlotIndex against a
 // map, with colliding tags.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "detector/ip_address.h"
@@ -208,6 +210,45 @@ TEST(StringInterner, RecyclesTheLeastRecentlyUsedIdWhenFull) {
   EXPECT_EQ(names.Intern("b"), 3u);  // "c" was the least recent.
   EXPECT_EQ(names.size(), 3u);
   EXPECT_EQ(names.recycled_total(), 2u);
+}
+
+// Against a plain LRU dictionary (a list of ids, most recent first), on
+// names that often repeat the previous one (the interner's shortcut) and
+// bounds down to one, where the name interned last is also the one to
+// recycle.
+TEST(StringInterner, HandsOutTheIdsOfAPlainLeastRecentlyUsedDictionary) {
+  std::mt19937_64 random(31);
+  for (uint32_t bound : {1u, 2u, 5u, 40u}) {
+    internal::StringInterner names(bound);
+    std::map<std::string, uint32_t> ids;
+    std::vector<uint32_t> recency;  // Most recent first.
+    std::map<uint32_t, std::string> by_id;
+    std::string previous = "n0";
+    for (int i = 0; i < 20000; ++i) {
+      const std::string name =
+          random() % 3 == 0 ? previous
+                            : "n" + std::to_string(random() % (bound * 2 + 1));
+      uint32_t expected;
+      auto it = ids.find(name);
+      if (it != ids.end()) {
+        expected = it->second;
+        recency.erase(std::find(recency.begin(), recency.end(), expected));
+      } else if (ids.size() < bound) {
+        expected = static_cast<uint32_t>(ids.size()) + 1;
+        ids[name] = expected;
+      } else {
+        expected = recency.back();  // The least recently used.
+        recency.pop_back();
+        ids.erase(by_id[expected]);
+        ids[name] = expected;
+      }
+      by_id[expected] = name;
+      recency.insert(recency.begin(), expected);
+      ASSERT_EQ(names.Intern(name), expected) << bound << " " << i;
+      ASSERT_EQ(names.Name(expected), name);
+      previous = name;
+    }
+  }
 }
 
 TEST(StringInterner, KeepsActiveNamesUnderASprayOfInventedOnes) {

@@ -55,6 +55,11 @@ class StringInterner {
 
   // REQUIRES: !text.empty().
   uint32_t Intern(absl::string_view text) {
+    // A log repeats a field's value from record to record (the service,
+    // the profession, an account's run of lookups): the name interned last
+    // is tried first, without hashing. It heads the recency list, so
+    // returning it leaves the state as the full path would.
+    if (head_ != 0 && absl::string_view(names_[head_]) == text) return head_;
     const uint32_t tag = TagOf(text);
     uint32_t id = Find(tag, text);
     if (id != SlotIndex::kNone) {
