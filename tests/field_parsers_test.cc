@@ -1,5 +1,6 @@
 // Field parsers: event time, IP addresses, NIR structure, pseudonyms.
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <string>
@@ -235,6 +236,73 @@ TEST(Nir, ComputesTheControlKey) {
   }
   EXPECT_EQ(NirControlKey("5850578006084"), -1);
   EXPECT_EQ(NirControlKey("185057800608"), -1);
+}
+
+// The NIR rules of nir.h, written out plainly on std::string.
+NirInfo ReferenceNir(const std::string& subject) {
+  NirInfo info;
+  std::string s;
+  for (char c : subject) {
+    if (c != ' ') s.push_back(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  }
+  auto digits = [&s](size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+    }
+    return true;
+  };
+  if (s.size() != 13 && s.size() != 15) return info;
+  if (std::string("123478").find(s[0]) == std::string::npos) return info;
+  const bool corsica = s.substr(5, 2) == "2A" || s.substr(5, 2) == "2B";
+  if (!digits(1, 5) || !(corsica || digits(5, 7)) || !digits(7, 13) ||
+      !digits(13, s.size())) {
+    return info;
+  }
+  info.is_nir = true;
+  memcpy(info.prefix, s.data(), 10);
+  info.order = static_cast<uint16_t>(std::stoi(s.substr(10, 3)));
+  if (s.size() == 15) {
+    info.key_present = true;
+    info.key_valid = ReferenceKey(s.substr(0, 13)) == std::stoi(s.substr(13));
+  }
+  return info;
+}
+
+// Subjects as logs hold them (normal NIRs, with and without keys, right
+// and wrong, Corsican) and as they should not (spaces, lower case, stray
+// letters and bytes, wrong lengths): the same answers as the plain rules.
+TEST(Nir, AgreesWithThePlainRulesOnRandomSubjects) {
+  std::mt19937_64 random(41);
+  const std::string alphabet = "0123456789012345678901234567890123456789 aAbBx/\x80";
+  for (int i = 0; i < 200000; ++i) {
+    std::string subject;
+    if (i % 2 == 0) {  // A NIR in normal form, maybe with a key.
+      subject = std::string(1, "12347856"[random() % 8]);
+      for (int k = 1; k < 13; ++k) subject.push_back('0' + random() % 10);
+      if (random() % 4 == 0) subject.replace(5, 2, random() % 2 ? "2A" : "2B");
+      if (random() % 3 != 0) {
+        const int key = random() % 2 ? ReferenceKey(subject) : random() % 100;
+        subject += std::to_string(key / 10) + std::to_string(key % 10);
+      }
+      if (random() % 8 == 0) {
+        subject[random() % subject.size()] =
+            alphabet[random() % alphabet.size()];
+      }
+    } else {
+      const size_t length = random() % 19;
+      for (size_t k = 0; k < length; ++k) {
+        subject.push_back(alphabet[random() % alphabet.size()]);
+      }
+    }
+    const NirInfo got = AnalyseNir(subject);
+    const NirInfo want = ReferenceNir(subject);
+    ASSERT_EQ(got.is_nir, want.is_nir) << subject;
+    ASSERT_EQ(got.key_present, want.key_present) << subject;
+    ASSERT_EQ(got.key_valid, want.key_valid) << subject;
+    ASSERT_EQ(got.order, want.order) << subject;
+    ASSERT_EQ(std::string(got.prefix, 10), std::string(want.prefix, 10))
+        << subject;
+  }
 }
 
 TEST(Nir, AnalysesAValidNirWithSpacesAndLowerCase) {

@@ -1,5 +1,7 @@
 #include "detector/ingest/nir.h"
 
+#include <cstring>
+
 namespace vigie {
 namespace {
 
@@ -48,6 +50,69 @@ int KeyOf(const char* s) {
   return static_cast<int>(97 - number % 97);
 }
 
+// The eight decimal digits at p as a number, the first the most
+// significant (Lemire's SWAR parse: pairs, then quads, then the whole,
+// each step one multiplication). REQUIRES: eight ASCII digits.
+uint32_t EightDigits(const char* p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  v = (v & 0x0F0F0F0F0F0F0F0Full) * 2561 >> 8;
+  v = (v & 0x00FF00FF00FF00FFull) * 6553601 >> 16;
+  return static_cast<uint32_t>((v & 0x0000FFFF0000FFFFull) * 42949672960001ull >>
+                               32);
+}
+
+// Whether the eight bytes at p are all ASCII digits: a byte below '0'
+// borrows into its high bit, one above '9' carries into it (and a byte
+// with its high bit set keeps it in one of the two), while no digit
+// carries or borrows, so neighbours stay untouched until a non-digit.
+bool EightAreDigits(const char* p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return (((v - 0x3030303030303030ull) | (v + 0x4646464646464646ull)) &
+          0x8080808080808080ull) == 0;
+}
+
+// AnalyseNir for a subject already in normal form that is a NIR: 13 or 15
+// characters, digits but for a Corsican department's letter, no space or
+// lower-case letter (a portal's logs hold little else). False, leaving
+// *info alone, for anything else; then the general path decides. Same
+// results as the general path where it answers (tested differentially).
+bool AnalyseNormalNir(absl::string_view subject, NirInfo* info) {
+  const size_t n = subject.size();
+  if (n != 13 && n != 15) return false;
+  char s[16];
+  memcpy(s, subject.data(), n);
+  // The number the key is computed from reads "2A" as 19 and "2B" as 18.
+  char digits[16];
+  memcpy(digits, s, n);
+  if (s[6] == 'A' || s[6] == 'B') {
+    if (s[5] != '2') return false;
+    digits[5] = '1';
+    digits[6] = s[6] == 'A' ? '9' : '8';
+  }
+  if (!EightAreDigits(digits) || !EightAreDigits(digits + n - 8)) {
+    return false;
+  }
+  if (s[0] != '1' && s[0] != '2' && s[0] != '3' && s[0] != '4' &&
+      s[0] != '7' && s[0] != '8') {
+    return false;
+  }
+  info->is_nir = true;
+  memcpy(info->prefix, s, sizeof(info->prefix));
+  info->order = static_cast<uint16_t>((s[10] - '0') * 100 + (s[11] - '0') * 10 +
+                                      (s[12] - '0'));
+  if (n == 15) {
+    // Digits 0..7, then 5..12 of which the last five are 8..12.
+    const uint64_t number = uint64_t{EightDigits(digits)} * 100000 +
+                            EightDigits(digits + 5) % 100000;
+    const int key = static_cast<int>(97 - number % 97);
+    info->key_present = true;
+    info->key_valid = key == (s[13] - '0') * 10 + (s[14] - '0');
+  }
+  return true;
+}
+
 }  // namespace
 
 int NirControlKey(absl::string_view body13) {
@@ -57,6 +122,7 @@ int NirControlKey(absl::string_view body13) {
 
 NirInfo AnalyseNir(absl::string_view subject) {
   NirInfo info;
+  if (AnalyseNormalNir(subject, &info)) return info;
   char s[15];
   int n = Normalise(subject, s);
   if (n != 13 && n != 15) return info;
