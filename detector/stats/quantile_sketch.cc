@@ -128,6 +128,18 @@ double QuantileSketch::Quantile(double q) const {
   return QuantileOfUnion(*this, QuantileSketch(alpha_, max_buckets_), q);
 }
 
+bool QuantileSketch::UnionSpan(const QuantileSketch& a,
+                               const QuantileSketch& b, int* low, int* top) {
+  *low = INT32_MAX;
+  *top = INT32_MIN;
+  for (const QuantileSketch* s : {&a, &b}) {
+    if (s->counts_.empty()) continue;
+    *low = std::min(*low, s->low_);
+    *top = std::max(*top, s->low_ + static_cast<int>(s->counts_.size()) - 1);
+  }
+  return *top != INT32_MIN;
+}
+
 double QuantileSketch::QuantileOfUnion(const QuantileSketch& a,
                                        const QuantileSketch& b, double q) {
   if (q > 0.5) {
@@ -140,14 +152,8 @@ double QuantileSketch::QuantileOfUnion(const QuantileSketch& a,
   const double rank = q * static_cast<double>(count - 1);
   uint64_t seen = a.zeros_ + b.zeros_;
   if (rank < static_cast<double>(seen)) return 0;
-  int low = INT32_MAX;
-  int top = INT32_MIN;
-  for (const QuantileSketch* s : {&a, &b}) {
-    if (s->counts_.empty()) continue;
-    low = std::min(low, s->low_);
-    top = std::max(top, s->low_ + static_cast<int>(s->counts_.size()) - 1);
-  }
-  if (top == INT32_MIN) return 0;
+  int low, top;
+  if (!UnionSpan(a, b, &low, &top)) return 0;
   for (int index = low; index <= top; ++index) {
     seen += a.CountAt(index) + b.CountAt(index);
     if (rank < static_cast<double>(seen)) return a.Value(index);
@@ -173,14 +179,8 @@ void QuantileSketch::WalkDown(const QuantileSketch& a, const QuantileSketch& b,
   const uint64_t count = a.count_ + b.count_;
   if (count == 0) return;
   const uint64_t zeros = a.zeros_ + b.zeros_;
-  int low = INT32_MAX;
-  int top = INT32_MIN;
-  for (const QuantileSketch* s : {&a, &b}) {
-    if (s->counts_.empty()) continue;
-    low = std::min(low, s->low_);
-    top = std::max(top, s->low_ + static_cast<int>(s->counts_.size()) - 1);
-  }
-  if (top == INT32_MIN) return;
+  int low, top;
+  if (!UnionSpan(a, b, &low, &top)) return;
   // From the top (the engine asks for the 99th, 99.9th and 90th): the
   // answer is the lowest index whose cumulative count exceeds the rank,
   // and cumulative(i - 1) = cumulative(i) - count(i), so walking down

@@ -109,6 +109,10 @@ class QuantileSketch {
   template <int kCount>
   static void WalkDown(const QuantileSketch& a, const QuantileSketch& b,
                        const double* qs, double* out);
+  // The lowest and highest bucket either sketch holds; false if neither
+  // holds any.
+  static bool UnionSpan(const QuantileSketch& a, const QuantileSketch& b,
+                        int* low, int* top);
   // The count of bucket `index` (0 outside the span).
   uint64_t CountAt(int index) const {
     const int i = index - low_;
