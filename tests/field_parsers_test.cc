@@ -273,7 +273,8 @@ NirInfo ReferenceNir(const std::string& subject) {
 // letters and bytes, wrong lengths): the same answers as the plain rules.
 TEST(Nir, AgreesWithThePlainRulesOnRandomSubjects) {
   std::mt19937_64 random(41);
-  const std::string alphabet = "0123456789012345678901234567890123456789 aAbBx/\x80";
+  const std::string alphabet =
+      "0123456789012345678901234567890123456789 aAbBx/\x80";
   for (int i = 0; i < 200000; ++i) {
     std::string subject;
     if (i % 2 == 0) {  // A NIR in normal form, maybe with a key.

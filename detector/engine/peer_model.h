@@ -49,7 +49,7 @@ class PeerModel {
 
   // `distance2`: the vector's distance under the frozen model (< 0 if none).
   // `weight`: how many vectors this one stands for (see
-  // PeerBaseline::InBulk).
+  // PeerBaseline::WeighLookup).
   void Learn(const PeerFeatures& x, double distance2, uint64_t weight = 1);
   // Makes the current estimate the one Distance2 uses (see above for when
   // the mean and precision follow). `distance2_top`: the 99.9th percentile

@@ -58,8 +58,8 @@ uint32_t EightDigits(const char* p) {
   memcpy(&v, p, 8);
   v = (v & 0x0F0F0F0F0F0F0F0Full) * 2561 >> 8;
   v = (v & 0x00FF00FF00FF00FFull) * 6553601 >> 16;
-  return static_cast<uint32_t>((v & 0x0000FFFF0000FFFFull) * 42949672960001ull >>
-                               32);
+  v = (v & 0x0000FFFF0000FFFFull) * 42949672960001ull >> 32;
+  return static_cast<uint32_t>(v);
 }
 
 // Whether the eight bytes at p are all ASCII digits: a byte below '0'
