@@ -114,8 +114,9 @@ TEST(PeerBaseline, TheBulkWeighsNWhenChosenNothingElseAndTheTailOne) {
   EXPECT_EQ(w.minute + w.hour + w.day + w.model, 4u);  // Sampling off.
 }
 
-// The bounds follow the sketches once the baseline has grown by 1/16 since
-// they were computed, not at every refresh (the walk costs latency).
+// The bounds follow the sketches once the baseline has taken in 1/16 of
+// what its generations hold, not at every refresh (the walk costs
+// latency), and keep following in a long steady run.
 TEST(PeerBaseline, TheBulkBoundsFollowAfterASixteenthMoreSamples) {
   PeerBaseline peers = Learn(20000, 1, 9);
   const uint64_t at = peers.samples_at_bounds;
@@ -132,7 +133,7 @@ TEST(PeerBaseline, TheBulkBoundsFollowAfterASixteenthMoreSamples) {
             QuantileSketch::QuantileOfUnion(peers.current.new_per_day,
                                             peers.previous.new_per_day,
                                             PeerBaseline::kQuantile));
-  while (peers.lookup_samples < at + at / 16) {
+  while (peers.lookup_samples < at + at / 8) {
     peers.AddLookup(0, 1, 1, 5000, features, -1);
   }
   peers.Refresh();
@@ -141,6 +142,38 @@ TEST(PeerBaseline, TheBulkBoundsFollowAfterASixteenthMoreSamples) {
             QuantileSketch::QuantileOfUnion(peers.current.new_per_day,
                                             peers.previous.new_per_day,
                                             PeerBaseline::kBulkQuantile));
+}
+
+// Two months of a steady group, 20,000 samples a day: the generations
+// hold at most two days, so the bounds are recomputed every few hours to
+// the end, and a shift of the group's days in the second month is
+// followed within a day.
+TEST(PeerBaseline, TheBulkBoundsKeepFollowingInALongRun) {
+  PeerBaseline peers;
+  std::mt19937_64 random(10);
+  std::normal_distribution<double> day(1600, 40);
+  const PeerFeatures features{};
+  constexpr int kPerDay = 20000;
+  constexpr int64_t kDayMs = 24 * 3600 * 1000;
+  uint64_t computed_on_last_day = 0;
+  for (int d = 0; d < 60; ++d) {
+    const double shift = d < 30 ? 0 : 800;
+    for (int i = 0; i < kPerDay; ++i) {
+      const int64_t time_ms = d * kDayMs + int64_t{i} * kDayMs / kPerDay;
+      if (i % 14 == 0) {  // About every minute of event time.
+        const uint64_t before = peers.samples_at_bounds;
+        peers.Refresh();
+        if (d == 59 && peers.samples_at_bounds != before) {
+          ++computed_on_last_day;
+        }
+      }
+      peers.AddLookup(time_ms, 1, 1, std::round(day(random)) + shift,
+                      features, -1);
+    }
+  }
+  EXPECT_GE(computed_on_last_day, 4u);
+  EXPECT_LE(computed_on_last_day, 40u);
+  EXPECT_NEAR(peers.new_per_day_bulk, 2400 + 1.28 * 40, 0.05 * 2450);
 }
 
 // The point of it: on 200,000 samples, the tops scoring reads (and the
