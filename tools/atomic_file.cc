@@ -43,7 +43,9 @@ absl::StatusOr<AtomicReplacement> AtomicReplacement::Begin(
     std::string name = path + ".tmp-XXXXXX";
     const int fd = mkostemp(name.data(), O_CLOEXEC);
     if (fd < 0) return internal::FileError(path, errno);
-    fchmod(fd, mode);  // mkostemp creates it 0600.
+    // mkostemp creates it 0600; should fchmod fail, the report stays
+    // private, the safer of the two.
+    fchmod(fd, mode);
     return AtomicReplacement(fd, path, std::move(name));
   }
   std::string tmp = path + ".tmp";
@@ -118,7 +120,7 @@ absl::Status WriteFileAtomically(const std::string& path,
   absl::StatusOr<AtomicReplacement> out =
       AtomicReplacement::Begin(path, 0600, Temporary::kFixed);
   if (!out.ok()) return out.status();
-  absl::Status written = WriteAll(out->fd(), bytes, path + ".tmp");
+  absl::Status written = WriteAll(out->fd(), bytes, out->temporary_path());
   if (!written.ok()) return written;  // `out` removes the temporary.
   return out->Commit();
 }

@@ -58,6 +58,8 @@ class AtomicReplacement {
 
   // Where the new content is written, until Commit or Abort.
   int fd() const { return fd_; }
+  // Where the bytes go until Commit (for naming it in errors).
+  const std::string& temporary_path() const { return temporary_path_; }
   // Makes the written bytes PATH's content, durably; the file-system error
   // naming the failing step otherwise (PATH then unchanged).
   absl::Status Commit();
@@ -72,9 +74,9 @@ class AtomicReplacement {
 };
 
 // Replaces PATH's content by `bytes` through PATH.tmp (kFixed), with mode
-// 0600: what is written this way (replay checkpoints) is private. The file-system error (NotFound,
-// PermissionDenied, ResourceExhausted, ...) naming the path on failure;
-// PATH is then unchanged.
+// 0600: what is written this way (replay checkpoints) is private. The
+// file-system error (NotFound, PermissionDenied, ResourceExhausted, ...)
+// naming the path on failure; PATH is then unchanged.
 absl::Status WriteFileAtomically(const std::string& path,
                                  absl::string_view bytes);
 

@@ -6,8 +6,9 @@
 // HTML report, which a browser may have open): the text goes to a
 // temporary file of its own beside `path`, and only a successful Close()
 // makes it PATH's content (see AtomicReplacement in atomic_file.h:
-// synced, renamed, the directory synced). Destroying the file without Close() (the run failed) removes
-// the temporary file and leaves `path` as it was.
+// synced, renamed, the directory synced). Destroying the file without
+// Close() (the run failed) removes the temporary file and leaves `path`
+// as it was.
 //
 // A replay that resumes from a checkpoint reopens its alerts file at the
 // length the checkpoint recorded (OpenAt) and Syncs it before each

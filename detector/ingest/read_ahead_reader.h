@@ -19,8 +19,9 @@
 // Bounds: at most `max_batches` batches of at most `batch_records`
 // records or ~`batch_bytes` of text each are parsed ahead (defaults: 16
 // × 1,024 records or 1 MiB; with 4, the parsing thread stalled often
-// enough on two cores to leave a tenth of a core idle). Raw subjects sit in those buffers as they do in
-// any reader's, in memory only, until consumed.
+// enough on two cores to leave a tenth of a core idle). Raw subjects sit
+// in those buffers as they do in any reader's, in memory only, until
+// consumed.
 //
 // The thread starts at the first Next(), so SeekTo (which REQUIRES no
 // Next yet) still reaches the wrapped reader. Thread-compatible as a

@@ -93,12 +93,7 @@ void QuantileSketch::Add(double value, bool anomalous) {
     ++skipped_;
     return;
   }
-  ++count_;
-  if (!(value >= 1e-9)) {
-    ++zeros_;
-    return;
-  }
-  AddToBucket(Index(value), 1);
+  AddWeighted(value, 1);
 }
 
 void QuantileSketch::AddWeighted(double value, uint64_t weight) {
