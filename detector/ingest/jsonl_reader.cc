@@ -3,8 +3,9 @@
 // Each line is one JSON object. Fields are found by their ECS path whether
 // written as nested objects ({"user":{"name":"x"}}) or dotted keys
 // ({"user.name":"x"}), or a mix; a field given twice is an error rather than
-// a silent choice. simdjson validates UTF-8 for the whole line up front and
-// unescapes strings into its own buffer, which is reused between lines.
+// a silent choice. simdjson validates UTF-8 for the whole line up front;
+// keys and strings without escapes are read in place, the others unescaped
+// into simdjson's buffer, which is reused between lines.
 #include <simdjson.h>
 
 #include <algorithm>
@@ -25,22 +26,6 @@ namespace od = simdjson::ondemand;
 
 constexpr size_t kMaxPath = 256;
 constexpr int kMaxDepth = 16;
-
-// a == b for the short texts of ECS paths, without a call to memcmp.
-bool SameText(absl::string_view a, absl::string_view b) {
-  if (a.size() != b.size()) return false;
-  size_t i = 0;
-  for (; i + 8 <= a.size(); i += 8) {
-    uint64_t x, y;
-    memcpy(&x, a.data() + i, 8);
-    memcpy(&y, b.data() + i, 8);
-    if (x != y) return false;
-  }
-  for (; i < a.size(); ++i) {
-    if (a[i] != b[i]) return false;
-  }
-  return true;
-}
 
 class JsonLinesReader : public TextReaderBase {
  public:
@@ -172,7 +157,8 @@ class JsonLinesReader : public TextReaderBase {
     }
     if (code == simdjson::SUCCESS) {
       path_length_ = 0;
-      leaf_ = 0;
+      member_ = 0;
+      on_layout_ = true;
       if (!Walk(object, 0, &code, error)) {
         if (code == simdjson::SUCCESS) return false;  // Field error set.
       }
@@ -208,18 +194,50 @@ class JsonLinesReader : public TextReaderBase {
     for (auto member_result : object) {
       od::field member;
       if ((*code = std::move(member_result).get(member))) return false;
+      const int index = member_++;
+      const char* raw_key = member.key().raw();
+      // On the previous line's layout so far, this member's key is checked
+      // against the one it had there, without looking for the key's end.
+      const MemberHint* hint = nullptr;
+      if (on_layout_ && index < hint_count_ &&
+          hints_[index].depth == depth && hints_[index].Matches(raw_key)) {
+        hint = &hints_[index];
+      }
+      // Keys are read in place when they hold no escape (as ECS keys do):
+      // unescaping copies each into simdjson's buffer first.
+      bool in_place = true;
       std::string_view key;
-      if ((*code = member.unescaped_key().get(key))) return false;
+      if (hint != nullptr) {
+        key = std::string_view(raw_key, hint->size);
+      } else {
+        LeaveLayout(index);
+        key = RawKey(raw_key, &in_place);
+        if (!in_place) {
+          if ((*code = member.unescaped_key().get(key))) return false;
+        }
+      }
       const size_t saved_length = path_length_;
       const bool fits = path_length_ + key.size() + 1 < kMaxPath;
       if (fits) {
-        memcpy(path_ + path_length_, key.data(), key.size());
+        // A short key in place is copied 16 bytes at once, without a call:
+        // the line is followed by padding, and path_ has room.
+        if (in_place && key.size() <= kKeyChunk) {
+          memcpy(path_ + path_length_, key.data(), kKeyChunk);
+        } else {
+          memcpy(path_ + path_length_, key.data(), key.size());
+        }
         path_length_ += key.size();
       }
       od::value value = member.value();
       od::json_type type;
       if ((*code = value.type().get(type))) return false;
-      if (type == od::json_type::object) {
+      const bool is_object = type == od::json_type::object;
+      if (hint != nullptr && hint->object != is_object) {
+        hint = nullptr;
+        LeaveLayout(index);
+      }
+      if (is_object) {
+        if (hint == nullptr) Remember(index, depth, key, in_place, true, -1);
         od::object child;
         if ((*code = value.get_object().get(child))) return false;
         if (fits) path_[path_length_++] = '.';
@@ -229,8 +247,13 @@ class JsonLinesReader : public TextReaderBase {
         if (!ok) return false;
         continue;
       }
-      int field = fits ? MatchLeaf(absl::string_view(path_, path_length_))
-                       : -1;
+      int field = -1;
+      if (hint != nullptr) {
+        field = hint->field;
+      } else {
+        if (fits) field = MatchField(absl::string_view(path_, path_length_));
+        Remember(index, depth, key, in_place, false, field);
+      }
       path_length_ = saved_length;
       if (field < 0) continue;  // Unknown keys are ignored (and skipped).
       if (!fields_.value[field].empty() || seen_null_[field]) {
@@ -239,8 +262,13 @@ class JsonLinesReader : public TextReaderBase {
       }
       switch (type) {
         case od::json_type::string: {
-          std::string_view text;
-          if ((*code = value.get_string().get(text))) return false;
+          // In place unless it holds an escape: simdjson has validated the
+          // line's UTF-8 and refused control characters, so only escapes
+          // need decoding (and checking).
+          std::string_view text = value.raw_json_token();
+          if (!UnquoteInPlace(&text)) {
+            if ((*code = value.get_string().get(text))) return false;
+          }
           fields_.value[field] = absl::string_view(text.data(), text.size());
           if (text.empty()) seen_null_[field] = true;
           break;
@@ -274,6 +302,27 @@ class JsonLinesReader : public TextReaderBase {
     return true;
   }
 
+  static constexpr size_t kKeyChunk = 16;
+  // The key at `start` (just after its opening quote) as it is written,
+  // when it holds no escape (*in_place set); else empty, to be unescaped.
+  static std::string_view RawKey(const char* start, bool* in_place) {
+    // Stage 1 found the closing quote, so this stops within the line.
+    const char* p = start;
+    while (*p != '"' && *p != '\\') ++p;
+    *in_place = *p == '"';
+    return *in_place ? std::string_view(start, p - start) : std::string_view();
+  }
+  // A string token (its quotes, then maybe whitespace) becomes its text,
+  // unless it holds an escape (false, left as it is).
+  static bool UnquoteInPlace(std::string_view* token) {
+    std::string_view t = *token;
+    while (t.back() != '"') t.remove_suffix(1);  // Whitespace.
+    t = t.substr(1, t.size() - 2);
+    if (memchr(t.data(), '\\', t.size()) != nullptr) return false;
+    *token = t;
+    return true;
+  }
+
   bool SkipObject(od::object& object, simdjson::error_code* code) {
     for (auto member_result : object) {
       od::field member;
@@ -288,24 +337,57 @@ class JsonLinesReader : public TextReaderBase {
     }
     return -1;
   }
-  static constexpr int kLeafHints = 32;  // Leaves remembered per line.
-  static std::array<int, kLeafHints> MakeNoHints() {
-    std::array<int, kLeafHints> hints;
-    hints.fill(-1);
-    return hints;
+  // What the previous lines' members were, in order: a log's lines mostly
+  // share one layout. While every member of a line so far had the same
+  // depth, key and kind (object or not) as the same member there, the
+  // line's tree so far is the same (a tree is given by its members' depths
+  // and keys in order), so a leaf's field is the same too: no search for
+  // the key's end and no search of the field names.
+  struct MemberHint {
+    static constexpr size_t kMaxKey = 23;  // Bytes; the quote after it fits.
+    uint64_t text[3];  // The key, then its closing quote, then zeros.
+    uint64_t mask[3];  // Of those key and quote bytes.
+    uint8_t size;
+    uint8_t depth;
+    bool object;
+    int8_t field;  // -1: not an ECS field (or an object).
+    // Whether the key at `raw` (in the line: padding follows) is this one.
+    bool Matches(const char* raw) const {
+      uint64_t w[3];
+      memcpy(w, raw, sizeof(w));
+      return (((w[0] ^ text[0]) & mask[0]) | ((w[1] ^ text[1]) & mask[1]) |
+              ((w[2] ^ text[2]) & mask[2])) == 0;
+    }
+  };
+  static constexpr int kMemberHints = 32;
+  void LeaveLayout(int index) {
+    on_layout_ = false;
+    hint_count_ = std::min(hint_count_, index);
   }
-  // MatchField for the record's next leaf (a value that is not an object).
-  // A log's lines mostly share one layout, so the field the same leaf
-  // matched in the previous line is tried first: one comparison instead of
-  // a search, and the same answer.
-  int MatchLeaf(absl::string_view path) {
-    const int leaf = leaf_++;
-    if (leaf >= kLeafHints) return MatchField(path);
-    const int hint = leaf_hints_[leaf];
-    if (hint >= 0 && SameText(path, EcsFieldName(hint))) return hint;
-    const int field = MatchField(path);
-    if (field >= 0) leaf_hints_[leaf] = field;
-    return field;
+  // Records a member off the layout, for the next lines: the hints stay
+  // one line's members, in order.
+  void Remember(int index, int depth, std::string_view key, bool in_place,
+                bool object, int field) {
+    if (index != hint_count_ || index >= kMemberHints || !in_place ||
+        key.size() > MemberHint::kMaxKey) {
+      return;
+    }
+    MemberHint& hint = hints_[index];
+    char text[sizeof(hint.text)] = {};
+    memcpy(text, key.data(), key.size());
+    text[key.size()] = '"';
+    memcpy(hint.text, text, sizeof(text));
+    for (size_t word = 0; word < 3; ++word) {
+      const size_t bytes = std::min<size_t>(
+          8, std::max<size_t>(key.size() + 1, 8 * word) - 8 * word);
+      hint.mask[word] = bytes == 8 ? ~uint64_t{0}
+                                   : (uint64_t{1} << (8 * bytes)) - 1;
+    }
+    hint.size = static_cast<uint8_t>(key.size());
+    hint.depth = static_cast<uint8_t>(depth);
+    hint.object = object;
+    hint.field = static_cast<int8_t>(field);
+    ++hint_count_;
   }
 
   size_t max_record_bytes_;
@@ -313,11 +395,12 @@ class JsonLinesReader : public TextReaderBase {
   TextFields fields_;
   EventTimeParser times_;
   bool seen_null_[kFieldCount] = {};
-  char path_[kMaxPath];
+  char path_[kMaxPath + kKeyChunk];
   size_t path_length_ = 0;
-  // The field each leaf of the previous record matched (-1: none yet).
-  std::array<int, kLeafHints> leaf_hints_ = MakeNoHints();
-  int leaf_ = 0;  // Leaves of the current record so far.
+  std::array<MemberHint, kMemberHints> hints_;
+  int hint_count_ = 0;     // Valid hints.
+  int member_ = 0;         // Members of the current line so far.
+  bool on_layout_ = true;  // Every member so far matched its hint.
 };
 
 }  // namespace
