@@ -15,8 +15,10 @@
 // the input's lock) and parsing it (without). At most 4 × threads + 4
 // chunks are cut ahead of the consumer, each at most the input window
 // (chunk_bytes + max_record_bytes) plus its parsed batch. A chunk is the
-// input's window itself, handed over without a copy; the window the input
-// goes on in is one a parsed chunk gave back.
+// input's window itself, handed over without a copy; its records' texts
+// stay views into it (unless unescaped), so it is kept until the consumer
+// is done with the chunk's records, and the input goes on in a window a
+// consumed chunk gave back.
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -102,8 +104,10 @@ class ParallelJsonLinesReader : public RecordReader {
       if (finished_) return Result::kEnd;
       absl::MutexLock lock(&mu_);
       if (current_ != nullptr) {
-        // The previous record's views end here: its batch is reused.
+        // The previous record's views end here: its batch and the window
+        // its texts are in are reused.
         pool_.Give(std::move(current_));
+        GiveBackWindow(std::move(current_window_), current_window_capacity_);
         ++consumed_chunks_;
       }
       // The chunks are handed out in input order.
@@ -114,6 +118,8 @@ class ParallelJsonLinesReader : public RecordReader {
           this));
       auto it = ready_.find(consumed_chunks_);
       current_ = std::move(it->second.batch);
+      current_window_ = std::move(it->second.window);
+      current_window_capacity_ = it->second.window_capacity;
       current_first_line_ = next_chunk_line_;
       next_chunk_line_ += it->second.lines;
       ready_.erase(it);
@@ -165,7 +171,10 @@ class ParallelJsonLinesReader : public RecordReader {
       parsed.batch = pool_.Take();
       parsed.lines = Parse(chunk, *parsed.batch);
       parsed.batch->Seal();
-      GiveBackWindow(chunk);
+      // The records' texts are views into the window (unless unescaped):
+      // it goes back once the consumer is done with the batch.
+      parsed.window = std::move(chunk.buffer);
+      parsed.window_capacity = chunk.capacity;
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
       ready_[chunk.index] = std::move(parsed);
@@ -248,17 +257,17 @@ class ParallelJsonLinesReader : public RecordReader {
     // is never uninitialised memory.
     return std::unique_ptr<char[]>(new char[capacity + InputBuffer::kPadding]());
   }
-  // Takes back a parsed chunk's window (nothing refers to its bytes any
-  // more: the batch holds copies of the records' texts).
-  void GiveBackWindow(Chunk& chunk) {
-    if (chunk.buffer == nullptr) return;
+  // Takes back a consumed chunk's window (nothing refers to its bytes any
+  // more).
+  void GiveBackWindow(std::unique_ptr<char[]> window, size_t capacity) {
+    if (window == nullptr) return;
     absl::MutexLock lock(&windows_mu_);
-    if (chunk.capacity != spare_capacity_) {
+    if (capacity != spare_capacity_) {
       // The window grew for a long line: older ones no longer fit.
       spare_windows_.clear();
-      spare_capacity_ = chunk.capacity;
+      spare_capacity_ = capacity;
     }
-    spare_windows_.push_back(std::move(chunk.buffer));
+    spare_windows_.push_back(std::move(window));
   }
 
   // Discards input up to and including the next newline; a failure on the
@@ -314,6 +323,8 @@ class ParallelJsonLinesReader : public RecordReader {
       case Chunk::Kind::kLines:
         break;
     }
+    batch.set_backing(absl::string_view(chunk.buffer.get() + chunk.offset,
+                                        chunk.size));
     std::unique_ptr<RecordReader> reader = NewJsonLinesReader(
         std::make_unique<InputBuffer>(chunk.buffer.get() + chunk.offset,
                                       chunk.size),
@@ -347,6 +358,8 @@ class ParallelJsonLinesReader : public RecordReader {
 
   // The consumer's side.
   std::unique_ptr<RecordBatch> current_;
+  std::unique_ptr<char[]> current_window_;
+  size_t current_window_capacity_ = 0;
   size_t next_item_ = 0;
   bool finished_ = false;
   ReadPosition position_;
@@ -359,11 +372,13 @@ class ParallelJsonLinesReader : public RecordReader {
   struct Parsed {
     std::unique_ptr<RecordBatch> batch;
     int64_t lines = 0;
+    std::unique_ptr<char[]> window;  // The chunk's: its texts are there.
+    size_t window_capacity = 0;
   };
   std::map<uint64_t, Parsed> ready_ ABSL_GUARDED_BY(mu_);
   RecordBatchPool pool_;
-  // Input windows parsed chunks gave back, all of spare_capacity_ bytes;
-  // no more than the chunks in flight (max_ahead_ + threads_).
+  // Input windows consumed chunks gave back, all of spare_capacity_ bytes;
+  // no more than the chunks in flight (max_ahead_ + threads_ + 1).
   absl::Mutex windows_mu_;
   std::vector<std::unique_ptr<char[]>> spare_windows_
       ABSL_GUARDED_BY(windows_mu_);

@@ -6,9 +6,10 @@
 // Why: a reader's record views end at its next call, so a record parsed
 // on one thread and used on another must own its texts; keeping them back
 // to back in one string per batch costs one copy and no allocation once
-// the batch is reused. Used by ReadAheadReader and the parallel JSON Lines
-// reader, whose consumers must see exactly what a reader on their own
-// thread would have given them.
+// the batch is reused (and none at all for texts in a backing that the
+// producer keeps alive as long as the batch is used). Used by
+// ReadAheadReader and the parallel JSON Lines reader, whose consumers must
+// see exactly what a reader on their own thread would have given them.
 //
 // Errors are rare and heavy (four strings): they are kept apart from the
 // items, which stay plain values that clearing does not visit.
@@ -51,7 +52,8 @@ class RecordBatch {
     AccessRecord record;  // Views into the batch once sealed.
     ReadPosition position_after;
     uint64_t raw_bytes_after = 0;
-    size_t offsets[5] = {};  // Of the record's texts in text_.
+    // Of the record's texts in text_, or kInBacking.
+    size_t offsets[5] = {};
     size_t error = 0;        // Its index in errors_, when kError.
   };
 
@@ -74,15 +76,25 @@ class RecordBatch {
     if (item.result != RecordReader::Result::kRecord) return;
     for (int i = 0; i < 5; ++i) {
       const absl::string_view text = *TextField(item.record, i);
+      if (InBacking(text)) {
+        item.offsets[i] = kInBacking;
+        continue;
+      }
       item.offsets[i] = text_.size();
       text_.append(text.data(), text.size());
     }
   }
+  // Texts within `backing` are kept as they are, not copied: for a
+  // producer whose input outlives the batch's use (the parallel JSON Lines
+  // reader keeps a chunk's window until its batch is consumed). Cleared
+  // by Clear().
+  void set_backing(absl::string_view backing) { backing_ = backing; }
   // The texts no longer grow: points the records' views into them.
   void Seal() {
     for (Item& item : items_) {
       if (item.result != RecordReader::Result::kRecord) continue;
       for (int i = 0; i < 5; ++i) {
+        if (item.offsets[i] == kInBacking) continue;
         absl::string_view* field = TextField(item.record, i);
         *field = absl::string_view(text_.data() + item.offsets[i],
                                    field->size());
@@ -95,6 +107,7 @@ class RecordBatch {
     items_.clear();
     text_.clear();
     errors_.clear();
+    backing_ = absl::string_view();
   }
 
   size_t size() const { return items_.size(); }
@@ -108,8 +121,17 @@ class RecordBatch {
     return fields[i];
   }
 
+  static constexpr size_t kInBacking = ~size_t{0};  // An Item::offsets.
+  bool InBacking(absl::string_view text) const {
+    const auto begin = reinterpret_cast<uintptr_t>(backing_.data());
+    const auto at = reinterpret_cast<uintptr_t>(text.data());
+    return !backing_.empty() && at >= begin &&
+           at + text.size() <= begin + backing_.size();
+  }
+
   std::vector<Item> items_;
-  std::string text_;  // The records' texts, back to back.
+  absl::string_view backing_;
+  std::string text_;  // The records' texts not in backing_, back to back.
   std::vector<RecordError> errors_;  // Of the error items, in order.
   RecordError next_error_;
 };
