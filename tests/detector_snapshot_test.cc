@@ -73,6 +73,53 @@ TEST(DetectorSnapshot, RestoredDetectorContinuesBitIdentically) {
   EXPECT_EQ(original->stats().accounts, restored->stats().accounts);
 }
 
+// The peer baselines are refreshed as each is first used in a minute of
+// event time, so at a cut some hold the previous minute's percentiles; a
+// snapshot holds every one as refreshed. Cut at many points, a restored
+// detector and the original stay identical, state and risks, over the
+// events that follow (the rest of the minute and beyond), whether events
+// name their profession or leave it to the account's (a third here).
+TEST(DetectorSnapshot, CutsWithinAMinuteRestoreTheBaselinesAsRefreshed) {
+  PseudonymKey key;
+  Pseudonymizer pseudonymizer(key);
+  EventEncoder encoder(&pseudonymizer, EncoderOptions());
+  std::vector<Event> events = SimulatedEvents(&encoder);
+  for (size_t i = 0; i < events.size(); i += 3) events[i].profession = kNoId;
+  auto namer = [&encoder](uint32_t id) {
+    return std::string(encoder.AccountName(id));
+  };
+  DetectorOptions options;
+  options.max_state_bytes = size_t{4} << 20;
+  JsonSink sink;
+  auto original = Detector::Create(options, namer, &sink).value();
+  constexpr size_t kCuts = 24;
+  constexpr size_t kFollowed = 120;  // Events compared after each cut.
+  const size_t first_cut = events.size() / 3;  // Baselines warm by then.
+  const size_t step = (events.size() - first_cut - kFollowed) / kCuts;
+  JsonSink restored_sink;
+  std::unique_ptr<Detector> restored;
+  size_t restored_until = 0;
+  int compared = 0;
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (i >= first_cut && (i - first_cut) % step == 0 &&
+        (i - first_cut) / step < kCuts) {
+      restored = Detector::Create(options, namer, &restored_sink).value();
+      ASSERT_TRUE(restored->RestoreState(original->SaveState()).ok());
+      restored_until = i + kFollowed;
+    }
+    const double risk = original->Observe(events[i]);
+    if (restored != nullptr && i < restored_until) {
+      ASSERT_EQ(risk, restored->Observe(events[i])) << "event " << i;
+      if ((restored_until - i) % 40 == 1) {
+        ASSERT_EQ(original->SaveState(), restored->SaveState())
+            << "event " << i;
+        ++compared;
+      }
+    }
+  }
+  EXPECT_EQ(compared, 3 * static_cast<int>(kCuts));
+}
+
 // An address's failed logins live in their own table: a snapshot taken
 // half-way through a password spray carries them, so the restored detector
 // sees the spray cross its threshold exactly when the original does.

@@ -2,6 +2,7 @@
 // novelty filter, peer baselines, the signal families, fusion and
 // incidents.
 #include <algorithm>
+#include <cassert>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -350,20 +351,37 @@ class DetectorImpl : public Detector {
                           : -((-watermark + kEpochMs - 1) / kEpochMs);
   }
 
+  // A new epoch: the peer baselines are refreshed as they are first used
+  // in it (EnsureFresh, from phase A), so that the first event of a minute
+  // does not pay for every profession's; the login population at once.
   void RefreshPeers(int64_t epoch) {
     epoch_ = epoch;
-    // See PeerBaseline::PrefetchSketches: the baselines' misses overlap.
-    for (const PeerBaseline& p : peers_) {
-      if (p.WillRefresh()) p.PrefetchSketches();
-    }
-    if (everyone_.WillRefresh()) everyone_.PrefetchSketches();
-    for (const PeerBaseline& p : peers_) {
-      if (p.WillRefresh()) p.PrefetchTops();
-    }
-    if (everyone_.WillRefresh()) everyone_.PrefetchTops();
-    for (PeerBaseline& p : peers_) p.Refresh();
-    everyone_.Refresh();
     population_.Refresh();
+  }
+  // What a refresh at the epoch's start would have made of `p`: nothing
+  // was learned since (learning is in phase C, for a baseline phase A
+  // refreshed), and Refresh reads only what was learned.
+  void EnsureFresh(PeerBaseline& p) {
+    if (p.refreshed_epoch == epoch_) return;
+    p.refreshed_epoch = epoch_;
+    if (!p.WillRefresh()) return;
+    p.PrefetchSketches();
+    p.PrefetchTops();
+    p.Refresh();
+  }
+  // Every baseline phase B may read for `e` (the profession it will take,
+  // see AccountPhase; all of them when the event names none) and phase C
+  // may teach.
+  void EnsurePeersFresh(const Event& e) {
+    EnsureFresh(everyone_);
+    if (peers_.empty()) return;
+    if (e.profession != kNoId) {
+      EnsureFresh(peers_[e.profession < peers_.size() ? e.profession : 0]);
+      return;
+    }
+    if (all_peers_fresh_epoch_ == epoch_) return;
+    for (PeerBaseline& p : peers_) EnsureFresh(p);
+    all_peers_fresh_epoch_ = epoch_;
   }
 
   // Phase A.
@@ -382,7 +400,9 @@ class DetectorImpl : public Detector {
     if (e.profession != kNoId && e.profession >= peers_.size() &&
         peers_.size() < kMaxProfessions) {
       peers_.resize(std::min<size_t>(e.profession + 1, kMaxProfessions));
+      all_peers_fresh_epoch_ = INT64_MIN;
     }
+    EnsurePeersFresh(e);
     if (e.action != Action::kLogin) return;
     AddressState& ip = addresses_.FindOrCreate(e.ip, e.time_ms);
     CheckAllowlist(e.ip, ip);
@@ -473,6 +493,9 @@ class DetectorImpl : public Detector {
         a.profession < peers_.size() ? a.profession : 0;
     const PeerBaseline& peers =
         peers_.empty() ? everyone_ : peers_[profession];
+    // Phase A refreshed what this reads (EnsurePeersFresh).
+    assert(peers.refreshed_epoch == epoch_ &&
+           everyone_.refreshed_epoch == epoch_);
     const bool suspect = a.risk >= options_.alert_threshold;
 
     std::array<SignalScore, kFamilyCount> family;
@@ -612,6 +635,8 @@ class DetectorImpl : public Detector {
       const PeerSample& sample = shard.samples[slot.sample];
       PeerBaseline& peers =
           peers_.empty() ? everyone_ : peers_[sample.profession];
+      // Nothing is learned before its refresh (see EnsureFresh).
+      assert(peers.refreshed_epoch == epoch_);
       if (sample.lookup) {
         if (&peers != &everyone_) {
           peers.AddLookup(e.time_ms, sample.minute, sample.hour, sample.day,
@@ -767,6 +792,7 @@ class DetectorImpl : public Detector {
   std::vector<PeerBaseline> peers_;
   PeerBaseline everyone_;
   int64_t epoch_ = INT64_MIN;
+  int64_t all_peers_fresh_epoch_ = INT64_MIN;  // See EnsurePeersFresh.
   int64_t watermark_ms_ = 0;
   int64_t stream_start_ms_ = 0;
   bool watermark_set_ = false;
@@ -829,8 +855,16 @@ std::string DetectorImpl::SaveState() const {
   add("known_accounts", known.data());
   StateWriter peers;
   peers.Put<uint64_t>(peers_.size());
-  for (const PeerBaseline& p : peers_) EncodePeers(peers, p);
-  EncodePeers(peers, everyone_);
+  // As refreshed at the epoch's start: a snapshot does not depend on which
+  // baselines this epoch's events have used yet.
+  const auto encode_fresh = [&](const PeerBaseline& p) {
+    if (p.refreshed_epoch == epoch_) return EncodePeers(peers, p);
+    PeerBaseline fresh = p;
+    fresh.Refresh();
+    EncodePeers(peers, fresh);
+  };
+  for (const PeerBaseline& p : peers_) encode_fresh(p);
+  encode_fresh(everyone_);
   add("peers", peers.data());
   StateWriter incidents;
   tracker_.Encode(incidents);
@@ -863,6 +897,7 @@ void DetectorImpl::Reset() {
   watermark_ms_ = stream_start_ms_ = 0;
   watermark_set_ = false;
   epoch_ = INT64_MIN;
+  all_peers_fresh_epoch_ = INT64_MIN;
   events_ = late_events_ = 0;
 }
 
@@ -955,6 +990,9 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
   DecodePeers(peers, &everyone_);
   status = peers.Check("detector snapshot: peers");
   if (!status.ok()) return status;
+  for (PeerBaseline& p : peers_) p.refreshed_epoch = epoch_;  // See SaveState.
+  everyone_.refreshed_epoch = epoch_;
+  all_peers_fresh_epoch_ = epoch_;
   allowlist_cache_.clear();
   StateReader incidents(sections["incidents"]);
   return tracker_.Restore(incidents);

@@ -197,6 +197,9 @@ struct PeerBaseline {
   bool lookups_warm_ = false;
   bool exports_warm_ = false;
   PeerModel model;
+  // The engine's epoch this was last refreshed for (the engine's
+  // bookkeeping; not in snapshots, which hold baselines as refreshed).
+  int64_t refreshed_epoch = INT64_MIN;
 
   void Rotate(int64_t time_ms) {
     if (generation_start_ms == INT64_MIN) {
@@ -272,9 +275,9 @@ struct PeerBaseline {
     ++export_samples;
   }
   // Refresh reads cold memory (a minute of other events went by): the
-  // sketches first, then their top buckets. Asking for every baseline's
-  // before refreshing any overlaps those cache misses; the engine calls
-  // PrefetchSketches on all, then PrefetchTops on all, then Refresh.
+  // sketches first, then their top buckets. Asking for all of them before
+  // the walks overlaps those cache misses; the engine calls
+  // PrefetchSketches, then PrefetchTops, then Refresh.
   bool WillRefresh() const {
     return lookup_samples + export_samples != samples_at_refresh;
   }
