@@ -1,9 +1,13 @@
-// The JSON Lines reader remembers the previous lines' layout (each member's
-// depth, key and kind) to skip finding keys and fields. These tests check
-// that it reads every line exactly as a reader that has seen no line
-// before: on random lines that share, drift from and return to a layout
-// (members reordered, nested or dotted, wrapped in objects, unknown members
-// added, keys and values escaped, duplicated, nulled or mistyped).
+// The JSON Lines reader remembers the previous lines' layout: each
+// member's depth, key and kind (to skip finding keys and fields), and the
+// lines' bytes around their values (to read a line with the same bytes and
+// plain values without simdjson). These tests check that it reads every
+// line exactly as a reader that has seen no line before: on random lines
+// that share, drift from and return to a layout (members reordered,
+// nested or dotted, wrapped in objects, unknown members added, keys and
+// values escaped, duplicated, nulled or mistyped) and whose values change
+// (other lengths, non-ASCII and invalid bytes, control characters,
+// numbers of every shape, spaces, trailing bytes, cut lines).
 #include <random>
 #include <string>
 #include <vector>
@@ -63,6 +67,47 @@ std::vector<Member> BaseLine(int n) {
                        Leaf("subject", "\"185057800608491\""),
                        Leaf("records", "1")}),
   };
+}
+
+// A value for a leaf that the layout may or may not read without simdjson.
+std::string RandomValue(std::mt19937& rng, bool number) {
+  const char* numbers[] = {"0",  "7",    "1646900102123", "007", "-3",
+                           "1.5", "2e3", "18446744073709551616", "00"};
+  const char* strings[] = {
+      "\"x\"",        "\"\"",          "\"dr.martin-2\"",
+      "\"H\xc3\xa9l\xc3\xa8ne\"",  // UTF-8.
+      "\"bad\xff\"",                  // Not UTF-8.
+      "\"cut\xc3\"",                  // A cut UTF-8 sequence.
+      "\"tab\there\"",                // A raw control character.
+      "\"a\\\"b\"",                 // An escaped quote.
+      "\"2022-03-07T00:00:01.000Z\"",
+      "\"192.0.2.77\"",
+      "\"a very long value that crosses several eight-byte words\"",
+  };
+  std::uniform_int_distribution<size_t> pick_number(0, 8);
+  std::uniform_int_distribution<size_t> pick_string(0, 10);
+  return number ? numbers[pick_number(rng)] : strings[pick_string(rng)];
+}
+
+// The leaves of a line, depth first.
+void Leaves(std::vector<Member>& line, std::vector<Member*>* out) {
+  for (Member& m : line) {
+    if (m.object) {
+      Leaves(m.children, out);
+    } else {
+      out->push_back(&m);
+    }
+  }
+}
+
+// Changes one value and keeps the layout (most of the time).
+void ChangeValue(std::mt19937& rng, std::vector<Member>* line) {
+  std::vector<Member*> leaves;
+  Leaves(*line, &leaves);
+  if (leaves.empty()) return;
+  Member& leaf = *leaves[rng() % leaves.size()];
+  const bool number = !leaf.value.empty() && leaf.value[0] != '"';
+  leaf.value = RandomValue(rng, number ? rng() % 4 != 0 : rng() % 8 == 0);
 }
 
 // One random change to a line; most lines get none, so that layouts repeat.
@@ -188,8 +233,20 @@ TEST(JsonLinesLayout, EveryLineReadsAsIfItWereTheFirst) {
       for (int changes = rng() % 8; changes > 4; --changes) {
         Mutate(rng, &line);
       }
+      for (int changes = rng() % 8; changes > 5; --changes) {
+        ChangeValue(rng, &line);
+      }
       if (rng() % 10 == 0) drifting = line;
-      lines.push_back(Write(line, rng() % 8 == 0 ? " " : ""));
+      std::string text = Write(line, rng() % 8 == 0 ? " " : "");
+      switch (rng() % 40) {
+        case 0: text += " "; break;          // Trailing space.
+        case 1: text += "{}"; break;         // Trailing content.
+        case 2: text.pop_back(); break;      // Cut short.
+        case 3: text = " " + text; break;    // Leading space.
+        case 4: text += "\r"; break;         // CRLF.
+        default: break;
+      }
+      lines.push_back(text);
     }
     std::string log;
     for (const std::string& line : lines) absl::StrAppend(&log, line, "\n");
@@ -206,7 +263,7 @@ TEST(JsonLinesLayout, EveryLineReadsAsIfItWereTheFirst) {
       records += together.rfind("record", 0) == 0;
     }
     // Both kinds are exercised.
-    EXPECT_GT(records, 1500) << "seed " << seed;
+    EXPECT_GT(records, 1000) << "seed " << seed;
     EXPECT_LT(records, 4900) << "seed " << seed;
   }
 }

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "detector/ingest/field_decoder.h"
@@ -26,6 +27,131 @@ namespace od = simdjson::ondemand;
 
 constexpr size_t kMaxPath = 256;
 constexpr int kMaxDepth = 16;
+
+// A line's bytes with its values' places cut out: the line it was made
+// from, parsed, says which field each value is. A line that has the same
+// bytes everywhere else, and plain values in those places, parses to the
+// same fields with its own values, so it is read without a JSON parser:
+// a log's lines mostly differ only in their values.
+//
+// Plain values (anything else is left to simdjson, which reads the line
+// as it would have anyway): a string holding no escape, quote or control
+// character (bytes >= 0x80 are checked to be UTF-8); a number made of
+// digits (simdjson hands a number on as its text, and so does this).
+// Everything else (keys, punctuation, spaces, other values) must be the
+// same bytes.
+class LineLayout {
+ public:
+  struct Value {
+    size_t begin, end;  // In the line the layout is made from.
+    int field;          // -1: not an ECS field (the value is still plain).
+    bool number;
+  };
+  // From `line` and its values (in order), or none when `values` is
+  // empty: a line without values would only ever match itself.
+  void Make(absl::string_view line, const std::vector<Value>& values) {
+    text_.clear();
+    places_.clear();
+    size_t at = 0;
+    for (const Value& v : values) {
+      text_.append(line.data() + at, v.begin - at);
+      places_.push_back(Place{text_.size(), v.field, v.number});
+      at = v.end;
+    }
+    text_.append(line.data() + at, line.size() - at);
+  }
+  bool empty() const { return places_.empty(); }
+
+  // Whether `line` (followed by padding) has this layout; if so, its
+  // values are in fields (others untouched).
+  bool Match(absl::string_view line, TextFields* fields) const {
+    const char* p = line.data();
+    const char* const end = p + line.size();
+    size_t done = 0;  // Of text_.
+    for (const Place& place : places_) {
+      const size_t same = place.at - done;
+      if (static_cast<size_t>(end - p) < same ||
+          !SameBytes(p, text_.data() + done, same)) {
+        return false;
+      }
+      p += same;
+      done = place.at;
+      const char* value = p;
+      if (place.number) {
+        while (p < end && *p >= '0' && *p <= '9') ++p;
+        if (p == value) return false;
+      } else {
+        bool high = false;
+        while (true) {
+          p = NextSpecial(p, end);
+          if (p == end || static_cast<unsigned char>(*p) < 0x80) break;
+          high = true;
+          ++p;
+        }
+        // The closing quote is the next bytes' to match.
+        if (p == end || *p != '"') return false;
+        if (high && !IsValidUtf8(absl::string_view(value, p - value))) {
+          return false;
+        }
+      }
+      if (place.field >= 0) {
+        fields->value[place.field] = absl::string_view(value, p - value);
+      }
+    }
+    const size_t rest = text_.size() - done;
+    return static_cast<size_t>(end - p) == rest &&
+           SameBytes(p, text_.data() + done, rest);
+  }
+
+ private:
+  struct Place {
+    size_t at;  // In text_: where the value was cut out.
+    int field;
+    bool number;
+  };
+  // The first byte in [p, end) that is a quote, a backslash, a control
+  // character or >= 0x80, or end; eight bytes at a time (bytes after end
+  // are readable: padding).
+  static const char* NextSpecial(const char* p, const char* end) {
+    constexpr uint64_t kOnes = 0x0101010101010101ull;
+    constexpr uint64_t kHigh = 0x8080808080808080ull;
+    while (p < end) {
+      uint64_t w;
+      memcpy(&w, p, 8);
+      const uint64_t quote = w ^ (kOnes * '"');
+      const uint64_t backslash = w ^ (kOnes * '\\');
+      // A byte's high bit is set in `m` where it is zero in quote or
+      // backslash, below 0x20, or >= 0x80; the lowest such byte is exact.
+      const uint64_t m = (((quote - kOnes) & ~quote) |
+                          ((backslash - kOnes) & ~backslash) |
+                          ((w - kOnes * 0x20) & ~w) | w) &
+                         kHigh;
+      if (m != 0) {
+        const char* at = p + (__builtin_ctzll(m) >> 3);
+        return at < end ? at : end;
+      }
+      p += 8;
+    }
+    return end;
+  }
+  // a[0, n) == b[0, n), eight bytes at a time.
+  static bool SameBytes(const char* a, const char* b, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t x, y;
+      memcpy(&x, a + i, 8);
+      memcpy(&y, b + i, 8);
+      if (x != y) return false;
+    }
+    for (; i < n; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
+
+  std::string text_;  // The line without its values.
+  std::vector<Place> places_;
+};
 
 class JsonLinesReader : public TextReaderBase {
  public:
@@ -141,7 +267,21 @@ class JsonLinesReader : public TextReaderBase {
 
   bool Parse(absl::string_view line, AccessRecord* record, RecordError* error) {
     fields_.Clear();
+    for (size_t i = 0; i < layouts_.size(); ++i) {
+      if (layouts_[i].empty()) break;
+      if (layouts_[i].Match(line, &fields_)) {
+        // Most recently matched first.
+        std::rotate(layouts_.begin(), layouts_.begin() + i,
+                    layouts_.begin() + i + 1);
+        return DecodeTextFields(fields_, Utf8::kAlreadyValid, times_, record,
+                                error);
+      }
+      fields_.Clear();
+    }
     std::fill(seen_null_, seen_null_ + kFieldCount, false);
+    walked_line_ = line;
+    values_.clear();
+    plain_values_ = true;
     od::document doc;
     // The input window guarantees SIMDJSON_PADDING readable bytes after
     // every available byte.
@@ -169,6 +309,13 @@ class JsonLinesReader : public TextReaderBase {
       SetError(0, "", "invalid JSON: trailing content after the object",
                error);
       return false;
+    }
+    // A line read without error gives the next lines its layout (see
+    // LineLayout), if all its values were plain.
+    if (code == simdjson::SUCCESS && plain_values_ && !values_.empty()) {
+      // In place of the least recently matched, first.
+      std::rotate(layouts_.begin(), layouts_.end() - 1, layouts_.end());
+      layouts_.front().Make(line, values_);
     }
     if (code != simdjson::SUCCESS) {
       SetError(0, "",
@@ -255,7 +402,19 @@ class JsonLinesReader : public TextReaderBase {
         Remember(index, depth, key, in_place, false, field);
       }
       path_length_ = saved_length;
-      if (field < 0) continue;  // Unknown keys are ignored (and skipped).
+      if (field < 0) {
+        // Unknown keys are ignored (and skipped), but their string values
+        // may differ from line to line without changing the layout.
+        if (type == od::json_type::string) {
+          std::string_view text = value.raw_json_token();
+          if (UnquoteInPlace(&text)) {
+            NoteValue(text, -1, false);
+          } else {
+            plain_values_ = false;
+          }
+        }
+        continue;
+      }
       if (!fields_.value[field].empty() || seen_null_[field]) {
         SetFieldError(field, "", "duplicate field", error);
         return false;
@@ -266,7 +425,10 @@ class JsonLinesReader : public TextReaderBase {
           // line's UTF-8 and refused control characters, so only escapes
           // need decoding (and checking).
           std::string_view text = value.raw_json_token();
-          if (!UnquoteInPlace(&text)) {
+          if (UnquoteInPlace(&text)) {
+            NoteValue(text, field, false);
+          } else {
+            plain_values_ = false;
             if ((*code = value.get_string().get(text))) return false;
           }
           fields_.value[field] = absl::string_view(text.data(), text.size());
@@ -285,6 +447,7 @@ class JsonLinesReader : public TextReaderBase {
             token.remove_suffix(1);
           }
           fields_.value[field] = absl::string_view(token.data(), token.size());
+          NoteValue(token, field, true);
           break;
         }
         case od::json_type::null:
@@ -321,6 +484,26 @@ class JsonLinesReader : public TextReaderBase {
     if (memchr(t.data(), '\\', t.size()) != nullptr) return false;
     *token = t;
     return true;
+  }
+
+  // A value of the line being walked, for its layout: a plain one (see
+  // LineLayout) gets a place; any other makes the line's layout unusable.
+  void NoteValue(std::string_view text, int field, bool number) {
+    if (number) {
+      bool digits = !text.empty();
+      for (char c : text) digits &= c >= '0' && c <= '9';
+      if (!digits) {
+        plain_values_ = false;
+        return;
+      }
+    } else {
+      for (char c : text) {
+        if (static_cast<unsigned char>(c) < 0x20) plain_values_ = false;
+      }
+    }
+    const size_t begin = static_cast<size_t>(text.data() - walked_line_.data());
+    values_.push_back(
+        LineLayout::Value{begin, begin + text.size(), field, number});
   }
 
   bool SkipObject(od::object& object, simdjson::error_code* code) {
@@ -397,6 +580,13 @@ class JsonLinesReader : public TextReaderBase {
   bool seen_null_[kFieldCount] = {};
   char path_[kMaxPath + kKeyChunk];
   size_t path_length_ = 0;
+  // Of the last lines simdjson read (see LineLayout), most recently
+  // matched first: a log interleaves a few kinds of lines.
+  static constexpr int kLayouts = 4;
+  std::array<LineLayout, kLayouts> layouts_;
+  absl::string_view walked_line_;
+  std::vector<LineLayout::Value> values_;  // Its values so far.
+  bool plain_values_ = true;
   std::array<MemberHint, kMemberHints> hints_;
   int hint_count_ = 0;     // Valid hints.
   int member_ = 0;         // Members of the current line so far.
