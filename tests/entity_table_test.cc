@@ -215,19 +215,32 @@ TEST(StringInterner, RecyclesTheLeastRecentlyUsedIdWhenFull) {
 // Against a plain LRU dictionary (a list of ids, most recent first), on
 // names that often repeat the previous one (the interner's shortcut) and
 // bounds down to one, where the name interned last is also the one to
-// recycle.
+// recycle. Names are 2 to 40 bytes long, so ids pass between names kept
+// in their entry and longer ones kept apart; every 3,000 names the
+// interner is saved and restored, and goes on from the copy.
 TEST(StringInterner, HandsOutTheIdsOfAPlainLeastRecentlyUsedDictionary) {
   std::mt19937_64 random(31);
   for (uint32_t bound : {1u, 2u, 5u, 40u}) {
     internal::StringInterner names(bound);
+    auto name_of = [](uint64_t n) {
+      return "n" + std::to_string(n) + std::string((n * 7) % 39, 'x');
+    };
     std::map<std::string, uint32_t> ids;
     std::vector<uint32_t> recency;  // Most recent first.
     std::map<uint32_t, std::string> by_id;
-    std::string previous = "n0";
+    std::string previous = name_of(0);
     for (int i = 0; i < 20000; ++i) {
       const std::string name =
-          random() % 3 == 0 ? previous
-                            : "n" + std::to_string(random() % (bound * 2 + 1));
+          random() % 3 == 0 ? previous : name_of(random() % (bound * 2 + 1));
+      if (i % 3000 == 2999) {
+        StateWriter w;
+        names.Encode(w);
+        StateReader r(w.data());
+        absl::StatusOr<internal::StringInterner> restored =
+            internal::StringInterner::Decode(r);
+        ASSERT_TRUE(restored.ok()) << restored.status();
+        names = std::move(*restored);
+      }
       uint32_t expected;
       auto it = ids.find(name);
       if (it != ids.end()) {
@@ -249,6 +262,20 @@ TEST(StringInterner, HandsOutTheIdsOfAPlainLeastRecentlyUsedDictionary) {
       previous = name;
     }
   }
+}
+
+// A spray of names alternately short and long, each taking over an idle
+// id: the strings kept for long names are reused, not piled up.
+TEST(StringInterner, ReusesTheStringsOfLongNames) {
+  // An odd bound: each id takes short and long names in turn.
+  internal::StringInterner names(7);
+  for (int i = 0; i < 100000; ++i) {
+    const std::string name = i % 2 == 0
+                                 ? "s" + std::to_string(i)
+                                 : "long.name.for.account." + std::to_string(i);
+    ASSERT_EQ(names.Name(names.Intern(name)), name);
+  }
+  EXPECT_LE(names.long_name_slots(), 7u);
 }
 
 TEST(StringInterner, KeepsActiveNamesUnderASprayOfInventedOnes) {

@@ -10,11 +10,12 @@
 // Cost: one probe of a SlotIndex (8-byte buckets of a 32-bit hash tag and
 // the id; the name is kept once, by id, and compared only to confirm a
 // tag, which the CPU can do while it goes on with the id) and a splice of
-// the recency list (an array of links by id) per Intern; no allocation for
-// a string already seen; 50 to 60 bytes per id (its std::string, link and
-// index buckets), and a heap block for a name longer than 15 bytes (the
-// replay budgets 96 bytes a name). Thread-compatible. Movable,
-// not copyable (a dictionary is large; copies would be accidents).
+// the recency list (threaded through the entries by id) per Intern; no
+// allocation for a string already seen; ~43 bytes per id (a 32-byte entry
+// holding the links and a name of up to 23 bytes, and index buckets), and
+// a std::string and its heap block for a longer name (the replay budgets
+// 96 bytes a name). Thread-compatible. Movable, not copyable (a
+// dictionary is large; copies would be accidents).
 //
 // State: Encode/Decode save and restore everything that decides later ids
 // (names by id, the LRU order, the bound, pending recycled ids), so a
@@ -29,6 +30,7 @@
 #define VIGIE_DETECTOR_INTERNAL_STRING_INTERNER_H_
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -45,8 +47,7 @@ class StringInterner {
  public:
   // REQUIRES: max_size >= 1.
   explicit StringInterner(uint32_t max_size) : max_size_(max_size) {
-    names_.emplace_back();  // Id 0: absent.
-    links_.emplace_back();
+    entries_.emplace_back();  // Id 0: absent.
   }
   StringInterner(StringInterner&&) = default;
   StringInterner& operator=(StringInterner&&) = default;
@@ -59,7 +60,7 @@ class StringInterner {
     // the profession, an account's run of lookups): the name interned last
     // is tried first, without hashing. It heads the recency list, so
     // returning it leaves the state as the full path would.
-    if (head_ != 0 && absl::string_view(names_[head_]) == text) return head_;
+    if (head_ != 0 && NameOf(head_) == text) return head_;
     const uint32_t tag = TagOf(text);
     uint32_t id = Find(tag, text);
     if (id != SlotIndex::kNone) {
@@ -68,15 +69,15 @@ class StringInterner {
     }
     if (index_.size() >= max_size_) {
       id = tail_;  // Least recently used.
-      index_.Erase(TagOf(names_[id]), id);
-      names_[id].assign(text.data(), text.size());
+      index_.Erase(TagOf(NameOf(id)), id);
+      SetName(id, text);
       recycled_.push_back(id);
       ++recycled_total_;
       Touch(id);
     } else {
-      id = static_cast<uint32_t>(names_.size());
-      names_.emplace_back(text);
-      links_.emplace_back();
+      id = static_cast<uint32_t>(entries_.size());
+      entries_.emplace_back();
+      SetName(id, text);
       PushFront(id);
     }
     index_.Insert(tag, id);
@@ -84,10 +85,12 @@ class StringInterner {
   }
 
   absl::string_view Name(uint32_t id) const {
-    return id < names_.size() ? absl::string_view(names_[id])
-                              : absl::string_view();
+    return id < entries_.size() ? NameOf(id) : absl::string_view();
   }
   size_t size() const { return index_.size(); }
+  // Strings held for names longer than an entry keeps (23 bytes): never
+  // more than the bound, as ids pass between short and long names.
+  size_t long_name_slots() const { return overflow_.size(); }
   // Ids given to a new string since the last ClearRecycled().
   const std::vector<uint32_t>& recycled() const { return recycled_; }
   void ClearRecycled() { recycled_.clear(); }
@@ -100,9 +103,9 @@ class StringInterner {
     w.Put<uint8_t>(1);
     w.Put(max_size_);
     w.Put(recycled_total_);
-    w.Put<uint32_t>(static_cast<uint32_t>(names_.size() - 1));
-    for (size_t id = 1; id < names_.size(); ++id) w.PutBytes(names_[id]);
-    for (uint32_t id = tail_; id != 0; id = links_[id].prev) w.Put(id);
+    w.Put<uint32_t>(static_cast<uint32_t>(entries_.size() - 1));
+    for (uint32_t id = 1; id < entries_.size(); ++id) w.PutBytes(NameOf(id));
+    for (uint32_t id = tail_; id != 0; id = entries_[id].prev) w.Put(id);
     w.Put<uint32_t>(static_cast<uint32_t>(recycled_.size()));
     for (uint32_t id : recycled_) w.Put(id);
   }
@@ -118,7 +121,7 @@ class StringInterner {
     VIGIE_RETURN_IF_ERROR(r.Check("string dictionary"));
     StringInterner interner(max_size);
     interner.recycled_total_ = recycled_total;
-    interner.names_.reserve(static_cast<size_t>(count) + 1);
+    interner.entries_.reserve(static_cast<size_t>(count) + 1);
     for (uint32_t id = 1; id <= count && r.ok(); ++id) {
       const absl::string_view name = r.GetBytes();
       if (name.empty()) r.Fail();
@@ -127,11 +130,11 @@ class StringInterner {
         r.Fail();  // Repeated.
         break;
       }
-      interner.names_.emplace_back(name);
+      interner.entries_.emplace_back();
+      interner.SetName(id, name);
       interner.index_.Insert(tag, id);
     }
     VIGIE_RETURN_IF_ERROR(r.Check("string dictionary"));
-    interner.links_.resize(static_cast<size_t>(count) + 1);
     std::vector<bool> placed(static_cast<size_t>(count) + 1, false);
     for (uint32_t i = 0; i < count && r.ok(); ++i) {
       const uint32_t id = r.Get<uint32_t>();  // Least recently used first.
@@ -157,32 +160,73 @@ class StringInterner {
     return SlotIndex::HashTag(text);
   }
   uint32_t Find(uint32_t tag, absl::string_view text) const {
-    return index_.Find(tag, [&](uint32_t id) { return names_[id] == text; });
+    return index_.Find(tag, [&](uint32_t id) { return NameOf(id) == text; });
   }
-  // The recency list, most recently used at head_, threaded through
-  // links_ by id (0 ends it): 8 bytes an id and no allocation per name.
-  struct Link {
+  // An id's name and its place in the recency list (most recently used at
+  // head_, 0 ends it), in 32 bytes: a name of up to kInline bytes is kept
+  // here, so that confirming a tag reads one cache line; a longer one in
+  // overflow_.
+  struct alignas(32) Entry {
+    static constexpr uint8_t kInline = 23;
+    static constexpr uint8_t kLong = 0xff;  // size: the name is in overflow_.
+    char chars[kInline] = {};  // The name, or its index in overflow_.
+    uint8_t size = 0;
     uint32_t prev = 0;
     uint32_t next = 0;
   };
+  static_assert(sizeof(Entry) == 32);
+  absl::string_view NameOf(uint32_t id) const {
+    const Entry& e = entries_[id];
+    if (e.size != Entry::kLong) return absl::string_view(e.chars, e.size);
+    return overflow_[OverflowOf(e)];
+  }
+  static uint32_t OverflowOf(const Entry& e) {
+    uint32_t i;
+    memcpy(&i, e.chars, sizeof(i));
+    return i;
+  }
+  void SetName(uint32_t id, absl::string_view text) {
+    Entry& e = entries_[id];
+    if (text.size() <= Entry::kInline) {
+      if (e.size == Entry::kLong) free_overflow_.push_back(OverflowOf(e));
+      memcpy(e.chars, text.data(), text.size());
+      e.size = static_cast<uint8_t>(text.size());
+      return;
+    }
+    if (e.size != Entry::kLong) {
+      uint32_t i;
+      if (free_overflow_.empty()) {
+        i = static_cast<uint32_t>(overflow_.size());
+        overflow_.emplace_back();
+      } else {
+        i = free_overflow_.back();
+        free_overflow_.pop_back();
+      }
+      memcpy(e.chars, &i, sizeof(i));
+      e.size = Entry::kLong;
+    }
+    overflow_[OverflowOf(e)].assign(text.data(), text.size());
+  }
   void PushFront(uint32_t id) {
-    links_[id] = Link{0, head_};
-    if (head_ != 0) links_[head_].prev = id;
+    entries_[id].prev = 0;
+    entries_[id].next = head_;
+    if (head_ != 0) entries_[head_].prev = id;
     head_ = id;
     if (tail_ == 0) tail_ = id;
   }
   void Touch(uint32_t id) {
     if (head_ == id) return;
-    Link& link = links_[id];
-    (link.prev == 0 ? head_ : links_[link.prev].next) = link.next;
-    (link.next == 0 ? tail_ : links_[link.next].prev) = link.prev;
+    Entry& e = entries_[id];
+    (e.prev == 0 ? head_ : entries_[e.prev].next) = e.next;
+    (e.next == 0 ? tail_ : entries_[e.next].prev) = e.prev;
     PushFront(id);
   }
 
   uint32_t max_size_;
-  SlotIndex index_;  // Tag -> id; names_ holds the names.
-  std::vector<std::string> names_;
-  std::vector<Link> links_;  // By id; links_[0] unused.
+  SlotIndex index_;  // Tag -> id; entries_ holds the names.
+  std::vector<Entry> entries_;  // By id; entries_[0] unused.
+  std::vector<std::string> overflow_;  // Names longer than Entry::kInline.
+  std::vector<uint32_t> free_overflow_;  // Of overflow_, unused.
   uint32_t head_ = 0;
   uint32_t tail_ = 0;
   std::vector<uint32_t> recycled_;
