@@ -8,6 +8,7 @@
 // values escaped, duplicated, nulled or mistyped) and whose values change
 // (other lengths, non-ASCII and invalid bytes, control characters,
 // numbers of every shape, spaces, trailing bytes, cut lines).
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -212,12 +213,20 @@ std::string Outcome(RecordReader& reader) {
   }
 }
 
-std::string OutcomeAlone(const std::string& line) {
+// A one-thread JSON Lines reader over `lines`, each ended by a newline.
+std::unique_ptr<RecordReader> ReaderOf(const std::vector<std::string>& lines,
+                                       const std::string& name) {
+  std::string log;
+  for (const std::string& line : lines) absl::StrAppend(&log, line, "\n");
   ReaderOptions options;
   options.format = InputFormat::kJsonLines;
-  auto reader = NewRecordReaderFromString(line + "\n", "one.jsonl", options);
-  EXPECT_TRUE(reader.ok());
-  return Outcome(**reader);
+  auto reader = NewRecordReaderFromString(log, name, options);
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  return reader.ok() ? std::move(*reader) : nullptr;
+}
+
+std::string OutcomeAlone(const std::string& line) {
+  return Outcome(*ReaderOf({line}, "one.jsonl"));
 }
 
 TEST(JsonLinesLayout, EveryLineReadsAsIfItWereTheFirst) {
@@ -248,15 +257,11 @@ TEST(JsonLinesLayout, EveryLineReadsAsIfItWereTheFirst) {
       }
       lines.push_back(text);
     }
-    std::string log;
-    for (const std::string& line : lines) absl::StrAppend(&log, line, "\n");
-    ReaderOptions options;
-    options.format = InputFormat::kJsonLines;
-    auto reader = NewRecordReaderFromString(log, "all.jsonl", options);
-    ASSERT_TRUE(reader.ok());
+    std::unique_ptr<RecordReader> reader = ReaderOf(lines, "all.jsonl");
+    ASSERT_NE(reader, nullptr);
     int records = 0;
     for (size_t i = 0; i < lines.size(); ++i) {
-      const std::string together = Outcome(**reader);
+      const std::string together = Outcome(*reader);
       ASSERT_EQ(together, OutcomeAlone(lines[i]))
           << "seed " << seed << ", line " << i + 1 << ": " << lines[i]
           << "\nafter: " << (i > 0 ? lines[i - 1] : "");
@@ -277,16 +282,14 @@ TEST(JsonLinesLayout, SameKeysInAnotherTreeAreReadByTheirOwnPaths) {
       "\"login\"},\"source\":{\"ip\":\"192.0.2.1\"";
   const std::string nested = "{" + common + "},\"user\":{\"name\":\"a\"}}";
   const std::string moved = "{" + common + ",\"user\":{\"name\":\"a\"}}}";
-  ReaderOptions options;
-  options.format = InputFormat::kJsonLines;
-  auto reader = NewRecordReaderFromString(nested + "\n" + moved + "\n",
-                                          "moved.jsonl", options);
-  ASSERT_TRUE(reader.ok());
+  std::unique_ptr<RecordReader> reader =
+      ReaderOf({nested, moved}, "moved.jsonl");
+  ASSERT_NE(reader, nullptr);
   AccessRecord record;
   RecordError error;
-  ASSERT_EQ((*reader)->Next(&record, &error), RecordReader::Result::kRecord);
+  ASSERT_EQ(reader->Next(&record, &error), RecordReader::Result::kRecord);
   EXPECT_EQ(record.account, "a");
-  ASSERT_EQ((*reader)->Next(&record, &error), RecordReader::Result::kError);
+  ASSERT_EQ(reader->Next(&record, &error), RecordReader::Result::kError);
   EXPECT_EQ(error.field, "user.name");
   EXPECT_EQ(error.reason, "missing required value");
 }
@@ -297,15 +300,13 @@ TEST(JsonLinesLayout, EscapedKeysAreReadUnescaped) {
       "{\"@timestamp\":\"2022-03-07T00:00:00Z\",\"ev\\u0065nt\":{"
       "\"action\":\"login\"},\"\\u0075ser\":{\"n\\u0061me\":\"x\"},"
       "\"source.i\\u0070\":\"192.0.2.1\"}";
-  ReaderOptions options;
-  options.format = InputFormat::kJsonLines;
-  auto reader = NewRecordReaderFromString(line + "\n" + line + "\n",
-                                          "escaped.jsonl", options);
-  ASSERT_TRUE(reader.ok());
+  std::unique_ptr<RecordReader> reader =
+      ReaderOf({line, line}, "escaped.jsonl");
+  ASSERT_NE(reader, nullptr);
   for (int i = 0; i < 2; ++i) {
     AccessRecord record;
     RecordError error;
-    ASSERT_EQ((*reader)->Next(&record, &error), RecordReader::Result::kRecord)
+    ASSERT_EQ(reader->Next(&record, &error), RecordReader::Result::kRecord)
         << error.ToString();
     EXPECT_EQ(record.account, "x");
     EXPECT_EQ(record.ip.ToString(), "192.0.2.1");
@@ -327,14 +328,10 @@ TEST(JsonLinesLayout, ALineThatLeavesTheLayoutReplacesItFromThere) {
               "\"user\":{\"name\":\"b\"}}",
       start + "\"user\":{\"name\":\"c\",\"name\":\"d\"}}",
   };
-  std::string log;
-  for (const std::string& line : lines) absl::StrAppend(&log, line, "\n");
-  ReaderOptions options;
-  options.format = InputFormat::kJsonLines;
-  auto reader = NewRecordReaderFromString(log, "three.jsonl", options);
-  ASSERT_TRUE(reader.ok());
+  std::unique_ptr<RecordReader> reader = ReaderOf(lines, "three.jsonl");
+  ASSERT_NE(reader, nullptr);
   for (const std::string& line : lines) {
-    EXPECT_EQ(Outcome(**reader), OutcomeAlone(line)) << line;
+    EXPECT_EQ(Outcome(*reader), OutcomeAlone(line)) << line;
   }
   EXPECT_EQ(OutcomeAlone(lines[2]), "error user.name||duplicate field");
 }

@@ -124,7 +124,10 @@ class StringInterner {
     interner.entries_.reserve(static_cast<size_t>(count) + 1);
     for (uint32_t id = 1; id <= count && r.ok(); ++id) {
       const absl::string_view name = r.GetBytes();
-      if (name.empty()) r.Fail();
+      if (name.empty()) {
+        r.Fail();
+        break;
+      }
       const uint32_t tag = TagOf(name);
       if (interner.Find(tag, name) != SlotIndex::kNone) {
         r.Fail();  // Repeated.
@@ -189,7 +192,7 @@ class StringInterner {
     Entry& e = entries_[id];
     if (text.size() <= Entry::kInline) {
       if (e.size == Entry::kLong) free_overflow_.push_back(OverflowOf(e));
-      memcpy(e.chars, text.data(), text.size());
+      if (!text.empty()) memcpy(e.chars, text.data(), text.size());
       e.size = static_cast<uint8_t>(text.size());
       return;
     }
