@@ -1,11 +1,15 @@
-// ECS JSON Lines reader, parsing each line with simdjson's On-Demand API.
+// ECS JSON Lines reader, parsing lines with simdjson's On-Demand API.
 //
 // Each line is one JSON object. Fields are found by their ECS path whether
 // written as nested objects ({"user":{"name":"x"}}) or dotted keys
 // ({"user.name":"x"}), or a mix; a field given twice is an error rather than
 // a silent choice. simdjson validates UTF-8 for the whole line up front;
 // keys and strings without escapes are read in place, the others unescaped
-// into simdjson's buffer, which is reused between lines.
+// into simdjson's buffer, which is reused between lines. A line that
+// repeats one of the last few parsed lines byte for byte around plain
+// values is read without simdjson (LineLayout): the same fields, its own
+// values. Every line reads as a reader that saw no line before would read
+// it (tests/jsonl_layout_test.cc).
 #include <simdjson.h>
 
 #include <algorithm>
