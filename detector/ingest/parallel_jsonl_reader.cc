@@ -125,14 +125,14 @@ class ParallelJsonLinesReader : public RecordReader {
       ready_.erase(it);
       next_item_ = 0;
     }
-    RecordBatch::Item& item = (*current_)[next_item_++];
+    const RecordBatch::Item& item = (*current_)[next_item_++];
     // Lines were counted from 1 at the chunk's start.
     const int64_t shift = current_first_line_ - 1;
     position_ = item.position_after;
     position_.line_or_record += shift;
     raw_bytes_ = item.raw_bytes_after;
     if (item.result == Result::kRecord) {
-      *record = item.record;
+      current_->RecordOf(item, record);
     } else if (item.result == Result::kError) {
       *error = std::move(current_->error(item));
       error->position += shift;
@@ -170,7 +170,6 @@ class ParallelJsonLinesReader : public RecordReader {
       Parsed parsed;
       parsed.batch = pool_.Take();
       parsed.lines = Parse(chunk, *parsed.batch);
-      parsed.batch->Seal();
       // The records' texts are views into the window (unless unescaped):
       // it goes back once the consumer is done with the batch.
       parsed.window = std::move(chunk.buffer);
@@ -295,29 +294,23 @@ class ParallelJsonLinesReader : public RecordReader {
   int64_t Parse(Chunk& chunk, RecordBatch& batch) {
     switch (chunk.kind) {
       case Chunk::Kind::kTooLong: {
-        RecordBatch::Item& item = batch.Add();
-        item.result = Result::kError;
         SetLineError(source_name(), 1, "", "",
                      absl::StrCat("record longer than ",
                                   options_.max_record_bytes, " bytes"),
                      &batch.next_error());
-        batch.Finish(item, ReadPosition{chunk.byte_after, 2},
-                     chunk.raw_bytes_after);
+        batch.Add(Result::kError, ReadPosition{chunk.byte_after, 2},
+                  chunk.raw_bytes_after);
         return 1;
       }
       case Chunk::Kind::kFailure: {
         const ReadPosition here{chunk.byte_after, 1};
-        RecordBatch::Item& item = batch.Add();
-        item.result = Result::kError;
         RecordError& error = batch.next_error();
         SetFatalInputError(chunk.failure, &error);
         error.source = source_name();
         error.position = 1;
         error.position_is_record = false;
-        batch.Finish(item, here, chunk.raw_bytes_after);
-        RecordBatch::Item& end = batch.Add();
-        end.result = Result::kEnd;
-        batch.Finish(end, here, chunk.raw_bytes_after);
+        batch.Add(Result::kError, here, chunk.raw_bytes_after);
+        batch.Add(Result::kEnd, here, chunk.raw_bytes_after);
         return 0;
       }
       case Chunk::Kind::kLines:
@@ -330,12 +323,11 @@ class ParallelJsonLinesReader : public RecordReader {
                                       chunk.size),
         source_name(), options_);
     while (true) {
-      RecordBatch::Item& item = batch.Add();
-      item.result = reader->Next(&item.record, &batch.next_error());
+      const Result result = reader->Next(&batch.record(), &batch.next_error());
       ReadPosition position = reader->position();
       position.byte_offset += chunk.first_byte;
-      batch.Finish(item, position, chunk.raw_bytes_after);
-      if (item.result == Result::kEnd) {
+      batch.Add(result, position, chunk.raw_bytes_after);
+      if (result == Result::kEnd) {
         // The input goes on in the next chunk.
         if (!chunk.last) batch.DropLast();
         return reader->position().line_or_record - 1;

@@ -60,11 +60,11 @@ class ReadAheadReader : public RecordReader {
       current_ = std::move(batch);
       next_item_ = 0;
     }
-    RecordBatch::Item& item = (*current_)[next_item_++];
+    const RecordBatch::Item& item = (*current_)[next_item_++];
     position_ = item.position_after;
     raw_bytes_ = item.raw_bytes_after;
     if (item.result == Result::kRecord) {
-      *record = item.record;
+      current_->RecordOf(item, record);
     } else if (item.result == Result::kError) {
       *error = std::move(current_->error(item));
     } else {
@@ -92,15 +92,14 @@ class ReadAheadReader : public RecordReader {
       std::unique_ptr<Batch> batch = pool_.Take();
       while (batch->size() < options_.batch_records &&
              batch->text_bytes() < options_.batch_bytes) {
-        RecordBatch::Item& item = batch->Add();
-        item.result = inner_->Next(&item.record, &batch->next_error());
-        batch->Finish(item, inner_->position(), inner_->raw_bytes_read());
-        if (item.result == Result::kEnd) {
+        const Result result =
+            inner_->Next(&batch->record(), &batch->next_error());
+        batch->Add(result, inner_->position(), inner_->raw_bytes_read());
+        if (result == Result::kEnd) {
           ended = true;
           break;
         }
       }
-      batch->Seal();
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
           +[](ReadAheadReader* r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(r->mu_) {

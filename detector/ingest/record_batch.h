@@ -14,17 +14,17 @@
 // Errors are rare and heavy (four strings): they are kept apart from the
 // items, which stay plain values that clearing does not visit.
 //
-// Not thread-safe: one thread fills a batch, Seal()s it, then hands it
-// over. Clear() keeps the memory for the next fill; RecordBatchPool keeps
-// the batches a consumer is done with for the producers (thread-safe).
+// Not thread-safe: one thread fills a batch, then hands it over. Clear()
+// keeps the memory for the next fill; RecordBatchPool keeps the batches a
+// consumer is done with for the producers (thread-safe).
 //
 // Example:
 //   RecordBatch batch;
-//   RecordBatch::Item& item = batch.Add();
-//   item.result = reader->Next(&item.record, &batch.next_error());
-//   batch.Finish(item, reader->position(), reader->raw_bytes_read());
-//   batch.Seal();  // Records' views now point into the batch.
-//   ... on the consumer's side: batch.error(item) for an error item.
+//   RecordReader::Result result =
+//       reader->Next(&batch.record(), &batch.next_error());
+//   batch.Add(result, reader->position(), reader->raw_bytes_read());
+//   ... on the consumer's side, for item batch[i]: batch.RecordOf(item,
+//   &record) for a record, batch.error(item) for an error.
 #ifndef VIGIE_DETECTOR_INGEST_RECORD_BATCH_H_
 #define VIGIE_DETECTOR_INGEST_RECORD_BATCH_H_
 
@@ -40,6 +40,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "detector/access_record.h"
+#include "detector/event.h"
+#include "detector/ip_address.h"
 #include "detector/record_reader.h"
 
 namespace vigie {
@@ -47,60 +49,75 @@ namespace ingest_internal {
 
 class RecordBatch {
  public:
+  // An item as kept: a record's fields with its texts as places in the
+  // batch (or in its backing), ~100 bytes instead of an AccessRecord's
+  // views and their places (the batches in flight are larger than the
+  // caches, so every byte of an item is written and read from memory).
   struct Item {
     RecordReader::Result result = RecordReader::Result::kEnd;
-    AccessRecord record;  // Views into the batch once sealed.
     ReadPosition position_after;
     uint64_t raw_bytes_after = 0;
-    // Of the record's texts in text_, or kInBacking.
-    size_t offsets[5] = {};
-    size_t error = 0;        // Its index in errors_, when kError.
+    int64_t time_ms = 0;
+    uint64_t records = 0;
+    IpAddress ip;
+    // Of the record's texts: where each is in text_ (or, with kInBacking
+    // set, in backing_) and its size. Both stay under 2 GiB: a batch
+    // stops at its producer's batch bytes (1 MiB by default), a record is
+    // at most max_record_bytes (1 GiB at most) and a backing is one input
+    // window.
+    uint32_t text_at[5] = {};
+    uint32_t text_size[5] = {};
+    uint32_t error = 0;  // Its index in errors_, when kError.
+    Action action = Action::kLogin;
+    Outcome outcome = Outcome::kSuccess;
+    bool has_records = false;
   };
 
-  // A new item to fill: its result and record, or the error next_error()
-  // holds, which Finish then keeps for it.
-  Item& Add() { return items_.emplace_back(); }
+  // What the producer fills before each Add: the reader's record (its
+  // views may end at the reader's next call) and its error.
+  AccessRecord& record() { return record_; }
   RecordError& next_error() { return next_error_; }
-  // The error of an error item; the consumer may move it out.
-  RecordError& error(const Item& item) { return errors_[item.error]; }
-  // Records where the reader stood after `item`, and copies the texts of
-  // a record: the reader's views end at its next call.
-  void Finish(Item& item, const ReadPosition& position, uint64_t raw_bytes) {
+  // Keeps an item for `result`: the record() (its texts copied, unless in
+  // the backing) or the next_error() (moved), and where the reader stood
+  // after it.
+  void Add(RecordReader::Result result, const ReadPosition& position,
+           uint64_t raw_bytes) {
+    Item& item = items_.emplace_back();
+    item.result = result;
     item.position_after = position;
     item.raw_bytes_after = raw_bytes;
-    if (item.result == RecordReader::Result::kError) {
-      item.error = errors_.size();
+    if (result == RecordReader::Result::kError) {
+      item.error = static_cast<uint32_t>(errors_.size());
       errors_.push_back(std::move(next_error_));
       next_error_ = RecordError();
     }
-    if (item.result != RecordReader::Result::kRecord) return;
+    if (result != RecordReader::Result::kRecord) return;
+    const AccessRecord& r = record_;
+    item.time_ms = r.time_ms;
+    item.records = r.records;
+    item.ip = r.ip;
+    item.action = r.action;
+    item.outcome = r.outcome;
+    item.has_records = r.has_records;
+    const absl::string_view texts[5] = {r.account, r.subject, r.user_agent,
+                                        r.service, r.profession};
     for (int i = 0; i < 5; ++i) {
-      const absl::string_view text = *TextField(item.record, i);
+      const absl::string_view text = texts[i];
+      item.text_size[i] = static_cast<uint32_t>(text.size());
       if (InBacking(text)) {
-        item.offsets[i] = kInBacking;
+        item.text_at[i] = kInBacking | static_cast<uint32_t>(
+                                           text.data() - backing_.data());
         continue;
       }
-      item.offsets[i] = text_.size();
+      item.text_at[i] = static_cast<uint32_t>(text_.size());
       text_.append(text.data(), text.size());
     }
   }
   // Texts within `backing` are kept as they are, not copied: for a
   // producer whose input outlives the batch's use (the parallel JSON Lines
-  // reader keeps a chunk's window until its batch is consumed). Cleared
-  // by Clear().
+  // reader keeps a chunk's window until its batch is consumed). At most
+  // 2 GiB. Cleared by Clear().
   void set_backing(absl::string_view backing) { backing_ = backing; }
-  // The texts no longer grow: points the records' views into them.
-  void Seal() {
-    for (Item& item : items_) {
-      if (item.result != RecordReader::Result::kRecord) continue;
-      for (int i = 0; i < 5; ++i) {
-        if (item.offsets[i] == kInBacking) continue;
-        absl::string_view* field = TextField(item.record, i);
-        *field = absl::string_view(text_.data() + item.offsets[i],
-                                   field->size());
-      }
-    }
-  }
   // Forgets the last item added (whose texts, if any, stay unused).
   void DropLast() { items_.pop_back(); }
   void Clear() {
@@ -112,27 +129,43 @@ class RecordBatch {
 
   size_t size() const { return items_.size(); }
   size_t text_bytes() const { return text_.size(); }
-  Item& operator[](size_t i) { return items_[i]; }
+  const Item& operator[](size_t i) const { return items_[i]; }
+  // The record of a kRecord item, its views into the batch (or backing).
+  void RecordOf(const Item& item, AccessRecord* out) const {
+    out->time_ms = item.time_ms;
+    out->records = item.records;
+    out->ip = item.ip;
+    out->action = item.action;
+    out->outcome = item.outcome;
+    out->has_records = item.has_records;
+    out->account = TextOf(item, 0);
+    out->subject = TextOf(item, 1);
+    out->user_agent = TextOf(item, 2);
+    out->service = TextOf(item, 3);
+    out->profession = TextOf(item, 4);
+  }
+  // The error of an error item; the consumer may move it out.
+  RecordError& error(const Item& item) { return errors_[item.error]; }
 
  private:
-  static absl::string_view* TextField(AccessRecord& r, int i) {
-    absl::string_view* fields[5] = {&r.account, &r.subject, &r.user_agent,
-                                    &r.service, &r.profession};
-    return fields[i];
-  }
-
-  static constexpr size_t kInBacking = ~size_t{0};  // An Item::offsets.
+  static constexpr uint32_t kInBacking = uint32_t{1} << 31;
   bool InBacking(absl::string_view text) const {
     const auto begin = reinterpret_cast<uintptr_t>(backing_.data());
     const auto at = reinterpret_cast<uintptr_t>(text.data());
     return !backing_.empty() && at >= begin &&
            at + text.size() <= begin + backing_.size();
   }
+  absl::string_view TextOf(const Item& item, int i) const {
+    const uint32_t at = item.text_at[i];
+    const char* base = (at & kInBacking) != 0 ? backing_.data() : text_.data();
+    return absl::string_view(base + (at & ~kInBacking), item.text_size[i]);
+  }
 
   std::vector<Item> items_;
   absl::string_view backing_;
   std::string text_;  // The records' texts not in backing_, back to back.
   std::vector<RecordError> errors_;  // Of the error items, in order.
+  AccessRecord record_;
   RecordError next_error_;
 };
 
