@@ -1,5 +1,6 @@
 // A detector restored from a snapshot continues exactly as the original:
 // the same risks and byte-identical alerts on the rest of the stream.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,15 +41,24 @@ std::vector<Event> SimulatedEvents(EventEncoder* encoder) {
   return events;
 }
 
-TEST(DetectorSnapshot, RestoredDetectorContinuesBitIdentically) {
+// The simulated events and the encoder that names their accounts.
+struct SimulatedStream {
   PseudonymKey key;
-  Pseudonymizer pseudonymizer(key);
-  EventEncoder encoder(&pseudonymizer, EncoderOptions());
-  const std::vector<Event> events = SimulatedEvents(&encoder);
+  Pseudonymizer pseudonymizer{key};
+  EventEncoder encoder{&pseudonymizer, EncoderOptions()};
+  std::vector<Event> events = SimulatedEvents(&encoder);
+  std::function<std::string(uint32_t)> namer() const {
+    return [this](uint32_t id) {
+      return std::string(encoder.AccountName(id));
+    };
+  }
+};
+
+TEST(DetectorSnapshot, RestoredDetectorContinuesBitIdentically) {
+  const SimulatedStream stream;
+  const std::vector<Event>& events = stream.events;
   ASSERT_GT(events.size(), 10000u);
-  auto namer = [&encoder](uint32_t id) {
-    return std::string(encoder.AccountName(id));
-  };
+  const auto namer = stream.namer();
   DetectorOptions options;
   options.max_state_bytes = size_t{64} << 20;
   JsonSink original_sink;
@@ -80,14 +90,10 @@ TEST(DetectorSnapshot, RestoredDetectorContinuesBitIdentically) {
 // events that follow (the rest of the minute and beyond), whether events
 // name their profession or leave it to the account's (a third here).
 TEST(DetectorSnapshot, CutsWithinAMinuteRestoreTheBaselinesAsRefreshed) {
-  PseudonymKey key;
-  Pseudonymizer pseudonymizer(key);
-  EventEncoder encoder(&pseudonymizer, EncoderOptions());
-  std::vector<Event> events = SimulatedEvents(&encoder);
+  SimulatedStream stream;
+  std::vector<Event>& events = stream.events;
   for (size_t i = 0; i < events.size(); i += 3) events[i].profession = kNoId;
-  auto namer = [&encoder](uint32_t id) {
-    return std::string(encoder.AccountName(id));
-  };
+  const auto namer = stream.namer();
   DetectorOptions options;
   options.max_state_bytes = size_t{4} << 20;
   JsonSink sink;

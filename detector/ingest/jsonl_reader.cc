@@ -51,8 +51,8 @@ class LineLayout {
     int field;          // -1: not an ECS field (the value is still plain).
     bool number;
   };
-  // From `line` and its values (in order), or none when `values` is
-  // empty: a line without values would only ever match itself.
+  // From `line` and its values, in order. REQUIRES: values not empty (a
+  // line without values would only ever match itself).
   void Make(absl::string_view line, const std::vector<Value>& values) {
     text_.clear();
     places_.clear();
@@ -492,6 +492,9 @@ class JsonLinesReader : public TextReaderBase {
 
   // A value of the line being walked, for its layout: a plain one (see
   // LineLayout) gets a place; any other makes the line's layout unusable.
+  // A string here has no escape, and no control character either once the
+  // line has parsed (simdjson refuses them), which is the only case a
+  // layout is made from.
   void NoteValue(std::string_view text, int field, bool number) {
     if (number) {
       bool digits = !text.empty();
@@ -499,10 +502,6 @@ class JsonLinesReader : public TextReaderBase {
       if (!digits) {
         plain_values_ = false;
         return;
-      }
-    } else {
-      for (char c : text) {
-        if (static_cast<unsigned char>(c) < 0x20) plain_values_ = false;
       }
     }
     const size_t begin = static_cast<size_t>(text.data() - walked_line_.data());

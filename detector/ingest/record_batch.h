@@ -50,7 +50,7 @@ namespace ingest_internal {
 class RecordBatch {
  public:
   // An item as kept: a record's fields with its texts as places in the
-  // batch (or in its backing), ~100 bytes instead of an AccessRecord's
+  // batch (or in its backing), 112 bytes instead of an AccessRecord's
   // views and their places (the batches in flight are larger than the
   // caches, so every byte of an item is written and read from memory).
   struct Item {
