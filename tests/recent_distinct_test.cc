@@ -1,10 +1,15 @@
 // RecentDistinct against an exact count of distinct ids per window: equal
 // while nothing within the window was pushed out, saturated (and saying
-// so) after; snapshots round-trip and damaged ones are refused.
+// so) after; against the 32-bit-minute set it replaced, through late ids
+// and gaps past its 16-bit ages; snapshots round-trip and damaged ones are
+// refused.
 #include "detector/stats/recent_distinct.h"
 
+#include <algorithm>
+#include <array>
 #include <map>
 #include <random>
+#include <string>
 
 #include "gtest/gtest.h"
 
@@ -21,6 +26,99 @@ int ExactCount(const std::map<uint32_t, int64_t>& last_seen,
     if (spec.BucketOf(h, time / 60000 * 60000) >= first) ++n;
   }
   return n;
+}
+
+// The set as it was before its minutes became 16-bit ages: absolute
+// minutes, 32 bits each. Its counts are what the ages must reproduce.
+template <int K>
+class AbsoluteMinutesSet {
+ public:
+  void Add(int64_t time_ms, uint32_t id) {
+    const uint32_t minute = static_cast<uint32_t>(time_ms / 60000 + 1);
+    int oldest = 0;
+    for (int i = 0; i < size_; ++i) {
+      if (ids_[i] == id) {
+        minutes_[i] = std::max(minutes_[i], minute);
+        return;
+      }
+      if (minutes_[i] < minutes_[oldest]) oldest = i;
+    }
+    if (size_ < K) {
+      ids_[size_] = id;
+      minutes_[size_++] = minute;
+      return;
+    }
+    if (minute < minutes_[oldest]) {
+      pushed_out_ = std::max(pushed_out_, minute);
+      return;
+    }
+    pushed_out_ = std::max(pushed_out_, minutes_[oldest]);
+    ids_[oldest] = id;
+    minutes_[oldest] = minute;
+  }
+  int Count(const WindowSpec& spec, int h, int64_t now) const {
+    const int64_t first = spec.BucketOf(h, now) - WindowSpec::kBucketsPerHorizon;
+    if (In(spec, h, pushed_out_, first)) return K;
+    int n = 0;
+    for (int i = 0; i < size_; ++i) n += In(spec, h, minutes_[i], first);
+    return n;
+  }
+
+ private:
+  static bool In(const WindowSpec& spec, int h, uint32_t minute,
+                 int64_t first) {
+    return minute != 0 &&
+           spec.BucketOf(h, (int64_t{minute} - 1) * 60000) >= first;
+  }
+  std::array<uint32_t, K> ids_{};
+  std::array<uint32_t, K> minutes_{};
+  uint32_t pushed_out_ = 0;
+  int size_ = 0;
+};
+
+// Late ids (up to an hour), quiet spells of days and of months (past the
+// 45 days a 16-bit age holds), and snapshots taken along the way: every
+// count at every horizon is the 32-bit set's.
+TEST(RecentDistinct, AgesCountLikeAbsoluteMinutes) {
+  const WindowSpec spec;
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    std::mt19937_64 random(seed);
+    RecentDistinct<8> set;
+    AbsoluteMinutesSet<8> reference;
+    int64_t clock = 1646900000000;
+    const int ids = 4 + static_cast<int>(random() % 30);
+    for (int i = 0; i < 3000; ++i) {
+      const int kind = static_cast<int>(random() % 1000);
+      if (kind < 700) {
+        clock += static_cast<int64_t>(random() % 120000);
+      } else if (kind < 990) {
+        clock += static_cast<int64_t>(random() % (3 * 86400000));
+      } else {
+        clock += int64_t{86400000} * (40 + static_cast<int64_t>(random() % 30));
+      }
+      const int64_t t =
+          random() % 5 == 0 ? clock - static_cast<int64_t>(random() % 3600000)
+                            : clock;
+      const uint32_t id = 1 + static_cast<uint32_t>(random() % ids);
+      set.Add(t, id);
+      reference.Add(t, id);
+      if (i % 97 == 0) {  // A snapshot must not change any count.
+        StateWriter w;
+        set.Encode(w);
+        StateReader r(w.data());
+        absl::StatusOr<RecentDistinct<8>> back = RecentDistinct<8>::Decode(r);
+        ASSERT_TRUE(back.ok()) << back.status();
+        set = *back;
+      }
+      for (const int64_t now :
+           {clock, clock + static_cast<int64_t>(random() % 7200000)}) {
+        for (int h = 0; h < spec.num_horizons(); ++h) {
+          ASSERT_EQ(set.Count(spec, h, now), reference.Count(spec, h, now))
+              << "seed " << seed << " event " << i << " horizon " << h;
+        }
+      }
+    }
+  }
 }
 
 TEST(RecentDistinct, IsExactUntilItSaturatesAndThenSaysSo) {

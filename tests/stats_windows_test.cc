@@ -119,7 +119,7 @@ TEST(WindowedSum, MatchesAnExactSumOverTheBucketAlignedSpan) {
 }
 
 // Three counters on one clock, most adds touching only some of them, read
-// both at the newest event (the running totals) and later (the buckets).
+// both at the newest event (every bucket) and later (the live ones).
 TEST(WindowedCounters, EachCounterMatchesAnExactSumOnTheSharedClock) {
   WindowSpec spec;
   for (uint64_t seed = 1; seed <= 10; ++seed) {
@@ -159,7 +159,7 @@ TEST(WindowedCounters, EachCounterMatchesAnExactSumOnTheSharedClock) {
         }
       }
     }
-    // The snapshot restores the counts and their running totals.
+    // The snapshot restores the counts.
     StateWriter w;
     counters.Encode(w);
     StateReader r(w.data());
@@ -259,8 +259,8 @@ TEST(WindowedCounters, TotalsSaturateAcrossBuckets) {
   EXPECT_EQ(counters.Sum(spec, 1, 0, 120000), 1);
 }
 
-// 8-bit counts saturate all the time: a running total at the cap means "at
-// least the cap" and must come back to the exact count once buckets leave,
+// 8-bit counts saturate all the time: a sum at the cap means "at least the
+// cap" and must come back to the exact count once buckets leave,
 // through every path (adds at and after the clock, late adds, partial and
 // whole advances, reads at and after the clock, a snapshot).
 TEST(WindowedCounters, SaturatedTotalsComeBackExactly) {

@@ -5,13 +5,11 @@
 //
 // Why several counters in one value: an account's lookup counters all move
 // at the same event times, so one clock, one lateness check and one pass
-// over the horizons serve them all, and they share cache lines. Running
-// totals per counter and horizon make the common read (the window ending
-// at the event just added) O(1) instead of a pass over the buckets. A
-// total is as wide as a count: one that reaches the maximum of T stands
-// for "at least that" (which is what a saturating read returns) and is
-// recounted from the buckets when clearing buckets could bring it back
-// below, so totals cost no more than one more bucket.
+// over the horizons serve them all, and they share cache lines. A read
+// sums a pair's 7 buckets (adjacent 2-byte values for the common uint16_t:
+// a few adds on a line the event has already brought in). Running totals
+// made that read O(1) at 2 more bytes per pair, which the per-account
+// memory budget cannot spare: an account keeps 8 pairs.
 //
 // Why a mask of kept windows: the signals read few of the counter × horizon
 // pairs (an account's "not found" answers only over 10 minutes, its new
@@ -31,10 +29,9 @@
 // wrapping: per bucket, and when summed. An empty window returns 0.
 //
 // Cost: Add O(kept pairs) amortised (buckets are cleared as time
-// advances); Sum O(1) when `now` is in the newest bucket, else O(7).
-// Size: kept pairs × 8 × sizeof(T) + 8 bytes, rounded up to 8 (136 bytes
-// for the eight uint16_t pairs an account's lookups keep; 328 for all
-// twenty). Thread-compatible.
+// advances); Sum O(7). Size: kept pairs × 7 × sizeof(T) + 8 bytes,
+// rounded up to 8 (120 bytes for the eight uint16_t pairs an account's
+// lookups keep; 288 for all twenty). Thread-compatible.
 //
 // Example:
 //   WindowSpec spec;                           // 1m, 10m, 1h, 24h
@@ -177,18 +174,21 @@ class WindowedCounters {
     assert(Keeps(c, h));
     if (newest_ms_ == kNotStarted) return T{0};
     const int j = kLayout.column[h][c];
-    // Read at the newest event (the common case): the running total.
-    const T running = totals_[kLayout.first_column[h] + j];
-    if (now_ms <= newest_ms_) return running;
-    const int64_t current = spec.BucketOf(h, now_ms);
-    const int64_t newest = spec.BucketOf(h, newest_ms_);
-    if (current == newest) return running;
-    // Buckets in [current - 6, newest] hold live data.
+    // Buckets in [current - 6, newest] hold live data: at the newest
+    // bucket (the common read, at the event just added), all of them.
     Wide total = 0;
-    for (int64_t b = current - WindowSpec::kBucketsPerHorizon; b <= newest;
-         ++b) {
-      total += Bucket(h, Slot(b))[j];
+    if (now_ms > newest_ms_) {
+      const int64_t newest = spec.BucketOf(h, newest_ms_);
+      const int64_t first =
+          spec.BucketOf(h, now_ms) - WindowSpec::kBucketsPerHorizon;
+      if (first > newest - WindowSpec::kBucketsPerHorizon) {
+        for (int64_t b = first; b <= newest; ++b) {
+          total += Bucket(h, Slot(b))[j];
+        }
+        return Clamp(total);
+      }
     }
+    for (int slot = 0; slot < kSlots; ++slot) total += Bucket(h, slot)[j];
     return Clamp(total);
   }
 
@@ -202,7 +202,7 @@ class WindowedCounters {
   // the kept buckets horizon by horizon, slot by slot, counter by counter.
   // Keeping every pair is version 1, the layout of the single-counter
   // WindowedSum when N = 1; a mask is version 2 and decodes only into the
-  // same mask. Totals are recomputed on decoding.
+  // same mask.
   void Encode(StateWriter& w) const {
     if (kKept == KeptOverAll(N)) {
       w.Put<uint8_t>(1);
@@ -229,7 +229,6 @@ class WindowedCounters {
         T* bucket = counters.Bucket(h, slot);
         for (int j = 0; j < kLayout.width[h]; ++j) bucket[j] = r.Get<T>();
       }
-      for (int j = 0; j < kLayout.width[h]; ++j) counters.Recount(h, j);
     }
     // A started clock at the sentinel would read as not started.
     if (started && newest_ms == kNotStarted) r.Fail();
@@ -266,60 +265,32 @@ class WindowedCounters {
   static T Clamp(Wide total) {
     return total > kMax ? kMax : static_cast<T>(total);
   }
-  // Sets column j of horizon h's total from its buckets.
-  void Recount(int h, int j) {
-    Wide total = 0;
-    for (int slot = 0; slot < kSlots; ++slot) total += Bucket(h, slot)[j];
-    totals_[kLayout.first_column[h] + j] = Clamp(total);
-  }
   void AddToSlot(int h, int slot_index, const std::array<T, N>& values) {
     T* slot = Bucket(h, slot_index);
-    T* totals = &totals_[kLayout.first_column[h]];
     for (int j = 0; j < kLayout.width[h]; ++j) {
       const T value = values[kLayout.counter[h][j]];
-      if (value == 0) continue;
-      const T before = slot[j];
-      slot[j] = Saturate(before, value);
-      // Exact below kMax; at kMax it stays "at least kMax".
-      totals[j] = Saturate(totals[j], static_cast<T>(slot[j] - before));
+      if (value != 0) slot[j] = Saturate(slot[j], value);
     }
   }
   // Moves horizon h from bucket old_bucket to new_bucket, clearing the
   // buckets that leave its window. Most accounts are quiet between events,
-  // so this often clears the whole horizon: that case is a plain reset,
-  // and a partial one subtracts what it clears from the totals once per
-  // counter.
+  // so this often clears the whole horizon.
   void AdvanceHorizon(int h, int64_t old_bucket, int64_t new_bucket) {
     const int width = kLayout.width[h];
     const int64_t steps = std::min<int64_t>(new_bucket - old_bucket, kSlots);
     if (steps <= 0) return;
-    T* totals = &totals_[kLayout.first_column[h]];
     if (steps == kSlots) {
       std::fill_n(Bucket(h, 0), kSlots * width, T{0});
-      std::fill_n(totals, width, T{0});
       return;
     }
-    std::array<Wide, N> cleared{};
     int slot = Slot(old_bucket + 1);
     for (int64_t i = 0; i < steps; ++i) {
-      T* bucket = Bucket(h, slot);
-      for (int j = 0; j < width; ++j) {
-        cleared[j] += bucket[j];
-        bucket[j] = T{0};
-      }
+      std::fill_n(Bucket(h, slot), width, T{0});
       if (++slot == kSlots) slot = 0;
-    }
-    for (int j = 0; j < width; ++j) {
-      if (totals[j] == kMax) {
-        Recount(h, j);  // It was "at least kMax": count what is left.
-      } else {
-        totals[j] = static_cast<T>(totals[j] - cleared[j]);
-      }
     }
   }
 
   std::array<T, kSlots * kLayout.columns> buckets_{};
-  std::array<T, kLayout.columns> totals_{};
   int64_t newest_ms_ = kNotStarted;
 };
 

@@ -16,9 +16,9 @@
 // `kKept` (KeptOver(0, {horizons})) keeps only the horizons read; Sum over
 // another is a programming error. Default: all four.
 // Cost: Add O(horizons) amortised (buckets are cleared as time advances);
-// Sum O(1) for the newest bucket, else O(7). Size: horizons kept × 8 ×
-// sizeof(T) (7 buckets and a running total) + 8 bytes (136 bytes for
-// uint32_t over four horizons, 40 over one). Thread-compatible.
+// Sum O(7). Size: horizons kept × 7 × sizeof(T) (its buckets) + 8 bytes,
+// rounded up to 8 (120 bytes for uint32_t over four horizons, 40 over
+// one). Thread-compatible.
 //
 // Example:
 //   WindowSpec spec;                          // 1m, 10m, 1h, 24h
