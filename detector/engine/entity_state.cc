@@ -15,11 +15,6 @@ bool DecodeInto(StateReader& r, T* out) {
   return true;
 }
 
-void PutIp(StateWriter& w, const IpAddress& ip) {
-  w.Put(ip.hi());
-  w.Put(ip.lo());
-}
-
 IpAddress GetIp(StateReader& r) {
   const uint64_t hi = r.Get<uint64_t>();
   const uint64_t lo = r.Get<uint64_t>();
@@ -28,19 +23,21 @@ IpAddress GetIp(StateReader& r) {
 
 }  // namespace
 
+// Version 5 keeps the login addresses as fingerprints; version 4 (whole
+// addresses) still decodes.
 void EncodeAccount(StateWriter& w, const AccountState& a) {
-  w.Put<uint8_t>(4);
+  w.Put<uint8_t>(5);
   a.lookup_counts.Encode(w);
   a.lookup_gaps.Encode(w);
   a.hours.Encode(w);
   a.new_per_hour.Encode(w);
-  w.Put(a.last_volume_ratio);
+  w.Put<double>(a.last_volume_ratio);
   w.Put(a.first_seen_ms);
   w.Put<uint8_t>(a.seen);
   w.Put(a.last_nir_prefix);
   w.Put(a.last_nir_order);
-  PutIp(w, a.login_ip);
-  PutIp(w, a.previous_login_ip);
+  w.Put(a.login_ip);
+  w.Put(a.previous_login_ip);
   w.Put(a.login_ms);
   w.Put<uint8_t>(a.login_ip_new);
   w.Put(a.logins);
@@ -48,30 +45,36 @@ void EncodeAccount(StateWriter& w, const AccountState& a) {
   a.failures.Encode(w);
   a.exported.Encode(w);
   w.Put(a.profession);
-  w.Put(a.risk);
+  w.Put<double>(a.risk);
   for (uint16_t n : a.distinct_origins) w.Put(n);
   w.Put(a.login_country);
 }
 
 bool DecodeAccount(StateReader& r, AccountState* a) {
-  if (r.Get<uint8_t>() != 4) r.Fail();
+  const uint8_t version = r.Get<uint8_t>();
+  if (version != 4 && version != 5) r.Fail();
   if (!r.ok()) return false;
   DecodeInto(r, &a->lookup_counts) && DecodeInto(r, &a->lookup_gaps) &&
       DecodeInto(r, &a->hours) && DecodeInto(r, &a->new_per_hour);
-  a->last_volume_ratio = r.Get<double>();
+  a->last_volume_ratio = static_cast<float>(r.Get<double>());
   a->first_seen_ms = r.Get<int64_t>();
   a->seen = r.Get<uint8_t>() != 0;
   a->last_nir_prefix = r.Get<uint32_t>();
   a->last_nir_order = r.Get<uint16_t>();
-  a->login_ip = GetIp(r);
-  a->previous_login_ip = GetIp(r);
+  if (version == 4) {
+    a->login_ip = AddressFingerprint(GetIp(r));
+    a->previous_login_ip = AddressFingerprint(GetIp(r));
+  } else {
+    a->login_ip = r.Get<uint64_t>();
+    a->previous_login_ip = r.Get<uint64_t>();
+  }
   a->login_ms = r.Get<int64_t>();
   a->login_ip_new = r.Get<uint8_t>() != 0;
   a->logins = r.Get<uint32_t>();
   a->failures_since_success = r.Get<uint32_t>();
   DecodeInto(r, &a->failures) && DecodeInto(r, &a->exported);
   a->profession = r.Get<uint32_t>();
-  a->risk = r.Get<double>();
+  a->risk = static_cast<float>(r.Get<double>());
   for (uint16_t& n : a->distinct_origins) n = r.Get<uint16_t>();
   a->login_country = r.Get<uint16_t>();
   return r.ok();
@@ -82,7 +85,7 @@ void EncodeAddress(StateWriter& w, const AddressState& s) {
   s.accounts.Encode(w);
   w.Put(s.first_seen_ms);
   w.Put<uint8_t>(s.seen);
-  w.Put(s.risk);
+  w.Put<double>(s.risk);
   w.Put<uint8_t>(s.allowlisted);
   w.Put<uint8_t>(s.allowlist_checked);
   w.Put<uint8_t>(s.located);
@@ -96,7 +99,7 @@ bool DecodeAddress(StateReader& r, AddressState* s) {
   DecodeInto(r, &s->accounts);
   s->first_seen_ms = r.Get<int64_t>();
   s->seen = r.Get<uint8_t>() != 0;
-  s->risk = r.Get<double>();
+  s->risk = static_cast<float>(r.Get<double>());
   s->allowlisted = r.Get<uint8_t>() != 0;
   s->allowlist_checked = r.Get<uint8_t>() != 0;
   s->located = r.Get<uint8_t>() != 0;

@@ -5,8 +5,8 @@
 // signal families read and update them.
 //
 // Size, fixed (no heap of their own; see README: over the DESIGN.md
-// budget): AccountState 408 bytes (a lookup touches 296), AddressState
-// 104, AddressFailures 400.
+// budget): AccountState 360 bytes (a lookup touches 256), AddressState
+// 80, AddressFailures 304 (x86-64).
 // Windowed counts keep only the windows the signals read (see
 // WindowedCounters' kKept), which the signals' code static_asserts. An
 // address's failure sets are most of what it could hold but few addresses
@@ -22,6 +22,7 @@
 
 #include "detector/engine/peer_model.h"
 #include "detector/internal/prefetch.h"
+#include "detector/internal/stable_hash.h"
 #include "detector/ip_address.h"
 #include "detector/stats/quantile_sketch.h"
 #include "detector/stats/recent_distinct.h"
@@ -57,6 +58,14 @@ inline constexpr uint32_t kLookupWindowsRead =
     KeptOver(kNotFound, {WindowSpec::kTenMinutes}) |
     KeptOver(kInvalidKeys, {WindowSpec::kTenMinutes});
 
+// An account only compares its login addresses with an event's, so it
+// keeps them as 8-byte fingerprints instead of 16-byte addresses: exact for
+// IPv4 (a bijection of the low half, which is all an IPv4-mapped address
+// varies in); two IPv6 addresses share one with probability 2^-64.
+constexpr uint64_t AddressFingerprint(const IpAddress& ip) {
+  return internal::SplitMix64(ip.hi()) ^ ip.lo();
+}
+
 // What lookups read and write comes first and what only logins and
 // exports need (the previous login, failure and export windows, login
 // features) last, so that scoring a lookup touches the first kLookupBytes
@@ -77,18 +86,21 @@ struct AccountState {
   bool seen = false;
   bool login_ip_new = false;    // The latest login's address was new.
   Ewma new_per_hour;  // Own baseline of kNewSubjects over 1 h.
-  double last_volume_ratio = 0;  // Of the latest lookup; gates learning.
   int64_t first_seen_ms = 0;     // Event time the account was first seen.
   uint32_t last_nir_prefix = 0;
   uint32_t profession = 0;
-  double risk = 0;               // Fusion.
-  IpAddress login_ip;            // Address of the latest successful login.
+  // Fusion. Floats: both are compared with thresholds, never summed.
+  float risk = 0;
+  float last_volume_ratio = 0;  // Of the latest lookup; gates learning.
+  // The latest successful login's address, as its AddressFingerprint.
+  uint64_t login_ip = AddressFingerprint(IpAddress());
   // Only logins and exports from here on.
-  IpAddress previous_login_ip;  // The one before login_ip.
+  uint64_t previous_login_ip = AddressFingerprint(IpAddress());  // Before.
   int64_t login_ms = 0;
   uint32_t logins = 0;
   uint32_t failures_since_success = 0;
-  // Failed logins over the hour (credential_attacks).
+  // Failed logins over the hour (credential_attacks), then, where its
+  // buckets leave room, the small login fields.
   WindowedSum<uint16_t, KeptOver(0, {WindowSpec::kHour})> failures;
   // Distinct values used at successful logins, per LoginFeature (address,
   // network, AS, country, user agent), saturating.
@@ -113,7 +125,7 @@ struct AddressState {
   // With a successful login.
   RecentDistinct<kAddressAccountsTracked> accounts;
   int64_t first_seen_ms = 0;
-  double risk = 0;
+  float risk = 0;  // Compared with the alert threshold, never summed.
   uint32_t asn = 0;
   uint16_t country = 0;
   bool seen = false;

@@ -11,8 +11,11 @@
 // skipped value, so a long attack never becomes the account's normal.
 //
 // Warm-up: with fewer than 2 values the variance is 0 and ZScore returns 0
-// (no evidence yet); callers fall back to the peer group. 24 and 32 bytes.
-// Thread-compatible.
+// (no evidence yet); callers fall back to the peer group.
+//
+// Ewma computes in double but keeps its mean and variance as float, since
+// every account has one: 16 bytes (RunningMoments, 32). A float's 24 bits
+// are far finer than the noise of a learned baseline. Thread-compatible.
 //
 // Example:
 //   Ewma daily_lookups;
@@ -100,12 +103,13 @@ class Ewma {
       return;
     }
     if (count_ == 0) {
-      mean_ = x;
+      mean_ = static_cast<float>(x);
       variance_ = 0;
     } else {
       const double delta = x - mean_;
-      mean_ += alpha * delta;
-      variance_ = (1 - alpha) * (variance_ + alpha * delta * delta);
+      mean_ = static_cast<float>(mean_ + alpha * delta);
+      variance_ = static_cast<float>((1 - alpha) *
+                                     (variance_ + alpha * delta * delta));
     }
     ++count_;
   }
@@ -114,22 +118,23 @@ class Ewma {
   double mean() const { return mean_; }
   double variance() const { return variance_; }
   double ZScore(double x) const {
-    const double sd = std::sqrt(variance_);
+    const double sd = std::sqrt(static_cast<double>(variance_));
     return count_ >= 2 && sd > 0 ? (x - mean_) / sd : 0.0;
   }
 
+  // Version 1 holds the mean and variance as doubles (exact for floats).
   void Encode(StateWriter& w) const {
     w.Put<uint8_t>(1);
-    w.Put(mean_);
-    w.Put(variance_);
+    w.Put<double>(mean_);
+    w.Put<double>(variance_);
     w.Put(count_);
     w.Put(skipped_);
   }
   static absl::StatusOr<Ewma> Decode(StateReader& r) {
     Ewma e;
     if (r.Get<uint8_t>() != 1) r.Fail();
-    e.mean_ = r.Get<double>();
-    e.variance_ = r.Get<double>();
+    e.mean_ = static_cast<float>(r.Get<double>());
+    e.variance_ = static_cast<float>(r.Get<double>());
     e.count_ = r.Get<uint32_t>();
     e.skipped_ = r.Get<uint32_t>();
     if (!(e.variance_ >= 0)) r.Fail();
@@ -139,8 +144,8 @@ class Ewma {
   }
 
  private:
-  double mean_ = 0;
-  double variance_ = 0;
+  float mean_ = 0;
+  float variance_ = 0;
   uint32_t count_ = 0;
   uint32_t skipped_ = 0;
 };

@@ -174,22 +174,10 @@ class WindowedCounters {
     assert(Keeps(c, h));
     if (newest_ms_ == kNotStarted) return T{0};
     const int j = kLayout.column[h][c];
-    // Buckets in [current - 6, newest] hold live data: at the newest
-    // bucket (the common read, at the event just added), all of them.
-    Wide total = 0;
-    if (now_ms > newest_ms_) {
-      const int64_t newest = spec.BucketOf(h, newest_ms_);
-      const int64_t first =
-          spec.BucketOf(h, now_ms) - WindowSpec::kBucketsPerHorizon;
-      if (first > newest - WindowSpec::kBucketsPerHorizon) {
-        for (int64_t b = first; b <= newest; ++b) {
-          total += Bucket(h, Slot(b))[j];
-        }
-        return Clamp(total);
-      }
-    }
-    for (int slot = 0; slot < kSlots; ++slot) total += Bucket(h, slot)[j];
-    return Clamp(total);
+    // Read at the newest event (the common case, right after its Add):
+    // every bucket is live.
+    if (now_ms <= newest_ms_) return SumOfSlots(h, j);
+    return SumAfterClock(spec, h, j, now_ms);
   }
 
   int64_t newest_ms() const {
@@ -264,6 +252,25 @@ class WindowedCounters {
   }
   static T Clamp(Wide total) {
     return total > kMax ? kMax : static_cast<T>(total);
+  }
+  T SumOfSlots(int h, int j) const {
+    Wide total = 0;
+    for (int slot = 0; slot < kSlots; ++slot) total += Bucket(h, slot)[j];
+    return Clamp(total);
+  }
+  // Out of line: a read later than the clock is the rare one.
+  __attribute__((noinline)) T SumAfterClock(const WindowSpec& spec, int h,
+                                            int j, int64_t now_ms) const {
+    const int64_t current = spec.BucketOf(h, now_ms);
+    const int64_t newest = spec.BucketOf(h, newest_ms_);
+    if (current == newest) return SumOfSlots(h, j);
+    // Buckets in [current - 6, newest] hold live data.
+    Wide total = 0;
+    for (int64_t b = current - WindowSpec::kBucketsPerHorizon; b <= newest;
+         ++b) {
+      total += Bucket(h, Slot(b))[j];
+    }
+    return Clamp(total);
   }
   void AddToSlot(int h, int slot_index, const std::array<T, N>& values) {
     T* slot = Bucket(h, slot_index);
