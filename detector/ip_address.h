@@ -48,8 +48,8 @@ class IpAddress {
   bool is_v4() const { return hi_ == 0 && (lo_ >> 32) == 0xffff; }
   // REQUIRES: is_v4().
   uint32_t v4() const { return static_cast<uint32_t>(lo_); }
-  constexpr uint64_t hi() const { return hi_; }
-  constexpr uint64_t lo() const { return lo_; }
+  uint64_t hi() const { return hi_; }
+  uint64_t lo() const { return lo_; }
 
   // The network this address belongs to: /24 for IPv4, /48 for IPv6.
   IpAddress Network() const;

@@ -15,6 +15,11 @@ bool DecodeInto(StateReader& r, T* out) {
   return true;
 }
 
+void PutIp(StateWriter& w, const IpAddress& ip) {
+  w.Put(ip.hi());
+  w.Put(ip.lo());
+}
+
 IpAddress GetIp(StateReader& r) {
   const uint64_t hi = r.Get<uint64_t>();
   const uint64_t lo = r.Get<uint64_t>();
@@ -23,10 +28,8 @@ IpAddress GetIp(StateReader& r) {
 
 }  // namespace
 
-// Version 5 keeps the login addresses as fingerprints; version 4 (whole
-// addresses) still decodes.
 void EncodeAccount(StateWriter& w, const AccountState& a) {
-  w.Put<uint8_t>(5);
+  w.Put<uint8_t>(4);
   a.lookup_counts.Encode(w);
   a.lookup_gaps.Encode(w);
   a.hours.Encode(w);
@@ -36,8 +39,8 @@ void EncodeAccount(StateWriter& w, const AccountState& a) {
   w.Put<uint8_t>(a.seen);
   w.Put(a.last_nir_prefix);
   w.Put(a.last_nir_order);
-  w.Put(a.login_ip);
-  w.Put(a.previous_login_ip);
+  PutIp(w, a.login_ip);
+  PutIp(w, a.previous_login_ip);
   w.Put(a.login_ms);
   w.Put<uint8_t>(a.login_ip_new);
   w.Put(a.logins);
@@ -51,8 +54,7 @@ void EncodeAccount(StateWriter& w, const AccountState& a) {
 }
 
 bool DecodeAccount(StateReader& r, AccountState* a) {
-  const uint8_t version = r.Get<uint8_t>();
-  if (version != 4 && version != 5) r.Fail();
+  if (r.Get<uint8_t>() != 4) r.Fail();
   if (!r.ok()) return false;
   DecodeInto(r, &a->lookup_counts) && DecodeInto(r, &a->lookup_gaps) &&
       DecodeInto(r, &a->hours) && DecodeInto(r, &a->new_per_hour);
@@ -61,13 +63,8 @@ bool DecodeAccount(StateReader& r, AccountState* a) {
   a->seen = r.Get<uint8_t>() != 0;
   a->last_nir_prefix = r.Get<uint32_t>();
   a->last_nir_order = r.Get<uint16_t>();
-  if (version == 4) {
-    a->login_ip = AddressFingerprint(GetIp(r));
-    a->previous_login_ip = AddressFingerprint(GetIp(r));
-  } else {
-    a->login_ip = r.Get<uint64_t>();
-    a->previous_login_ip = r.Get<uint64_t>();
-  }
+  a->login_ip = GetIp(r);
+  a->previous_login_ip = GetIp(r);
   a->login_ms = r.Get<int64_t>();
   a->login_ip_new = r.Get<uint8_t>() != 0;
   a->logins = r.Get<uint32_t>();

@@ -5,7 +5,7 @@
 // signal families read and update them.
 //
 // Size, fixed (no heap of their own; see README: over the DESIGN.md
-// budget): AccountState 360 bytes (a lookup touches 256), AddressState
+// budget): AccountState 376 bytes (a lookup touches 264), AddressState
 // 80, AddressFailures 304 (x86-64).
 // Windowed counts keep only the windows the signals read (see
 // WindowedCounters' kKept), which the signals' code static_asserts. An
@@ -22,7 +22,6 @@
 
 #include "detector/engine/peer_model.h"
 #include "detector/internal/prefetch.h"
-#include "detector/internal/stable_hash.h"
 #include "detector/ip_address.h"
 #include "detector/stats/quantile_sketch.h"
 #include "detector/stats/recent_distinct.h"
@@ -58,14 +57,6 @@ inline constexpr uint32_t kLookupWindowsRead =
     KeptOver(kNotFound, {WindowSpec::kTenMinutes}) |
     KeptOver(kInvalidKeys, {WindowSpec::kTenMinutes});
 
-// An account only compares its login addresses with an event's, so it
-// keeps them as 8-byte fingerprints instead of 16-byte addresses: exact for
-// IPv4 (a bijection of the low half, which is all an IPv4-mapped address
-// varies in); two IPv6 addresses share one with probability 2^-64.
-constexpr uint64_t AddressFingerprint(const IpAddress& ip) {
-  return internal::SplitMix64(ip.hi()) ^ ip.lo();
-}
-
 // What lookups read and write comes first and what only logins and
 // exports need (the previous login, failure and export windows, login
 // features) last, so that scoring a lookup touches the first kLookupBytes
@@ -92,10 +83,9 @@ struct AccountState {
   // Fusion. Floats: both are compared with thresholds, never summed.
   float risk = 0;
   float last_volume_ratio = 0;  // Of the latest lookup; gates learning.
-  // The latest successful login's address, as its AddressFingerprint.
-  uint64_t login_ip = AddressFingerprint(IpAddress());
+  IpAddress login_ip;  // Address of the latest successful login.
   // Only logins and exports from here on.
-  uint64_t previous_login_ip = AddressFingerprint(IpAddress());  // Before.
+  IpAddress previous_login_ip;  // The one before login_ip.
   int64_t login_ms = 0;
   uint32_t logins = 0;
   uint32_t failures_since_success = 0;

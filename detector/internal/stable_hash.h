@@ -27,7 +27,7 @@ inline uint64_t StableMix(uint64_t a, uint64_t b) {
 
 // The SplitMix64 step (Steele et al.): spreads a 64-bit integer (a counter,
 // an id, a key) over all 64 bits; a bijection.
-constexpr uint64_t SplitMix64(uint64_t x) {
+inline uint64_t SplitMix64(uint64_t x) {
   x += 0x9e3779b97f4a7c15ull;
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;

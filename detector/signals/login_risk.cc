@@ -127,7 +127,7 @@ SignalScore ObserveSuccessfulLogin(const Event& e,
   // night before.
   a.lookup_gaps = GapRegularity();
   a.previous_login_ip = a.login_ip;
-  a.login_ip = engine::AddressFingerprint(e.ip);
+  a.login_ip = e.ip;
   a.login_ms = e.time_ms;
   a.login_ip_new = experienced && is_new[engine::kLoginAddress];
   ++a.logins;
@@ -137,8 +137,7 @@ SignalScore ObserveSuccessfulLogin(const Event& e,
 SignalScore ObserveSessionActivity(const Event& e, NoveltyFilter& novelty,
                                    engine::AccountState& a) {
   SignalScore s;
-  const uint64_t ip = engine::AddressFingerprint(e.ip);
-  if (a.logins == 0 || ip == a.login_ip || ip == a.previous_login_ip) {
+  if (a.logins == 0 || e.ip == a.login_ip || e.ip == a.previous_login_ip) {
     return s;
   }
   const bool new_ip = !novelty.Contains(

@@ -144,7 +144,7 @@ SignalScore ObserveLookup(const Event& e, bool subject_is_new,
     if (unusual_hour_bits >= 7) {
       s.Add(10, Evidence{Feature::kUnusualHour, unusual_hour_bits, 0, 0});
     }
-    if (a.login_ip_new && engine::AddressFingerprint(e.ip) == a.login_ip) {
+    if (a.login_ip_new && e.ip == a.login_ip) {
       s.Add(10, Evidence{Feature::kNewIpForAccount, 1, 0, 0});
     }
   }
