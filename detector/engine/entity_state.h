@@ -89,8 +89,7 @@ struct AccountState {
   int64_t login_ms = 0;
   uint32_t logins = 0;
   uint32_t failures_since_success = 0;
-  // Failed logins over the hour (credential_attacks), then, where its
-  // buckets leave room, the small login fields.
+  // Failed logins over the hour (credential_attacks).
   WindowedSum<uint16_t, KeptOver(0, {WindowSpec::kHour})> failures;
   // Distinct values used at successful logins, per LoginFeature (address,
   // network, AS, country, user agent), saturating.

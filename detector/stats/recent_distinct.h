@@ -140,7 +140,9 @@ class RecentDistinct {
     absl::Status status = r.Check("recent distinct");
     if (!status.ok()) return status;
     // The newest minute added is always some kept id's: an id is pushed
-    // out only for a newer one, or when it is older than all kept.
+    // out only for a newer one, or when it is older than all kept. (The
+    // pushed-out minute counts too, so a damaged one reads as age 0 at
+    // worst, never as a negative age.)
     set.newest_minute_ = pushed_out_minute;
     for (int i = 0; i < size; ++i) {
       set.newest_minute_ = std::max(set.newest_minute_, minutes[i]);
@@ -167,9 +169,9 @@ class RecentDistinct {
   }
   // `age` minutes more, saturating at kFarMinutes.
   static uint16_t Older(uint16_t age, uint32_t minutes) {
-    return static_cast<uint16_t>(
-        std::min<uint32_t>(uint32_t{age} + std::min<uint32_t>(minutes, kFarMinutes),
-                           kFarMinutes));
+    const uint32_t older =
+        uint32_t{age} + std::min<uint32_t>(minutes, kFarMinutes);
+    return static_cast<uint16_t>(std::min<uint32_t>(older, kFarMinutes));
   }
   // The absolute minute of an age, at least 1.
   uint32_t MinuteAt(uint16_t age) const {

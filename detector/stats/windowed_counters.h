@@ -6,10 +6,10 @@
 // Why several counters in one value: an account's lookup counters all move
 // at the same event times, so one clock, one lateness check and one pass
 // over the horizons serve them all, and they share cache lines. A read
-// sums a pair's 7 buckets (adjacent 2-byte values for the common uint16_t:
-// a few adds on a line the event has already brought in). Running totals
-// made that read O(1) at 2 more bytes per pair, which the per-account
-// memory budget cannot spare: an account keeps 8 pairs.
+// sums a pair's 7 buckets: a few adds on lines the event's Add has just
+// touched. Running totals made that read O(1) at 2 more bytes per pair,
+// which the per-account memory budget cannot spare: an account keeps 8
+// pairs.
 //
 // Why a mask of kept windows: the signals read few of the counter × horizon
 // pairs (an account's "not found" answers only over 10 minutes, its new
@@ -263,8 +263,8 @@ class WindowedCounters {
                                             int j, int64_t now_ms) const {
     const int64_t current = spec.BucketOf(h, now_ms);
     const int64_t newest = spec.BucketOf(h, newest_ms_);
-    if (current == newest) return SumOfSlots(h, j);
-    // Buckets in [current - 6, newest] hold live data.
+    // Buckets in [current - 6, newest] hold live data (all of them while
+    // `now` is in the newest bucket).
     Wide total = 0;
     for (int64_t b = current - WindowSpec::kBucketsPerHorizon; b <= newest;
          ++b) {
