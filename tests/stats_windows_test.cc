@@ -154,6 +154,11 @@ TEST(WindowedCounters, EachCounterMatchesAnExactSumOnTheSharedClock) {
               ASSERT_EQ(counters.Sum(spec, c, h, now), exact)
                   << "seed " << seed << " event " << i << " counter " << c
                   << " horizon " << h;
+              if (now == counters.newest_ms()) {
+                ASSERT_EQ(counters.TotalsAtClock().Get(c, h), exact)
+                    << "seed " << seed << " event " << i << " counter " << c
+                    << " horizon " << h;
+              }
             }
           }
         }
@@ -214,6 +219,12 @@ TEST(WindowedCounters, KeptPairsMatchTheFullCounters) {
             ASSERT_EQ(kept.Sum(spec, c, h, now), full.Sum(spec, c, h, now))
                 << "seed " << seed << " event " << i << " counter " << c
                 << " horizon " << h;
+            if (now == full.newest_ms()) {
+              ASSERT_EQ(kept.TotalsAtClock().Get(c, h),
+                        full.Sum(spec, c, h, now))
+                  << "seed " << seed << " event " << i << " counter " << c
+                  << " horizon " << h;
+            }
           }
         }
       }
@@ -244,6 +255,19 @@ TEST(WindowedCounters, KeptPairsMatchTheFullCounters) {
   }
 }
 
+TEST(WindowedCounters, TotalsAtClockOfNothingAreZero) {
+  constexpr uint32_t kKept = KeptOver(0, {WindowSpec::kMinute}) |
+                             KeptOver(1, {WindowSpec::kMinute, WindowSpec::kDay});
+  WindowedCounters<uint16_t, 2, kKept> counters;
+  EXPECT_EQ(counters.TotalsAtClock().Get(0, WindowSpec::kMinute), 0);
+  EXPECT_EQ(counters.TotalsAtClock().Get(1, WindowSpec::kDay), 0);
+  WindowSpec spec;
+  counters.Add(spec, 5000, {3, 4});
+  EXPECT_EQ(counters.TotalsAtClock().Get(0, WindowSpec::kMinute), 3);
+  EXPECT_EQ(counters.TotalsAtClock().Get(1, WindowSpec::kMinute), 4);
+  EXPECT_EQ(counters.TotalsAtClock().Get(1, WindowSpec::kDay), 4);
+}
+
 TEST(WindowedCounters, TotalsSaturateAcrossBuckets) {
   WindowSpec spec;
   WindowedCounters<uint16_t, 2> counters;
@@ -253,6 +277,8 @@ TEST(WindowedCounters, TotalsSaturateAcrossBuckets) {
   }
   EXPECT_EQ(counters.Sum(spec, 0, 0, 60000), UINT16_MAX);
   EXPECT_EQ(counters.Sum(spec, 1, 0, 60000), 7);
+  EXPECT_EQ(counters.TotalsAtClock().Get(0, 0), UINT16_MAX);
+  EXPECT_EQ(counters.TotalsAtClock().Get(1, 0), 7);
   // Once old buckets leave, the total comes back below the cap, exactly.
   counters.Add(spec, 120000, {0, 0});  // Buckets 6..12: only 6 holds data.
   EXPECT_EQ(counters.Sum(spec, 0, 0, 120000), 40000);
@@ -305,6 +331,11 @@ TEST(WindowedCounters, SaturatedTotalsComeBackExactly) {
             ASSERT_EQ(counters.Sum(spec, c, h, now), expected)
                 << "seed " << seed << " event " << i << " counter " << c
                 << " horizon " << h;
+            if (now == newest) {
+              ASSERT_EQ(counters.TotalsAtClock().Get(c, h), expected)
+                  << "seed " << seed << " event " << i << " counter " << c
+                  << " horizon " << h;
+            }
           }
         }
       }

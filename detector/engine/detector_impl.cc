@@ -519,13 +519,12 @@ class DetectorImpl : public Detector {
             e.has_subject() &&
             novelty.TestAndInsert(ScopeOf(NoveltyScope::kSubject, e.account),
                                   e.subject);
-        double unusual_hour_bits = 0;
-        at(Family::kLookupEnumeration) =
-            ObserveLookup(e, new_subject, options_, peers, everyone_, a,
-                          &unusual_hour_bits);
+        LookupWindows windows;
+        at(Family::kLookupEnumeration) = ObserveLookup(
+            e, new_subject, options_, peers, everyone_, a, &windows);
         at(Family::kLoginRisk) = ObserveSessionActivity(e, novelty, a);
         const PeerFeatures features =
-            LookupWindowFeatures(e, options_, a, unusual_hour_bits);
+            LookupWindowFeatures(windows.totals, windows.unusual_hour_bits);
         double distance2 = -1;
         at(Family::kPeerGroup) =
             ScorePeerDeviation(peers.model, features, &distance2);
@@ -537,14 +536,12 @@ class DetectorImpl : public Detector {
         // does not raise its own bar; the truncation sits well above the
         // 99.9th percentile and barely moves it.
         if (!suspect && mature && a.last_volume_ratio < 1.4) {
-          const WindowSpec& w = options_.windows;
           PeerSample sample;
           sample.profession = profession;
           sample.lookup = true;
-          sample.minute =
-              a.Lookups(w, kNewSubjects, WindowSpec::kMinute, e.time_ms);
-          sample.hour = a.Lookups(w, kNewSubjects, WindowSpec::kHour, e.time_ms);
-          sample.day = a.Lookups(w, kNewSubjects, WindowSpec::kDay, e.time_ms);
+          sample.minute = windows.totals.Get(kNewSubjects, WindowSpec::kMinute);
+          sample.hour = windows.totals.Get(kNewSubjects, WindowSpec::kHour);
+          sample.day = windows.totals.Get(kNewSubjects, WindowSpec::kDay);
           // The bulk of the samples is learned one in N (see
           // PeerBaseline::WeighLookup), by both baselines a sample goes to.
           const bool chosen = PeerSampleChosen(e, peer_sample_threshold_);

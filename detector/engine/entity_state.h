@@ -66,10 +66,6 @@ struct AccountState {
   using LookupCounts =
       WindowedCounters<uint16_t, kLookupCounterCount, kLookupWindowsRead>;
   LookupCounts lookup_counts;
-  uint16_t Lookups(const WindowSpec& w, LookupCounter c, int horizon,
-                   int64_t now_ms) const {
-    return lookup_counts.Sum(w, c, horizon, now_ms);
-  }
   GapRegularity lookup_gaps;
   HourProfile hours;
   // Small fields next to each other, where HourProfile leaves room.
@@ -98,6 +94,10 @@ struct AccountState {
   // Exported records over the day (bulk_export).
   WindowedSum<uint32_t, KeptOver(0, {WindowSpec::kDay})> exported;
 };
+// Every lookup window's total as of the account's newest lookup, read
+// once per lookup by its scorers (see WindowedCounters::TotalsAtClock).
+using LookupTotals = AccountState::LookupCounts::Totals;
+
 // The part of an AccountState a lookup touches (see above).
 inline constexpr size_t kLookupBytes =
     offsetof(AccountState, previous_login_ip);

@@ -32,7 +32,7 @@ SignalScore ObserveLookup(const Event& e, bool subject_is_new,
                           const engine::PeerBaseline& profession,
                           const engine::PeerBaseline& everyone,
                           engine::AccountState& a,
-                          double* unusual_hour_bits_out) {
+                          LookupWindows* windows_out) {
   const engine::PeerBaseline& peers =
       profession.lookups_warm() ? profession : everyone;
   const WindowSpec& w = options.windows;
@@ -49,6 +49,9 @@ SignalScore ObserveLookup(const Event& e, bool subject_is_new,
   counts[engine::kNotFound] = e.outcome == Outcome::kNotFound;
   counts[engine::kInvalidKeys] = invalid_key;
   a.lookup_counts.Add(w, e.time_ms, counts);
+  // Every read below is at the clock the Add has just moved (or kept, for a
+  // late lookup): the totals as of the clock.
+  const engine::LookupTotals totals = a.lookup_counts.TotalsAtClock();
   if (is_nir) {
     a.last_nir_prefix = e.nir_prefix;
     a.last_nir_order = e.nir_order;
@@ -58,8 +61,9 @@ SignalScore ObserveLookup(const Event& e, bool subject_is_new,
       a.hours.total() >= 100 ? a.hours.Surprise(HourProfile::HourOf(e.time_ms))
                              : 0;
   a.hours.Observe(e.time_ms);
-  if (unusual_hour_bits_out != nullptr) {
-    *unusual_hour_bits_out = unusual_hour_bits;
+  if (windows_out != nullptr) {
+    windows_out->totals = totals;
+    windows_out->unusual_hour_bits = unusual_hour_bits;
   }
 
   SignalScore s;
@@ -98,8 +102,7 @@ SignalScore ObserveLookup(const Event& e, bool subject_is_new,
   double observed[kScales];
   double raw_ratio = 0;  // Ungated: what the baselines must not learn.
   for (int i = 0; i < kScales; ++i) {
-    observed[i] =
-        a.Lookups(w, engine::kNewSubjects, horizons[i], e.time_ms);
+    observed[i] = totals.Get(engine::kNewSubjects, horizons[i]);
     double r = observed[i] / base[i];
     raw_ratio = std::max(raw_ratio, r);
     // The day scale speaks only while the last hour is busy too: a day
@@ -118,21 +121,17 @@ SignalScore ObserveLookup(const Event& e, bool subject_is_new,
                    w.horizon_ms(horizons[scale])});
   }
   if (ratio >= 1.0) {
-    const double lookups =
-        a.Lookups(w, engine::kLookups, kTenMinutes, e.time_ms);
+    const double lookups = totals.Get(engine::kLookups, kTenMinutes);
     const int64_t ten = w.horizon_ms(kTenMinutes);
     if (lookups >= 10) {
-      const double seq =
-          a.Lookups(w, engine::kSequential, kTenMinutes, e.time_ms) / lookups;
+      const double seq = totals.Get(engine::kSequential, kTenMinutes) / lookups;
       if (seq >= 0.2) {
         s.Add(15, Evidence{Feature::kSequentialNirShare, seq, 0, ten});
       }
-      const double nf =
-          a.Lookups(w, engine::kNotFound, kTenMinutes, e.time_ms) / lookups;
+      const double nf = totals.Get(engine::kNotFound, kTenMinutes) / lookups;
       if (nf >= 0.2) s.Add(10, Evidence{Feature::kNotFoundShare, nf, 0, ten});
     }
-    const double invalid =
-        a.Lookups(w, engine::kInvalidKeys, kTenMinutes, e.time_ms);
+    const double invalid = totals.Get(engine::kInvalidKeys, kTenMinutes);
     if (invalid >= 3) {
       s.Add(15, Evidence{Feature::kInvalidNirKeys, invalid, 0, ten});
     }

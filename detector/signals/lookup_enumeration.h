@@ -27,16 +27,25 @@
 
 namespace vigie {
 
+// What ObserveLookup leaves for the lookup's other scorers (the peer
+// features, the peer samples), so that they read the account's windows
+// once: their totals with this lookup counted, and how surprising its hour
+// is for the account (in bits).
+struct LookupWindows {
+  engine::LookupTotals totals;
+  double unusual_hour_bits = 0;
+};
+
 // REQUIRES: event.action == kLookup.
 // `peers` is the account's profession; `everyone` the whole population,
-// used while the profession has too little history. `unusual_hour_bits`
-// (optional) receives how surprising the hour is for the account.
+// used while the profession has too little history. `windows` (optional)
+// receives the account's windows after the lookup.
 SignalScore ObserveLookup(const Event& event, bool subject_is_new,
                           const DetectorOptions& options,
                           const engine::PeerBaseline& peers,
                           const engine::PeerBaseline& everyone,
                           engine::AccountState& account,
-                          double* unusual_hour_bits = nullptr);
+                          LookupWindows* windows = nullptr);
 
 }  // namespace vigie
 

@@ -38,29 +38,23 @@ double Log1pOfCount(double count) {
 
 }  // namespace
 
-engine::PeerFeatures LookupWindowFeatures(const Event& e,
-                                          const DetectorOptions& options,
-                                          const engine::AccountState& a,
+engine::PeerFeatures LookupWindowFeatures(const engine::LookupTotals& totals,
                                           double unusual_hour_bits) {
-  const WindowSpec& w = options.windows;
-  const double lookups_hour = a.Lookups(w, engine::kLookups, kHour, e.time_ms);
-  const double new_hour = a.Lookups(w, engine::kNewSubjects, kHour, e.time_ms);
+  const double lookups_hour = totals.Get(engine::kLookups, kHour);
+  const double new_hour = totals.Get(engine::kNewSubjects, kHour);
   // Shares carry a prior of 5 ordinary lookups, so that 1 "not found" in 2
   // lookups is not a 50% share.
   const double lookups_ten =
-      5.0 + static_cast<double>(
-                a.Lookups(w, engine::kLookups, kTenMinutes, e.time_ms));
+      5.0 + static_cast<double>(totals.Get(engine::kLookups, kTenMinutes));
   engine::PeerFeatures x;
   x[kLogLookupsPerHour] = Log1pOfCount(lookups_hour);
   x[kLogNewPerHour] = Log1pOfCount(new_hour);
   x[kNewShareHour] = new_hour / (5.0 + lookups_hour);
   x[kSequentialShare] =
-      static_cast<double>(
-          a.Lookups(w, engine::kSequential, kTenMinutes, e.time_ms)) /
+      static_cast<double>(totals.Get(engine::kSequential, kTenMinutes)) /
       lookups_ten;
   x[kNotFoundShare] =
-      static_cast<double>(
-          a.Lookups(w, engine::kNotFound, kTenMinutes, e.time_ms)) /
+      static_cast<double>(totals.Get(engine::kNotFound, kTenMinutes)) /
       lookups_ten;
   x[kHourSurprise] = std::min(12.0, unusual_hour_bits) / 4;
   return x;

@@ -26,10 +26,9 @@
 
 namespace vigie {
 
-// The account's vector after its lookup at `event` has been counted.
-engine::PeerFeatures LookupWindowFeatures(const Event& event,
-                                          const DetectorOptions& options,
-                                          const engine::AccountState& account,
+// The account's vector from its lookup windows' totals once its lookup has
+// been counted, and how surprising the lookup's hour is (bits).
+engine::PeerFeatures LookupWindowFeatures(const engine::LookupTotals& totals,
                                           double unusual_hour_bits);
 
 // Scores `features` under the frozen model; `distance2` receives the
