@@ -147,18 +147,9 @@ class WindowedCounters {
       return false;
     }
     if (time_ms >= newest_ms_) {
-      // The common case, an event at or after the clock: each horizon's
-      // bucket is computed once, to advance to it and to add to it.
-      for (int h = 0; h < spec.num_horizons(); ++h) {
-        if (kLayout.width[h] == 0) continue;
-        const int64_t bucket = spec.BucketOf(h, time_ms);
-        if (time_ms > newest_ms_) {
-          const int64_t old_bucket = spec.BucketOf(h, newest_ms_);
-          // Most events stay in the newest bucket: nothing to clear.
-          if (bucket != old_bucket) AdvanceHorizon(h, old_bucket, bucket);
-        }
-        AddToSlot(h, Slot(bucket), values);
-      }
+      // The common case, an event at or after the clock.
+      AddAtClock(spec, time_ms, values,
+                 std::make_integer_sequence<int, kHorizons>());
       newest_ms_ = time_ms;
       return true;
     }
@@ -304,6 +295,35 @@ class WindowedCounters {
     for (int slot = 0; slot < kSlots; ++slot) {
       for (int j = 0; j < kWidth; ++j) {
         wide[kFirst + j] += block[slot * kWidth + j];
+      }
+    }
+  }
+  // An add at or after the clock, horizon by horizon (a template argument,
+  // so that the kept columns are constants and the loops unroll): each
+  // horizon's bucket is computed once, to advance to it and to add to it.
+  template <int... h>
+  void AddAtClock(const WindowSpec& spec, int64_t time_ms,
+                  const std::array<T, N>& values,
+                  std::integer_sequence<int, h...>) {
+    (AddAtClockTo<h>(spec, time_ms, values), ...);
+  }
+  template <int h>
+  void AddAtClockTo(const WindowSpec& spec, int64_t time_ms,
+                    const std::array<T, N>& values) {
+    constexpr int kFirst = kLayout.first_column[h];
+    constexpr int kWidth = kLayout.width[h];
+    if constexpr (kWidth > 0) {
+      if (h >= spec.num_horizons()) return;
+      const int64_t bucket = spec.BucketOf(h, time_ms);
+      if (time_ms > newest_ms_) {
+        const int64_t old_bucket = spec.BucketOf(h, newest_ms_);
+        // Most events stay in the newest bucket: nothing to clear.
+        if (bucket != old_bucket) AdvanceHorizon(h, old_bucket, bucket);
+      }
+      T* slot = buckets_.data() + kSlots * kFirst + Slot(bucket) * kWidth;
+      for (int j = 0; j < kWidth; ++j) {
+        const T value = values[kLayout.counter[h][j]];
+        if (value != 0) slot[j] = Saturate(slot[j], value);
       }
     }
   }
