@@ -19,7 +19,13 @@ namespace {
 
 // Reads a base-128 varint. Returns bytes used, 0 if incomplete, -1 if
 // longer than 10 bytes.
-int ReadVarint(const uint8_t* p, const uint8_t* end, uint64_t* value) {
+inline int ReadVarint(const uint8_t* p, const uint8_t* end, uint64_t* value) {
+  // Every tag, length and enum of an AccessEvent but its time and a large
+  // record count fits in one byte.
+  if (p < end && *p < 0x80) {
+    *value = *p;
+    return 1;
+  }
   uint64_t result = 0;
   for (int i = 0; i < 10; ++i) {
     if (p + i >= end) return 0;
