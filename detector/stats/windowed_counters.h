@@ -256,6 +256,11 @@ class WindowedCounters {
   using Wide = std::conditional_t<(sizeof(T) < 4), uint32_t, uint64_t>;
 
   static int Slot(int64_t bucket) {
+    // Buckets of times after 1970 are not negative: an unsigned remainder
+    // by a constant is a multiply and a shift.
+    if (bucket >= 0) {
+      return static_cast<int>(static_cast<uint64_t>(bucket) % kSlots);
+    }
     const int64_t m = bucket % kSlots;
     return static_cast<int>(m < 0 ? m + kSlots : m);
   }
@@ -292,7 +297,9 @@ class WindowedCounters {
     constexpr int kFirst = kLayout.first_column[h];
     constexpr int kWidth = kLayout.width[h];
     const T* block = buckets_.data() + kSlots * kFirst;
+#pragma GCC unroll 8
     for (int slot = 0; slot < kSlots; ++slot) {
+#pragma GCC unroll 8
       for (int j = 0; j < kWidth; ++j) {
         wide[kFirst + j] += block[slot * kWidth + j];
       }
@@ -321,6 +328,7 @@ class WindowedCounters {
         if (bucket != old_bucket) AdvanceHorizon(h, old_bucket, bucket);
       }
       T* slot = buckets_.data() + kSlots * kFirst + Slot(bucket) * kWidth;
+#pragma GCC unroll 8
       for (int j = 0; j < kWidth; ++j) {
         const T value = values[kLayout.counter[h][j]];
         if (value != 0) slot[j] = Saturate(slot[j], value);
