@@ -322,10 +322,10 @@ class WindowedCounters {
     if constexpr (kWidth > 0) {
       if (h >= spec.num_horizons()) return;
       const int64_t bucket = spec.BucketOf(h, time_ms);
-      if (time_ms > newest_ms_) {
-        const int64_t old_bucket = spec.BucketOf(h, newest_ms_);
-        // Most events stay in the newest bucket: nothing to clear.
-        if (bucket != old_bucket) AdvanceHorizon(h, old_bucket, bucket);
+      // Most events stay in the newest bucket (the clock is at or after
+      // its start): nothing to clear, and its number need not be computed.
+      if (time_ms > newest_ms_ && newest_ms_ < bucket * spec.bucket_ms(h)) {
+        AdvanceHorizon(h, spec.BucketOf(h, newest_ms_), bucket);
       }
       T* slot = buckets_.data() + kSlots * kFirst + Slot(bucket) * kWidth;
 #pragma GCC unroll 8
