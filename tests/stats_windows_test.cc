@@ -256,8 +256,9 @@ TEST(WindowedCounters, KeptPairsMatchTheFullCounters) {
 }
 
 TEST(WindowedCounters, TotalsAtClockOfNothingAreZero) {
-  constexpr uint32_t kKept = KeptOver(0, {WindowSpec::kMinute}) |
-                             KeptOver(1, {WindowSpec::kMinute, WindowSpec::kDay});
+  constexpr uint32_t kKept =
+      KeptOver(0, {WindowSpec::kMinute}) |
+      KeptOver(1, {WindowSpec::kMinute, WindowSpec::kDay});
   WindowedCounters<uint16_t, 2, kKept> counters;
   EXPECT_EQ(counters.TotalsAtClock().Get(0, WindowSpec::kMinute), 0);
   EXPECT_EQ(counters.TotalsAtClock().Get(1, WindowSpec::kDay), 0);

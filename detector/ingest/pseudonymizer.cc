@@ -71,7 +71,8 @@ bool IsNormalSubject(absl::string_view subject) {
   if (i < subject.size()) {
     char block[16] = {};
     memcpy(block, subject.data() + i, subject.size() - i);
-    if (has_odd_byte(_mm_loadu_si128(reinterpret_cast<const __m128i*>(block)))) {
+    if (has_odd_byte(
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(block)))) {
       return false;
     }
   }
@@ -157,7 +158,8 @@ Pseudonymizer::Pseudonymizer(const PseudonymKey& key) {
 
 uint64_t Pseudonymizer::Subject(absl::string_view subject) const {
   if (IsNormalSubject(subject)) {
-    const uint64_t value = SipHash(subject_key_, subject.data(), subject.size());
+    const uint64_t value =
+        SipHash(subject_key_, subject.data(), subject.size());
     return value == 0 ? 1 : value;
   }
   char buffer[256];

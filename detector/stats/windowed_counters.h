@@ -31,9 +31,10 @@
 // Cost: Add O(kept pairs) amortised (buckets are cleared as time
 // advances); Sum O(7); TotalsAtClock, every kept pair at once, O(7 × kept
 // pairs) in one unrolled pass (an account's lookup reads its eight pairs
-// eleven times: one pass took 4% of a replay's instructions off). Size: kept pairs × 7 × sizeof(T) + 8 bytes,
-// rounded up to 8 (120 bytes for the eight uint16_t pairs an account's
-// lookups keep; 288 for all twenty). Thread-compatible.
+// eleven times: one pass took 4% of a replay's instructions off). Size:
+// kept pairs × 7 × sizeof(T) + 8 bytes, rounded up to 8 (120 bytes for the
+// eight uint16_t pairs an account's lookups keep; 288 for all twenty).
+// Thread-compatible.
 //
 // Example:
 //   WindowSpec spec;                           // 1m, 10m, 1h, 24h
