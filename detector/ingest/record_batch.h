@@ -28,8 +28,10 @@
 #ifndef VIGIE_DETECTOR_INGEST_RECORD_BATCH_H_
 #define VIGIE_DETECTOR_INGEST_RECORD_BATCH_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -101,6 +103,14 @@ class RecordBatch {
     item.has_records = r.has_records;
     const absl::string_view texts[5] = {r.account, r.subject, r.user_agent,
                                         r.service, r.profession};
+    // Room for all five at once, then plain copies: five appends to a
+    // std::string each checked and grew it out of line, as costly as the
+    // copies themselves.
+    size_t copied = 0;
+    for (const absl::string_view text : texts) {
+      if (!InBacking(text)) copied += text.size();
+    }
+    if (text_size_ + copied > text_capacity_) GrowText(text_size_ + copied);
     for (int i = 0; i < 5; ++i) {
       const absl::string_view text = texts[i];
       item.text_size[i] = static_cast<uint32_t>(text.size());
@@ -109,8 +119,11 @@ class RecordBatch {
                                            text.data() - backing_.data());
         continue;
       }
-      item.text_at[i] = static_cast<uint32_t>(text_.size());
-      text_.append(text.data(), text.size());
+      item.text_at[i] = static_cast<uint32_t>(text_size_);
+      if (!text.empty()) {
+        memcpy(text_.get() + text_size_, text.data(), text.size());
+      }
+      text_size_ += text.size();
     }
   }
   // Texts within `backing` are kept as they are, not copied: for a
@@ -122,13 +135,13 @@ class RecordBatch {
   void DropLast() { items_.pop_back(); }
   void Clear() {
     items_.clear();
-    text_.clear();
+    text_size_ = 0;
     errors_.clear();
     backing_ = absl::string_view();
   }
 
   size_t size() const { return items_.size(); }
-  size_t text_bytes() const { return text_.size(); }
+  size_t text_bytes() const { return text_size_; }
   const Item& operator[](size_t i) const { return items_[i]; }
   // The record of a kRecord item, its views into the batch (or backing).
   void RecordOf(const Item& item, AccessRecord* out) const {
@@ -157,13 +170,28 @@ class RecordBatch {
   }
   absl::string_view TextOf(const Item& item, int i) const {
     const uint32_t at = item.text_at[i];
-    const char* base = (at & kInBacking) != 0 ? backing_.data() : text_.data();
+    const char* base = (at & kInBacking) != 0 ? backing_.data() : text_.get();
     return absl::string_view(base + (at & ~kInBacking), item.text_size[i]);
+  }
+
+  // Doubles the text buffer (at least to `needed` bytes), keeping what it
+  // holds. Out of line: a reused batch's buffer already fits.
+  __attribute__((noinline)) void GrowText(size_t needed) {
+    const size_t capacity =
+        std::max<size_t>({needed, 2 * text_capacity_, 4096});
+    std::unique_ptr<char[]> grown(new char[capacity]);
+    if (text_size_ > 0) memcpy(grown.get(), text_.get(), text_size_);
+    text_ = std::move(grown);
+    text_capacity_ = capacity;
   }
 
   std::vector<Item> items_;
   absl::string_view backing_;
-  std::string text_;  // The records' texts not in backing_, back to back.
+  // The records' texts not in backing_, back to back: text_size_ bytes
+  // used of text_capacity_ (kept across Clear, for a reused batch).
+  std::unique_ptr<char[]> text_;
+  size_t text_size_ = 0;
+  size_t text_capacity_ = 0;
   std::vector<RecordError> errors_;  // Of the error items, in order.
   AccessRecord record_;
   RecordError next_error_;
