@@ -62,7 +62,11 @@ enum SubjectFlags : uint8_t {
 inline constexpr uint32_t kNoId = 0;  // Interned id of an absent string.
 
 struct Event {
-  int64_t time_ms = 0;  // Milliseconds since the Unix epoch, UTC.
+  // Milliseconds since the Unix epoch, UTC. The readers hand out only
+  // times within the years 0000 to 9999 (kMinEventTimeMs..kMaxEventTimeMs
+  // in access_record.h); an embedding caller keeps to them too, so that
+  // the engine's time arithmetic cannot overflow.
+  int64_t time_ms = 0;
   IpAddress ip;
   // Keyed pseudonym of the normalised subject; 0 when absent.
   uint64_t subject = 0;

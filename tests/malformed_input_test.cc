@@ -84,6 +84,12 @@ INSTANTIATE_TEST_SUITE_P(
              "bad_time.csv:4: field 'time': \"yesterday\": not an RFC 3339 "
              "time or epoch milliseconds",
              4, false},
+        // Epoch milliseconds are any integer: beyond the years 0000 to
+        // 9999 the engine's time arithmetic could overflow.
+        Case{"time_out_of_range.csv", absl::StatusCode::kInvalidArgument,
+             "time_out_of_range.csv:4: field 'time': "
+             "\"-9999999999999999\": outside the years 0000 to 9999 (UTC)",
+             4, false},
         Case{"month_out_of_range.csv", absl::StatusCode::kInvalidArgument,
              "month_out_of_range.csv:4: field 'time': "
              "\"2022-13-01T00:00:00Z\": month out of range",
@@ -294,7 +300,11 @@ INSTANTIATE_TEST_SUITE_P(
              3, false},
         Case{"invalid_utf8.pb", absl::StatusCode::kInvalidArgument,
              "invalid_utf8.pb: record 2: field 'account': invalid UTF-8", 3,
-             false}),
+             false},
+        Case{"time_out_of_range.pb", absl::StatusCode::kInvalidArgument,
+             "time_out_of_range.pb: record 2: field 'time': "
+             "\"-9223372036854775807\": outside the years 0000 to 9999 (UTC)",
+             3, false}),
     CaseName);
 
 }  // namespace

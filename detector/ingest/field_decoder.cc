@@ -127,6 +127,11 @@ bool ValidateRecord(const AccessRecord& record, Utf8 utf8,
     SetFieldError(kTime, "", "missing required value", error);
     return false;
   }
+  if (record.time_ms < kMinEventTimeMs || record.time_ms > kMaxEventTimeMs) {
+    SetFieldError(kTime, absl::StrCat(record.time_ms),
+                  "outside the years 0000 to 9999 (UTC)", error);
+    return false;
+  }
   if (record.account.empty()) {
     SetFieldError(kAccount, "", "missing required value", error);
     return false;

@@ -144,7 +144,12 @@ class WindowedCounters {
            const std::array<T, N>& values) {
     if (newest_ms_ == kNotStarted) {
       newest_ms_ = time_ms;
-    } else if (time_ms < newest_ms_ - spec.lateness_ms()) {
+    } else if (time_ms < newest_ms_ &&
+               static_cast<uint64_t>(newest_ms_) -
+                       static_cast<uint64_t>(time_ms) >
+                   static_cast<uint64_t>(spec.lateness_ms())) {
+      // (The difference of two int64 in unsigned: newest_ms_ - lateness
+      // could overflow at the start of time.)
       return false;
     }
     if (time_ms >= newest_ms_) {
@@ -325,7 +330,10 @@ class WindowedCounters {
       const int64_t bucket = spec.BucketOf(h, time_ms);
       // Most events stay in the newest bucket (the clock is at or after
       // its start): nothing to clear, and its number need not be computed.
-      if (time_ms > newest_ms_ && newest_ms_ < bucket * spec.bucket_ms(h)) {
+      int64_t bucket_start;
+      if (time_ms > newest_ms_ &&
+          (__builtin_mul_overflow(bucket, spec.bucket_ms(h), &bucket_start) ||
+           newest_ms_ < bucket_start)) {
         AdvanceHorizon(h, spec.BucketOf(h, newest_ms_), bucket);
       }
       T* slot = buckets_.data() + kSlots * kFirst + Slot(bucket) * kWidth;
