@@ -445,11 +445,22 @@ TEST(RunReplay, AMemoryLimitForgetsIdleAccountsButKeepsDetecting) {
 namespace vigie {
 namespace {
 
-// Alerts, scores and report into TAG.jsonl, TAG.csv and TAG.html.
+// Alerts, scores and report into TAG.jsonl, TAG.csv and TAG.html, with one
+// pseudonymisation key for every run. Runs compared byte for byte must share
+// it: without a key file each run draws an ephemeral key, and the subjects'
+// pseudonyms pick the novelty filter's false positives and the sampled peer
+// learning, so two runs could differ by one "new person" (seen once on a
+// fresh machine, a lookup new in one run and not in the other).
 void SetOutputs(const std::string& tag, ReplayOptions* options) {
   options->alerts_path = TmpPath(tag + ".jsonl");
   options->scores_path = TmpPath(tag + ".csv");
   options->report_path = TmpPath(tag + ".html");
+  static const std::string* key_file = [] {
+    auto* path = new std::string(TmpPath("shared.key"));
+    std::ofstream(*path) << std::string(64, 'b') << "\n";
+    return path;
+  }();
+  options->pseudonym_key_file = *key_file;
 }
 
 TEST(RunReplay, ThePipelinedRunWritesExactlyWhatASingleThreadWrites) {
