@@ -157,24 +157,25 @@ Pseudonymizer::Pseudonymizer(const PseudonymKey& key) {
 }
 
 uint64_t Pseudonymizer::Subject(absl::string_view subject) const {
-  if (IsNormalSubject(subject)) {
-    const uint64_t value =
-        SipHash(subject_key_, subject.data(), subject.size());
-    return value == 0 ? 1 : value;
-  }
+  // Spaces dropped and ASCII letters upper-cased; a subject already in that
+  // form is hashed where it lies.
   char buffer[256];
   std::string long_buffer;
-  char* out = buffer;
-  if (subject.size() > sizeof(buffer)) {
-    long_buffer.resize(subject.size());
-    out = &long_buffer[0];
+  absl::string_view normal = subject;
+  if (!IsNormalSubject(subject)) {
+    char* out = buffer;
+    if (subject.size() > sizeof(buffer)) {
+      long_buffer.resize(subject.size());
+      out = &long_buffer[0];
+    }
+    size_t n = 0;
+    for (char c : subject) {
+      if (c == ' ') continue;
+      out[n++] = absl::ascii_toupper(static_cast<unsigned char>(c));
+    }
+    normal = absl::string_view(out, n);
   }
-  size_t n = 0;
-  for (char c : subject) {
-    if (c == ' ') continue;
-    out[n++] = absl::ascii_toupper(static_cast<unsigned char>(c));
-  }
-  uint64_t value = SipHash(subject_key_, out, n);
+  const uint64_t value = SipHash(subject_key_, normal.data(), normal.size());
   return value == 0 ? 1 : value;
 }
 

@@ -160,13 +160,8 @@ class WindowedCounters {
       return true;
     }
     // A late event, within the lateness: its own bucket, if still kept.
-    for (int h = 0; h < spec.num_horizons(); ++h) {
-      if (kLayout.width[h] == 0) continue;
-      const int64_t current = spec.BucketOf(h, newest_ms_);
-      const int64_t bucket = spec.BucketOf(h, time_ms);
-      if (bucket < current - WindowSpec::kBucketsPerHorizon) continue;
-      AddToSlot(h, Slot(bucket), values);
-    }
+    AddLate(spec, time_ms, values,
+            std::make_integer_sequence<int, kHorizons>());
     return true;
   }
 
@@ -302,7 +297,7 @@ class WindowedCounters {
   void AddHorizonTotal(std::array<Wide, kLayout.columns>& wide) const {
     constexpr int kFirst = kLayout.first_column[h];
     constexpr int kWidth = kLayout.width[h];
-    const T* block = buckets_.data() + kSlots * kFirst;
+    const T* block = Bucket(h, 0);
 #pragma GCC unroll 8
     for (int slot = 0; slot < kSlots; ++slot) {
 #pragma GCC unroll 8
@@ -323,9 +318,7 @@ class WindowedCounters {
   template <int h>
   void AddAtClockTo(const WindowSpec& spec, int64_t time_ms,
                     const std::array<T, N>& values) {
-    constexpr int kFirst = kLayout.first_column[h];
-    constexpr int kWidth = kLayout.width[h];
-    if constexpr (kWidth > 0) {
+    if constexpr (kLayout.width[h] > 0) {
       if (h >= spec.num_horizons()) return;
       const int64_t bucket = spec.BucketOf(h, time_ms);
       // Most events stay in the newest bucket (the clock is at or after
@@ -336,12 +329,38 @@ class WindowedCounters {
            newest_ms_ < bucket_start)) {
         AdvanceHorizon(h, spec.BucketOf(h, newest_ms_), bucket);
       }
-      T* slot = buckets_.data() + kSlots * kFirst + Slot(bucket) * kWidth;
+      AddToSlot<h>(Slot(bucket), values);
+    }
+  }
+  // A late add, within the lateness, horizon by horizon as above: into
+  // its own bucket where that is still in the horizon's window.
+  template <int... h>
+  void AddLate(const WindowSpec& spec, int64_t time_ms,
+               const std::array<T, N>& values,
+               std::integer_sequence<int, h...>) {
+    (AddLateTo<h>(spec, time_ms, values), ...);
+  }
+  template <int h>
+  void AddLateTo(const WindowSpec& spec, int64_t time_ms,
+                 const std::array<T, N>& values) {
+    if constexpr (kLayout.width[h] > 0) {
+      if (h >= spec.num_horizons()) return;
+      const int64_t current = spec.BucketOf(h, newest_ms_);
+      const int64_t bucket = spec.BucketOf(h, time_ms);
+      if (bucket < current - WindowSpec::kBucketsPerHorizon) return;
+      AddToSlot<h>(Slot(bucket), values);
+    }
+  }
+  // Adds each kept counter of horizon h to its slot `slot_index`.
+  template <int h>
+  void AddToSlot(int slot_index, const std::array<T, N>& values) {
+    constexpr int kFirst = kLayout.first_column[h];
+    constexpr int kWidth = kLayout.width[h];
+    T* slot = buckets_.data() + kSlots * kFirst + slot_index * kWidth;
 #pragma GCC unroll 8
-      for (int j = 0; j < kWidth; ++j) {
-        const T value = values[kLayout.counter[h][j]];
-        if (value != 0) slot[j] = Saturate(slot[j], value);
-      }
+    for (int j = 0; j < kWidth; ++j) {
+      const T value = values[kLayout.counter[h][j]];
+      if (value != 0) slot[j] = Saturate(slot[j], value);
     }
   }
   // Out of line: a read later than the clock is the rare one.
@@ -357,13 +376,6 @@ class WindowedCounters {
       total += Bucket(h, Slot(b))[j];
     }
     return Clamp(total);
-  }
-  void AddToSlot(int h, int slot_index, const std::array<T, N>& values) {
-    T* slot = Bucket(h, slot_index);
-    for (int j = 0; j < kLayout.width[h]; ++j) {
-      const T value = values[kLayout.counter[h][j]];
-      if (value != 0) slot[j] = Saturate(slot[j], value);
-    }
   }
   // Moves horizon h from bucket old_bucket to new_bucket, clearing the
   // buckets that leave its window. Most accounts are quiet between events,
