@@ -206,7 +206,9 @@ class DetectorImpl : public Detector {
         allowlisted_names_(options.allowlisted_accounts.begin(),
                            options.allowlisted_accounts.end()),
         pool_(options.threads),
-        peer_sample_threshold_(UINT64_MAX / options.peer_sample_one_in) {
+        peer_sample_threshold_(UINT64_MAX / options.peer_sample_one_in),
+        account_learning_period_ms_(
+            absl::ToInt64Milliseconds(options.account_learning_period)) {
     // Room for a batch of one from the start, so that Observe never
     // allocates for known entities; batches grow these once, to their
     // high-water mark.
@@ -486,8 +488,7 @@ class DetectorImpl : public Detector {
       a.first_seen_ms = e.time_ms;
     }
     const bool mature =
-        e.time_ms - a.first_seen_ms >=
-        absl::ToInt64Milliseconds(options_.account_learning_period);
+        e.time_ms - a.first_seen_ms >= account_learning_period_ms_;
     if (e.profession != kNoId) a.profession = e.profession;
     const uint32_t profession =
         a.profession < peers_.size() ? a.profession : 0;
@@ -521,7 +522,7 @@ class DetectorImpl : public Detector {
                                   e.subject);
         LookupWindows windows;
         at(Family::kLookupEnumeration) = ObserveLookup(
-            e, new_subject, options_, peers, everyone_, a, &windows);
+            e, new_subject, mature, options_, peers, everyone_, a, &windows);
         at(Family::kLoginRisk) = ObserveSessionActivity(e, novelty, a);
         const PeerFeatures features =
             LookupWindowFeatures(windows.totals, windows.unusual_hour_bits);
@@ -801,6 +802,9 @@ class DetectorImpl : public Detector {
   std::vector<AddressReport> address_reports_;
   ForkJoin pool_;
   const uint64_t peer_sample_threshold_;  // See PeerSampleChosen.
+  // options_.account_learning_period, converted once: absl's conversion is
+  // a call into a shared library, twice an event.
+  const int64_t account_learning_period_ms_;
 };
 
 std::string DetectorImpl::SaveState() const {

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "absl/time/time.h"
 
 namespace vigie {
 namespace {
@@ -27,7 +26,7 @@ static_assert(LookupCounts::Keeps(engine::kNewSubjects, kMinute) &&
 
 }  // namespace
 
-SignalScore ObserveLookup(const Event& e, bool subject_is_new,
+SignalScore ObserveLookup(const Event& e, bool subject_is_new, bool mature,
                           const DetectorOptions& options,
                           const engine::PeerBaseline& profession,
                           const engine::PeerBaseline& everyone,
@@ -77,8 +76,7 @@ SignalScore ObserveLookup(const Event& e, bool subject_is_new,
   double base[kScales] = {options.min_new_subjects_per_minute,
                           options.min_new_subjects_per_hour,
                           options.min_new_subjects_per_day};
-  const bool young = e.time_ms - a.first_seen_ms <
-                     absl::ToInt64Milliseconds(options.account_learning_period);
+  const bool young = !mature;
   if (young || !peers.lookups_warm()) {
     // Everything is new to a new account, and a group without history has
     // no baseline: only blatant enumeration counts.

@@ -38,10 +38,12 @@ struct LookupWindows {
 
 // REQUIRES: event.action == kLookup.
 // `peers` is the account's profession; `everyone` the whole population,
-// used while the profession has too little history. `windows` (optional)
-// receives the account's windows after the lookup.
+// used while the profession has too little history. `mature`: the account
+// was first seen at least options.account_learning_period ago (the engine
+// knows it already). `windows` (optional) receives the account's windows
+// after the lookup.
 SignalScore ObserveLookup(const Event& event, bool subject_is_new,
-                          const DetectorOptions& options,
+                          bool mature, const DetectorOptions& options,
                           const engine::PeerBaseline& peers,
                           const engine::PeerBaseline& everyone,
                           engine::AccountState& account,
