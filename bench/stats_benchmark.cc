@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <random>
+#include <utility>
 #include <vector>
 
+#include "detector/internal/huge_pages.h"
 #include "detector/internal/stable_hash.h"
 #include "detector/ip_address.h"
 #include "detector/stats/entity_table.h"
@@ -178,6 +180,35 @@ void BM_EntityTableSpray(benchmark::State& state) {
   state.counters["table_bytes"] = table.bytes();
 }
 
+// What the machine gives rather than what the engine does: the latency of
+// one random read from memory, each read's address being the value the
+// previous one returned, so none overlaps. The engine's tables are read at
+// random (one line per event and table, prefetched where the order allows),
+// so figures from two machines compare only next to this one. Over
+// state.range(0) MiB, huge pages advised as for the engine's tables; the
+// pointers form one cycle through every word (Sattolo's shuffle), so the
+// chase never settles into a part that fits the caches.
+void BM_MemoryLatency(benchmark::State& state) {
+  const size_t words = (size_t{1} << 20) * state.range(0) / sizeof(uint64_t);
+  std::vector<uint64_t> next;
+  next.reserve(words);
+  internal::AdviseHugePages(next.data(), words * sizeof(uint64_t));
+  next.resize(words);
+  for (size_t i = 0; i < words; ++i) next[i] = i;
+  uint64_t seed = 1;
+  for (size_t i = words - 1; i > 0; --i) {
+    const size_t j = Mix(seed++) % i;  // j < i: one cycle through all.
+    std::swap(next[i], next[j]);
+  }
+  uint64_t at = 0;
+  for (auto _ : state) {
+    at = next[at];
+    benchmark::DoNotOptimize(at);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes"] = static_cast<double>(words * sizeof(uint64_t));
+}
+
 BENCHMARK(BM_WindowedSumAdd);
 BENCHMARK(BM_WindowedDistinctAdd)->Arg(16)->Arg(1000)->Arg(1 << 20);
 BENCHMARK(BM_RecentDistinctAddAndCount);
@@ -189,6 +220,7 @@ BENCHMARK(BM_OnlineCovarianceUpdate)->Arg(8);
 BENCHMARK(BM_MahalanobisDistance)->Arg(8);
 BENCHMARK(BM_RegularityAndHourProfile);
 BENCHMARK(BM_EntityTableSpray);
+BENCHMARK(BM_MemoryLatency)->Arg(1)->Arg(4)->Arg(16)->Arg(512);
 
 }  // namespace
 }  // namespace vigie
