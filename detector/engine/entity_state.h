@@ -57,10 +57,11 @@ inline constexpr uint32_t kLookupWindowsRead =
     KeptOver(kNotFound, {WindowSpec::kTenMinutes}) |
     KeptOver(kInvalidKeys, {WindowSpec::kTenMinutes});
 
-// What lookups read and write comes first and what only logins and
-// exports need (the previous login, failure and export windows, login
-// features) last, so that scoring a lookup touches the first kLookupBytes
-// only: the engine prefetches no more than that for a lookup.
+// What lookups read and write comes first (with the session check's
+// previous login and login count) and what only logins and exports need
+// (failure and export windows, login features) last, so that scoring a
+// lookup touches the first kLookupBytes only: the engine prefetches no
+// more than that for a lookup.
 struct AccountState {
   // Lookups: the LookupCounter counts, on one clock.
   using LookupCounts =
@@ -80,11 +81,12 @@ struct AccountState {
   float risk = 0;
   float last_volume_ratio = 0;  // Of the latest lookup; gates learning.
   IpAddress login_ip;  // Address of the latest successful login.
-  // Only logins and exports from here on.
+  // A lookup's session check (ObserveSessionActivity) reads these two.
   IpAddress previous_login_ip;  // The one before login_ip.
-  int64_t login_ms = 0;
   uint32_t logins = 0;
+  // Only logins and exports from here on.
   uint32_t failures_since_success = 0;
+  int64_t login_ms = 0;
   // Failed logins over the hour (credential_attacks).
   WindowedSum<uint16_t, KeptOver(0, {WindowSpec::kHour})> failures;
   // Distinct values used at successful logins, per LoginFeature (address,
@@ -100,7 +102,7 @@ using LookupTotals = AccountState::LookupCounts::Totals;
 
 // The part of an AccountState a lookup touches (see above).
 inline constexpr size_t kLookupBytes =
-    offsetof(AccountState, previous_login_ip);
+    offsetof(AccountState, failures_since_success);
 
 // An address's accounts are counted exactly up to these many (see
 // RecentDistinct): beyond them the address's scores are already at or near
