@@ -68,6 +68,17 @@ TEST(Ewma, FollowsAShiftAndRefusesAnomalousValues) {
   EXPECT_NEAR(e.mean(), 30, 0.1);
 }
 
+TEST(Ewma, CountsStopAt16BitsAndLearningGoesOn) {
+  Ewma e;
+  for (int i = 0; i < 70000; ++i) {
+    e.Update(i < 69000 ? 5 : 50, false, 0.1);
+    e.Update(1e6, /*anomalous=*/true, 0.1);
+  }
+  EXPECT_EQ(e.count(), 65535u);
+  EXPECT_EQ(e.skipped(), 65535u);
+  EXPECT_NEAR(e.mean(), 50, 0.1);  // Still follows the values.
+}
+
 TEST(QuantileSketch, QuantilesAreWithinTheRelativeAccuracy) {
   for (uint64_t seed = 1; seed <= 5; ++seed) {
     std::mt19937_64 random(seed);

@@ -13,9 +13,11 @@
 // Warm-up: with fewer than 2 values the variance is 0 and ZScore returns 0
 // (no evidence yet); callers fall back to the peer group.
 //
-// Ewma computes in double but keeps its mean and variance as float, since
-// every account has one: 16 bytes (RunningMoments, 32). A float's 24 bits
-// are far finer than the noise of a learned baseline. Thread-compatible.
+// Ewma computes in double but keeps its mean and variance as float, and
+// its two counts as 16 bits that stop at 65,535 (its readers ask for a few
+// hundred values at most), since every account has one: 12 bytes
+// (RunningMoments, 32). A float's 24 bits are far finer than the noise of
+// a learned baseline. Thread-compatible.
 //
 // Example:
 //   Ewma daily_lookups;
@@ -99,7 +101,7 @@ class Ewma {
   // REQUIRES: 0 < alpha <= 1.
   void Update(double x, bool anomalous, double alpha) {
     if (anomalous) {
-      ++skipped_;
+      if (skipped_ < UINT16_MAX) ++skipped_;
       return;
     }
     if (count_ == 0) {
@@ -111,7 +113,7 @@ class Ewma {
       variance_ = static_cast<float>((1 - alpha) *
                                      (variance_ + alpha * delta * delta));
     }
-    ++count_;
+    if (count_ < UINT16_MAX) ++count_;
   }
   uint32_t count() const { return count_; }
   uint32_t skipped() const { return skipped_; }
@@ -122,22 +124,27 @@ class Ewma {
     return count_ >= 2 && sd > 0 ? (x - mean_) / sd : 0.0;
   }
 
-  // Version 1 holds the mean and variance as doubles (exact for floats).
+  // Version 1 holds the mean and variance as doubles (exact for floats)
+  // and the counts as 32 bits.
   void Encode(StateWriter& w) const {
     w.Put<uint8_t>(1);
     w.Put<double>(mean_);
     w.Put<double>(variance_);
-    w.Put(count_);
-    w.Put(skipped_);
+    w.Put<uint32_t>(count_);
+    w.Put<uint32_t>(skipped_);
   }
   static absl::StatusOr<Ewma> Decode(StateReader& r) {
     Ewma e;
     if (r.Get<uint8_t>() != 1) r.Fail();
     e.mean_ = static_cast<float>(r.Get<double>());
     e.variance_ = static_cast<float>(r.Get<double>());
-    e.count_ = r.Get<uint32_t>();
-    e.skipped_ = r.Get<uint32_t>();
-    if (!(e.variance_ >= 0)) r.Fail();
+    const uint32_t count = r.Get<uint32_t>();
+    const uint32_t skipped = r.Get<uint32_t>();
+    if (!(e.variance_ >= 0) || count > UINT16_MAX || skipped > UINT16_MAX) {
+      r.Fail();
+    }
+    e.count_ = static_cast<uint16_t>(count);
+    e.skipped_ = static_cast<uint16_t>(skipped);
     absl::Status status = r.Check("ewma");
     if (!status.ok()) return status;
     return e;
@@ -146,8 +153,8 @@ class Ewma {
  private:
   float mean_ = 0;
   float variance_ = 0;
-  uint32_t count_ = 0;
-  uint32_t skipped_ = 0;
+  uint16_t count_ = 0;
+  uint16_t skipped_ = 0;
 };
 
 }  // namespace vigie
