@@ -194,6 +194,11 @@ void BM_DetectorObserveBatch(benchmark::State& state) {
         static_cast<double>(stats.address_failure_table_bytes) /
         static_cast<double>(
             std::max<uint64_t>(1, stats.addresses_with_failures));
+    // Of the accounts, those that failed a login or exported lately, whose
+    // windows sit in a table of their own (counted in bytes_per_account).
+    state.counters["account_windows_share"] =
+        static_cast<double>(stats.accounts_with_windows) /
+        static_cast<double>(std::max<uint64_t>(1, stats.accounts));
     state.counters["failing_address_share"] =
         static_cast<double>(stats.addresses_with_failures) /
         static_cast<double>(std::max<uint64_t>(1, stats.addresses));

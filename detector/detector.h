@@ -99,6 +99,13 @@ class Detector {
     // addresses have failure sets.
     size_t address_failure_table_bytes = 0;
     uint64_t addresses_with_failures = 0;
+    // Of account_table_bytes, the tables of failure and export windows
+    // (kept only for the accounts that failed a login or exported lately;
+    // a shard drops its idle ones when it next needs its table), how many
+    // accounts' windows they hold, and how many were evicted.
+    size_t account_windows_table_bytes = 0;
+    uint64_t accounts_with_windows = 0;
+    uint64_t evicted_account_windows = 0;
   };
   virtual Stats stats() const = 0;
 };

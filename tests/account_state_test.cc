@@ -26,8 +26,6 @@ AccountState SomeAccount(const IpAddress& login, const IpAddress& previous) {
     a.hours.Observe(t);
     a.new_per_hour.Update(i % 5, false, 0.01);
   }
-  a.failures.Add(spec, kStart, 2);
-  a.exported.Add(spec, kStart + 5000, 120);
   a.last_volume_ratio = 0.625f;
   a.first_seen_ms = kStart - 86400000;
   a.seen = true;
@@ -66,6 +64,50 @@ TEST(AccountState, SnapshotRoundTripsBitForBit) {
     EXPECT_FALSE(DecodeAccount(cut, &ignored) && cut.Check("account").ok())
         << n;
   }
+}
+
+TEST(AccountFailuresAndExports, SnapshotRoundTripsBitForBit) {
+  const WindowSpec spec;
+  AccountFailuresAndExports a;
+  a.failures.Add(spec, kStart, 2);
+  a.failures.Add(spec, kStart + 700000, 1);
+  a.exported.Add(spec, kStart + 5000, 120);
+  StateWriter w;
+  EncodeAccountWindows(w, a);
+  const std::string bytes = w.data();
+  StateReader r(bytes);
+  AccountFailuresAndExports back;
+  ASSERT_TRUE(DecodeAccountWindows(r, &back));
+  EXPECT_EQ(back.failures.Sum(spec, WindowSpec::kHour, kStart + 700000), 3);
+  EXPECT_EQ(back.exported.Sum(spec, WindowSpec::kDay, kStart + 700000), 120);
+  StateWriter again;
+  EncodeAccountWindows(again, back);
+  EXPECT_EQ(again.data(), bytes);
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    StateReader cut(absl::string_view(bytes).substr(0, n));
+    AccountFailuresAndExports ignored;
+    EXPECT_FALSE(DecodeAccountWindows(cut, &ignored) &&
+                 cut.Check("account windows").ok())
+        << n;
+  }
+}
+
+// Dropping an idle entry loses nothing: by then both windows are empty
+// for any time the engine still accepts (the newest time seen minus the
+// lateness).
+TEST(AccountFailuresAndExports, IsEmptyOnceIdleForItsIdleTime) {
+  const WindowSpec spec;
+  AccountFailuresAndExports a;
+  a.failures.Add(spec, kStart, 7);
+  a.exported.Add(spec, kStart, 900);
+  const int64_t dropped_at = kStart + AccountWindowsIdleMs(spec) + 1;
+  const int64_t earliest_read = dropped_at - spec.lateness_ms();
+  EXPECT_EQ(a.failures.Sum(spec, WindowSpec::kHour, earliest_read), 0);
+  EXPECT_EQ(a.exported.Sum(spec, WindowSpec::kDay, earliest_read), 0);
+  // While it is younger, the day window may still hold the export.
+  EXPECT_EQ(a.exported.Sum(spec, WindowSpec::kDay,
+                           kStart + spec.horizon_ms(WindowSpec::kDay)),
+            900);
 }
 
 }  // namespace

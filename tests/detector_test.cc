@@ -170,6 +170,35 @@ TEST_F(DetectorTest, BulkExportFarAboveTheBaselineSuspendsTheAccount) {
   EXPECT_THAT(sink_.Opened()[0].message(), HasSubstr("exported 5020 records"));
 }
 
+// An account's failure and export windows live in a table of their own
+// while they hold something: a day and a half later they are dropped (by
+// the shard, when it next needs the table: one shard here), and a brute
+// force afterwards is counted from zero, as it would be anyway.
+TEST_F(DetectorTest, FailureAndExportWindowsAreKeptOnlyWhileTheyHoldSomething) {
+  options_.shards = 1;
+  SetUp();
+  for (uint32_t account = 1; account <= 3; ++account) {
+    detector_->Observe(Make(kT0 + account * kSec, account, 0x0a000001,
+                            Action::kLogin, Outcome::kFailure));
+  }
+  Event e = Make(kT0 + 10 * kSec, 4, 0x0a000002, Action::kExport);
+  e.has_records = true;
+  e.records = 20;
+  detector_->Observe(e);
+  EXPECT_EQ(detector_->stats().accounts_with_windows, 4u);
+  const int64_t later = kT0 + 36 * kHourMs;
+  for (int i = 0; i < 12; ++i) {
+    detector_->Observe(Make(later + i * 2 * kSec, 7, 0x0b000001,
+                            Action::kLogin, Outcome::kFailure));
+  }
+  EXPECT_EQ(detector_->stats().accounts_with_windows, 1u);
+  ASSERT_EQ(sink_.Opened().size(), 1u);
+  EXPECT_EQ(sink_.Opened()[0].account(), "acct7");
+  EXPECT_THAT(sink_.Opened()[0].message(), HasSubstr("12 failed logins"));
+  detector_->ForgetAccount(7);
+  EXPECT_EQ(detector_->stats().accounts_with_windows, 0u);
+}
+
 TEST_F(DetectorTest, IncidentsAggregateAndCloseAfterTheQuietPeriod) {
   for (int i = 0; i < 300; ++i) {
     detector_->Observe(Lookup(kT0 + i * 300, 9, 0x33440009, 5000 + i));

@@ -173,6 +173,9 @@ struct Slot {
 
 struct Shard {
   EntityTable<uint32_t, AccountState> accounts;
+  // Of the accounts that failed a login or exported lately (see
+  // AccountFailuresAndExports).
+  EntityTable<uint32_t, AccountFailuresAndExports> account_windows;
   std::unique_ptr<NoveltyFilter> novelty;
   std::vector<AccountReport> reports;  // Of the current batch.
   std::vector<PeerSample> samples;     // Of the current batch.
@@ -182,6 +185,7 @@ class DetectorImpl : public Detector {
  public:
   DetectorImpl(const DetectorOptions& options, AccountNamer namer,
                AlertSink* sink, EntityTableOptions account_table_options,
+               EntityTableOptions account_windows_table_options,
                EntityTableOptions address_table_options,
                EntityTableOptions address_failure_table_options,
                NoveltyFilter::Options novelty_options,
@@ -192,6 +196,7 @@ class DetectorImpl : public Detector {
                int population_width_bits)
       : options_(options),
         account_table_options_(account_table_options),
+        account_windows_table_options_(account_windows_table_options),
         address_table_options_(address_table_options),
         address_failure_table_options_(address_failure_table_options),
         novelty_options_(novelty_options),
@@ -237,6 +242,7 @@ class DetectorImpl : public Detector {
 
   void ForgetAccount(uint32_t account) override {
     shards_[ShardOf(account)].accounts.Erase(account);
+    shards_[ShardOf(account)].account_windows.Erase(account);
     if (account < known_accounts_.size()) known_accounts_[account] = false;
     allowlist_cache_.erase(account);
   }
@@ -262,7 +268,11 @@ class DetectorImpl : public Detector {
     for (const Shard& shard : shards_) {
       s.accounts += shard.accounts.size();
       s.evicted_accounts += shard.accounts.evictions();
-      s.account_table_bytes += shard.accounts.bytes();
+      s.account_table_bytes +=
+          shard.accounts.bytes() + shard.account_windows.bytes();
+      s.account_windows_table_bytes += shard.account_windows.bytes();
+      s.accounts_with_windows += shard.account_windows.size();
+      s.evicted_account_windows += shard.account_windows.evictions();
       s.novelty_bytes += shard.novelty->bytes();
     }
     s.state_bytes = s.address_table_bytes + s.account_table_bytes +
@@ -471,11 +481,25 @@ class DetectorImpl : public Detector {
                               e.subject);
     } else if (e.action == Action::kLogin) {
       addresses_.PrefetchIndex(e.ip);
-      if (e.outcome == Outcome::kFailure) address_failures_.PrefetchIndex(e.ip);
+      if (e.outcome == Outcome::kFailure) {
+        address_failures_.PrefetchIndex(e.ip);
+        shard.account_windows.PrefetchIndex(e.account);
+      }
       if (e.outcome == Outcome::kSuccess) {
         PrefetchLogin(e, *shard.novelty, population_);
       }
+    } else if (e.action == Action::kExport) {
+      shard.account_windows.PrefetchIndex(e.account);
     }
+  }
+
+  // The event's account's failure and export windows, created if needed;
+  // those idle long enough to be empty are dropped first (see
+  // AccountWindowsIdleMs), so the table holds only accounts that failed or
+  // exported lately.
+  AccountFailuresAndExports& WindowsOf(const Event& e, Shard& shard) {
+    shard.account_windows.ExpireIdle(e.time_ms);
+    return shard.account_windows.FindOrCreate(e.account, e.time_ms);
   }
 
   // Phase B: reads peers_ and everyone_, writes only the shard and slot.
@@ -505,7 +529,9 @@ class DetectorImpl : public Detector {
     };
     switch (e.action) {
       case Action::kLogin: {
-        at(Family::kCredentialAttack) = ObserveAccountLogin(e, options_, a);
+        at(Family::kCredentialAttack) = ObserveAccountLogin(
+            e, options_, a,
+            e.outcome == Outcome::kFailure ? &WindowsOf(e, shard) : nullptr);
         if (e.outcome == Outcome::kSuccess && slot.login >= 0) {
           LoginContext& login = logins_[slot.login];
           at(Family::kLoginRisk) = ObserveSuccessfulLogin(
@@ -575,7 +601,8 @@ class DetectorImpl : public Detector {
       case Action::kExport: {
         double day_total = 0;
         at(Family::kBulkExport) =
-            ObserveExport(e, options_, peers, everyone_, a, &day_total);
+            ObserveExport(e, options_, peers, everyone_, WindowsOf(e, shard),
+                          &day_total);
         at(Family::kLoginRisk) = ObserveSessionActivity(e, novelty, a);
         if (!suspect) {
           PeerSample sample{};
@@ -772,6 +799,7 @@ class DetectorImpl : public Detector {
 
   DetectorOptions options_;
   EntityTableOptions account_table_options_;
+  EntityTableOptions account_windows_table_options_;
   EntityTableOptions address_table_options_;
   EntityTableOptions address_failure_table_options_;
   NoveltyFilter::Options novelty_options_;
@@ -834,6 +862,14 @@ std::string DetectorImpl::SaveState() const {
       EncodeAccount(w, state);
     });
     add(absl::StrCat("accounts/", i), accounts.data());
+    StateWriter windows;
+    shards_[i].account_windows.Encode(
+        windows, [](StateWriter& w, const uint32_t& id,
+                    const AccountFailuresAndExports& state) {
+          w.Put(id);
+          EncodeAccountWindows(w, state);
+        });
+    add(absl::StrCat("account_windows/", i), windows.data());
     add(absl::StrCat("novelty/", i), shards_[i].novelty->Serialize());
   }
   add("addresses", EncodeAddressTable(addresses_, &EncodeAddress));
@@ -878,6 +914,10 @@ void DetectorImpl::Reset() {
     shard.accounts = EntityTable<uint32_t, AccountState>::Create(
                          account_table_options_)
                          .value();
+    shard.account_windows =
+        EntityTable<uint32_t, AccountFailuresAndExports>::Create(
+            account_windows_table_options_)
+            .value();
     shard.novelty = NoveltyFilter::Create(novelty_options_).value();
   }
   addresses_ = EntityTable<IpAddress, AddressState>::Create(
@@ -919,6 +959,7 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
       "known_accounts", "peers", "incidents"};
   for (size_t i = 0; i < shards_.size(); ++i) {
     required.push_back(absl::StrCat("accounts/", i));
+    required.push_back(absl::StrCat("account_windows/", i));
     required.push_back(absl::StrCat("novelty/", i));
   }
   for (const std::string& name : required) {
@@ -949,6 +990,14 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
         accounts, [](StateReader& r, uint32_t* id, AccountState* state) {
           *id = r.Get<uint32_t>();
           return DecodeAccount(r, state);
+        });
+    if (!status.ok()) return status;
+    StateReader windows(sections[absl::StrCat("account_windows/", i)]);
+    status = shards_[i].account_windows.Restore(
+        windows,
+        [](StateReader& r, uint32_t* id, AccountFailuresAndExports* state) {
+          *id = r.Get<uint32_t>();
+          return DecodeAccountWindows(r, state);
         });
     if (!status.ok()) return status;
     absl::StatusOr<std::unique_ptr<NoveltyFilter>> novelty =
@@ -1104,8 +1153,14 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
   const size_t table_bytes = options.max_state_bytes > fixed_bytes
                                  ? options.max_state_bytes - fixed_bytes
                                  : 0;
+  // Accounts get 3/5: 7/8 of it for every account, 1/8 for the failure and
+  // export windows of those that failed a login or exported lately.
   EntityTableOptions account_options;
-  account_options.max_bytes = table_bytes / 5 * 3 / shards;
+  account_options.max_bytes = table_bytes / 5 * 3 / 8 * 7 / shards;
+  EntityTableOptions account_windows_options;
+  account_windows_options.max_bytes = table_bytes / 5 * 3 / 8 / shards;
+  account_windows_options.ttl =
+      absl::Milliseconds(engine::AccountWindowsIdleMs(options.windows));
   // Addresses get 2/5: 3/4 of it for every address, 1/4 for the failure
   // sets of those that failed a login.
   EntityTableOptions address_options;
@@ -1121,7 +1176,16 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
           absl::StrCat("detector: max_state_bytes too small: ",
                        accounts.status().message()));
     }
+    auto windows =
+        EntityTable<uint32_t, engine::AccountFailuresAndExports>::Create(
+            account_windows_options);
+    if (!windows.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("detector: max_state_bytes too small: ",
+                       windows.status().message()));
+    }
     parts.push_back(engine::Shard{std::move(accounts).value(),
+                                  std::move(windows).value(),
                                   std::move(filters[i]), {}, {}});
   }
   auto addresses =
@@ -1139,7 +1203,8 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
                      address_failures.status().message()));
   }
   return std::unique_ptr<Detector>(new engine::DetectorImpl(
-      options, std::move(namer), sink, account_options, address_options,
+      options, std::move(namer), sink, account_options,
+      account_windows_options, address_options,
       address_failure_options, novelty_options, std::move(parts),
       std::move(addresses).value(), std::move(address_failures).value(),
       std::move(locations), population_width_bits));

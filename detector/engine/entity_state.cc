@@ -29,7 +29,7 @@ IpAddress GetIp(StateReader& r) {
 }  // namespace
 
 void EncodeAccount(StateWriter& w, const AccountState& a) {
-  w.Put<uint8_t>(4);
+  w.Put<uint8_t>(5);
   a.lookup_counts.Encode(w);
   a.lookup_gaps.Encode(w);
   a.hours.Encode(w);
@@ -45,8 +45,6 @@ void EncodeAccount(StateWriter& w, const AccountState& a) {
   w.Put<uint8_t>(a.login_ip_new);
   w.Put(a.logins);
   w.Put(a.failures_since_success);
-  a.failures.Encode(w);
-  a.exported.Encode(w);
   w.Put(a.profession);
   w.Put<double>(a.risk);
   for (uint16_t n : a.distinct_origins) w.Put(n);
@@ -54,7 +52,7 @@ void EncodeAccount(StateWriter& w, const AccountState& a) {
 }
 
 bool DecodeAccount(StateReader& r, AccountState* a) {
-  if (r.Get<uint8_t>() != 4) r.Fail();
+  if (r.Get<uint8_t>() != 5) r.Fail();
   if (!r.ok()) return false;
   DecodeInto(r, &a->lookup_counts) && DecodeInto(r, &a->lookup_gaps) &&
       DecodeInto(r, &a->hours) && DecodeInto(r, &a->new_per_hour);
@@ -69,11 +67,23 @@ bool DecodeAccount(StateReader& r, AccountState* a) {
   a->login_ip_new = r.Get<uint8_t>() != 0;
   a->logins = r.Get<uint32_t>();
   a->failures_since_success = r.Get<uint32_t>();
-  DecodeInto(r, &a->failures) && DecodeInto(r, &a->exported);
   a->profession = r.Get<uint32_t>();
   a->risk = static_cast<float>(r.Get<double>());
   for (uint16_t& n : a->distinct_origins) n = r.Get<uint16_t>();
   a->login_country = r.Get<uint16_t>();
+  return r.ok();
+}
+
+void EncodeAccountWindows(StateWriter& w, const AccountFailuresAndExports& a) {
+  w.Put<uint8_t>(1);
+  a.failures.Encode(w);
+  a.exported.Encode(w);
+}
+
+bool DecodeAccountWindows(StateReader& r, AccountFailuresAndExports* a) {
+  if (r.Get<uint8_t>() != 1) r.Fail();
+  if (!r.ok()) return false;
+  DecodeInto(r, &a->failures) && DecodeInto(r, &a->exported);
   return r.ok();
 }
 

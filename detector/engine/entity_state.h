@@ -5,8 +5,9 @@
 // signal families read and update them.
 //
 // Size, fixed (no heap of their own; see README: over the DESIGN.md
-// budget): AccountState 376 bytes (a lookup touches 264), AddressState
-// 80, AddressFailures 304 (x86-64).
+// budget): AccountState 296 bytes (a lookup touches 272), its
+// AccountFailuresAndExports 64, AddressState 80, AddressFailures 304
+// (x86-64).
 // Windowed counts keep only the windows the signals read (see
 // WindowedCounters' kKept), which the signals' code static_asserts. An
 // address's failure sets are most of what it could hold but few addresses
@@ -58,8 +59,8 @@ inline constexpr uint32_t kLookupWindowsRead =
     KeptOver(kInvalidKeys, {WindowSpec::kTenMinutes});
 
 // What lookups read and write comes first (with the session check's
-// previous login and login count) and what only logins and exports need
-// (failure and export windows, login features) last, so that scoring a
+// login addresses and login count) and what only logins and exports need
+// (login features) last, so that scoring a
 // lookup touches the first kLookupBytes only: the engine prefetches no
 // more than that for a lookup.
 struct AccountState {
@@ -74,27 +75,26 @@ struct AccountState {
   bool seen = false;
   bool login_ip_new = false;    // The latest login's address was new.
   Ewma new_per_hour;  // Own baseline of kNewSubjects over 1 h.
-  int64_t first_seen_ms = 0;     // Event time the account was first seen.
   uint32_t last_nir_prefix = 0;
   uint32_t profession = 0;
   // Fusion. Floats: both are compared with thresholds, never summed.
   float risk = 0;
   float last_volume_ratio = 0;  // Of the latest lookup; gates learning.
-  IpAddress login_ip;  // Address of the latest successful login.
-  // A lookup's session check (ObserveSessionActivity) reads these two.
-  IpAddress previous_login_ip;  // The one before login_ip.
+  // A lookup's session check (ObserveSessionActivity) reads the login
+  // count and the two latest login addresses.
   uint32_t logins = 0;
+  int64_t first_seen_ms = 0;     // Event time the account was first seen.
+  IpAddress login_ip;  // Address of the latest successful login.
+  IpAddress previous_login_ip;  // The one before login_ip.
   // Only logins and exports from here on.
   uint32_t failures_since_success = 0;
-  int64_t login_ms = 0;
-  // Failed logins over the hour (credential_attacks).
-  WindowedSum<uint16_t, KeptOver(0, {WindowSpec::kHour})> failures;
+  uint16_t login_country = 0;  // Of the latest login, 0 if unknown.
   // Distinct values used at successful logins, per LoginFeature (address,
   // network, AS, country, user agent), saturating.
   std::array<uint16_t, 5> distinct_origins{};
-  uint16_t login_country = 0;  // Of the latest login, 0 if unknown.
-  // Exported records over the day (bulk_export).
-  WindowedSum<uint32_t, KeptOver(0, {WindowSpec::kDay})> exported;
+  int64_t login_ms = 0;
+  // The windows of failed logins and exported records are kept apart, in
+  // AccountFailuresAndExports.
 };
 // Every lookup window's total as of the account's newest lookup, read
 // once per lookup by its scorers (see WindowedCounters::TotalsAtClock).
@@ -103,6 +103,28 @@ using LookupTotals = AccountState::LookupCounts::Totals;
 // The part of an AccountState a lookup touches (see above).
 inline constexpr size_t kLookupBytes =
     offsetof(AccountState, failures_since_success);
+
+// An account's failed logins over the hour (credential_attacks) and
+// exported records over the day (bulk_export). At any moment most accounts
+// have neither, so these live in a table of their own, created at an
+// account's first failure or export and dropped once both windows are
+// empty again (after AccountWindowsIdleMs without either): 64 bytes for
+// the few accounts that need them instead of in every AccountState.
+struct AccountFailuresAndExports {
+  WindowedSum<uint16_t, KeptOver(0, {WindowSpec::kHour})> failures;
+  WindowedSum<uint32_t, KeptOver(0, {WindowSpec::kDay})> exported;
+};
+
+// How long an AccountFailuresAndExports may stay untouched before it is
+// dropped: longer than its longest window reaches back (a horizon and a
+// bucket, and a bucket more for alignment) plus twice the lateness, so
+// that the engine, which drops events later than the lateness, never
+// reads a window it has dropped: dropping one loses nothing.
+inline int64_t AccountWindowsIdleMs(const WindowSpec& spec) {
+  constexpr int kDay = WindowSpec::kDay;
+  return spec.horizon_ms(kDay) + 2 * spec.bucket_ms(kDay) +
+         2 * spec.lateness_ms();
+}
 
 // An address's accounts are counted exactly up to these many (see
 // RecentDistinct): beyond them the address's scores are already at or near
@@ -350,9 +372,11 @@ struct PeerBaseline {
   bool exports_warm() const { return exports_warm_; }
 };
 
-// Snapshot support for the three state kinds (format version 1 each).
+// Snapshot support for the state kinds.
 void EncodeAccount(StateWriter& w, const AccountState& a);
 bool DecodeAccount(StateReader& r, AccountState* a);
+void EncodeAccountWindows(StateWriter& w, const AccountFailuresAndExports& a);
+bool DecodeAccountWindows(StateReader& r, AccountFailuresAndExports* a);
 void EncodeAddress(StateWriter& w, const AddressState& s);
 bool DecodeAddress(StateReader& r, AddressState* s);
 void EncodeAddressFailures(StateWriter& w, const AddressFailures& f);

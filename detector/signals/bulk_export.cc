@@ -8,14 +8,16 @@ namespace vigie {
 SignalScore ObserveExport(const Event& e, const DetectorOptions& options,
                           const engine::PeerBaseline& profession,
                           const engine::PeerBaseline& everyone,
-                          engine::AccountState& a, double* day_total) {
+                          engine::AccountFailuresAndExports& windows,
+                          double* day_total) {
   const engine::PeerBaseline& peers =
       profession.exports_warm() ? profession : everyone;
   const WindowSpec& w = options.windows;
   constexpr int kDay = WindowSpec::kDay;
-  static_assert(decltype(engine::AccountState::exported)::Keeps(kDay));
-  a.exported.Add(w, e.time_ms, e.has_records ? e.records : 0);
-  const double total = a.exported.Sum(w, kDay, e.time_ms);
+  static_assert(
+      decltype(engine::AccountFailuresAndExports::exported)::Keeps(kDay));
+  windows.exported.Add(w, e.time_ms, e.has_records ? e.records : 0);
+  const double total = windows.exported.Sum(w, kDay, e.time_ms);
   *day_total = total;
   const double base = std::max(options.min_exported_records_per_day,
                                peers.exports_warm()

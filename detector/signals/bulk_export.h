@@ -15,12 +15,14 @@
 
 namespace vigie {
 
-// REQUIRES: event.action == kExport. Returns the score; *day_total receives
-// the account's exported records over the last day (for peer learning).
+// REQUIRES: event.action == kExport. `windows`: the account's. Returns
+// the score; *day_total receives the account's exported records over the
+// last day (for peer learning).
 SignalScore ObserveExport(const Event& event, const DetectorOptions& options,
                           const engine::PeerBaseline& peers,
                           const engine::PeerBaseline& everyone,
-                          engine::AccountState& account, double* day_total);
+                          engine::AccountFailuresAndExports& windows,
+                          double* day_total);
 
 }  // namespace vigie
 

@@ -6,12 +6,14 @@ namespace vigie {
 namespace {
 constexpr int kHour = WindowSpec::kHour;
 constexpr int kDay = WindowSpec::kDay;
-static_assert(decltype(engine::AccountState::failures)::Keeps(kHour),
+static_assert(decltype(engine::AccountFailuresAndExports::failures)::Keeps(
+                  kHour),
               "the account keeps the failure window read below");
 }  // namespace
 
 SignalScore ObserveAccountLogin(const Event& e, const DetectorOptions& options,
-                                engine::AccountState& a) {
+                                engine::AccountState& a,
+                                engine::AccountFailuresAndExports* windows) {
   const WindowSpec& w = options.windows;
   SignalScore score;
   if (e.outcome == Outcome::kSuccess) {
@@ -27,8 +29,8 @@ SignalScore ObserveAccountLogin(const Event& e, const DetectorOptions& options,
   }
   if (e.outcome != Outcome::kFailure) return score;
   ++a.failures_since_success;
-  a.failures.Add(w, e.time_ms, 1);
-  const double failures = a.failures.Sum(w, kHour, e.time_ms);
+  windows->failures.Add(w, e.time_ms, 1);
+  const double failures = windows->failures.Sum(w, kHour, e.time_ms);
   const double threshold =
       static_cast<double>(options.account_failures_per_hour);
   if (failures >= threshold) {

@@ -28,10 +28,13 @@
 namespace vigie {
 
 // The account's side of a login attempt (brute force, success after
-// failures). REQUIRES: event.action == kLogin.
+// failures). `windows`: the account's failure window, read and written for
+// a failed login only (may be null for any other).
+// REQUIRES: event.action == kLogin.
 SignalScore ObserveAccountLogin(const Event& event,
                                 const DetectorOptions& options,
-                                engine::AccountState& account);
+                                engine::AccountState& account,
+                                engine::AccountFailuresAndExports* windows);
 
 // The address's side of a failed login (spray, stuffing).
 // `known_account`: the account has logged in successfully before.
