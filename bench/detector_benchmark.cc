@@ -185,20 +185,18 @@ void BM_DetectorObserveBatch(benchmark::State& state) {
         static_cast<double>(stats.address_table_bytes) /
         static_cast<double>(std::max<uint64_t>(1, stats.addresses));
     // The same without the failure sets (of the addresses that failed a
-    // login, a table of their own), and what those cost each.
+    // login lately, a table of their own).
     state.counters["bytes_per_address_alone"] =
         static_cast<double>(stats.address_table_bytes -
                             stats.address_failure_table_bytes) /
         static_cast<double>(std::max<uint64_t>(1, stats.addresses));
-    state.counters["bytes_per_failing_address"] =
-        static_cast<double>(stats.address_failure_table_bytes) /
-        static_cast<double>(
-            std::max<uint64_t>(1, stats.addresses_with_failures));
     // Of the accounts, those that failed a login or exported lately, whose
     // windows sit in a table of their own (counted in bytes_per_account).
     state.counters["account_windows_share"] =
         static_cast<double>(stats.accounts_with_windows) /
         static_cast<double>(std::max<uint64_t>(1, stats.accounts));
+    // Addresses holding failure sets at the end (the table's memory is
+    // its high-water mark).
     state.counters["failing_address_share"] =
         static_cast<double>(stats.addresses_with_failures) /
         static_cast<double>(std::max<uint64_t>(1, stats.addresses));

@@ -92,22 +92,32 @@ TEST(AccountFailuresAndExports, SnapshotRoundTripsBitForBit) {
   }
 }
 
-// Dropping an idle entry loses nothing: by then both windows are empty
-// for any time the engine still accepts (the newest time seen minus the
+// Dropping an idle entry loses nothing: by then its windows are empty for
+// any time the engine still accepts (the newest time seen minus the
 // lateness).
-TEST(AccountFailuresAndExports, IsEmptyOnceIdleForItsIdleTime) {
+TEST(DayWindowsIdleMs, StateIsEmptyOnceIdleThatLong) {
   const WindowSpec spec;
   AccountFailuresAndExports a;
   a.failures.Add(spec, kStart, 7);
   a.exported.Add(spec, kStart, 900);
-  const int64_t dropped_at = kStart + AccountWindowsIdleMs(spec) + 1;
+  AddressFailures f;
+  for (uint32_t id = 1; id <= 40; ++id) {
+    f.failing_accounts.Add(kStart, id);
+    f.unknown_accounts.Add(kStart, id);
+  }
+  const int64_t dropped_at = kStart + DayWindowsIdleMs(spec) + 1;
   const int64_t earliest_read = dropped_at - spec.lateness_ms();
   EXPECT_EQ(a.failures.Sum(spec, WindowSpec::kHour, earliest_read), 0);
   EXPECT_EQ(a.exported.Sum(spec, WindowSpec::kDay, earliest_read), 0);
-  // While it is younger, the day window may still hold the export.
-  EXPECT_EQ(a.exported.Sum(spec, WindowSpec::kDay,
-                           kStart + spec.horizon_ms(WindowSpec::kDay)),
-            900);
+  for (int h : {WindowSpec::kHour, WindowSpec::kDay}) {
+    EXPECT_EQ(f.failing_accounts.Count(spec, h, earliest_read), 0);
+    EXPECT_EQ(f.unknown_accounts.Count(spec, h, earliest_read), 0);
+  }
+  // While they are younger, the day windows may still hold them.
+  const int64_t a_day_later = kStart + spec.horizon_ms(WindowSpec::kDay);
+  EXPECT_EQ(a.exported.Sum(spec, WindowSpec::kDay, a_day_later), 900);
+  EXPECT_EQ(f.failing_accounts.Count(spec, WindowSpec::kDay, a_day_later),
+            32);
 }
 
 }  // namespace

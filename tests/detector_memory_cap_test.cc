@@ -58,6 +58,9 @@ TEST(DetectorMemoryCap, HoldsUnderCredentialStuffingFromABotnet) {
   EXPECT_GT(sink.alerts, 0u);  // The stuffing was seen.
   // More failing addresses than their failure sets' table holds.
   EXPECT_GT(detector->stats().evicted_address_failures, 0u);
+  // And more failing names than the accounts' failure windows' tables
+  // hold.
+  EXPECT_GT(detector->stats().evicted_account_windows, 0u);
   EXPECT_GT(peak, int64_t{1} << 20);  // The heap counter sees the tables.
   EXPECT_LE(detector->stats().state_bytes, kCap);
   // The whole heap the detector holds, not just what its tables count.

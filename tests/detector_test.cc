@@ -170,10 +170,11 @@ TEST_F(DetectorTest, BulkExportFarAboveTheBaselineSuspendsTheAccount) {
   EXPECT_THAT(sink_.Opened()[0].message(), HasSubstr("exported 5020 records"));
 }
 
-// An account's failure and export windows live in a table of their own
-// while they hold something: a day and a half later they are dropped (by
-// the shard, when it next needs the table: one shard here), and a brute
-// force afterwards is counted from zero, as it would be anyway.
+// An account's failure and export windows, and an address's failure sets,
+// live in tables of their own while they hold something: a day and a half
+// later they are dropped (an account's by its shard, when it next needs
+// the table: one shard here), and a brute force afterwards is counted
+// from zero, as it would be anyway.
 TEST_F(DetectorTest, FailureAndExportWindowsAreKeptOnlyWhileTheyHoldSomething) {
   options_.shards = 1;
   SetUp();
@@ -186,12 +187,15 @@ TEST_F(DetectorTest, FailureAndExportWindowsAreKeptOnlyWhileTheyHoldSomething) {
   e.records = 20;
   detector_->Observe(e);
   EXPECT_EQ(detector_->stats().accounts_with_windows, 4u);
+  EXPECT_EQ(detector_->stats().addresses_with_failures, 1u);
   const int64_t later = kT0 + 36 * kHourMs;
   for (int i = 0; i < 12; ++i) {
     detector_->Observe(Make(later + i * 2 * kSec, 7, 0x0b000001,
                             Action::kLogin, Outcome::kFailure));
   }
   EXPECT_EQ(detector_->stats().accounts_with_windows, 1u);
+  // The first address's failure sets went the same way.
+  EXPECT_EQ(detector_->stats().addresses_with_failures, 1u);
   ASSERT_EQ(sink_.Opened().size(), 1u);
   EXPECT_EQ(sink_.Opened()[0].account(), "acct7");
   EXPECT_THAT(sink_.Opened()[0].message(), HasSubstr("12 failed logins"));

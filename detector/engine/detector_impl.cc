@@ -426,7 +426,7 @@ class DetectorImpl : public Detector {
     if (e.outcome == Outcome::kFailure) {
       credential = ObserveAddressFailure(
           e, known_accounts_[e.account], options_,
-          address_failures_.FindOrCreate(e.ip, e.time_ms));
+          FailuresOf(e));
     }
     SignalScore shared;
     if (e.outcome == Outcome::kSuccess) {
@@ -464,6 +464,13 @@ class DetectorImpl : public Detector {
     }
   }
 
+  // The failure sets of the event's address, created if needed; those idle
+  // long enough to be empty are dropped first (see DayWindowsIdleMs).
+  AddressFailures& FailuresOf(const Event& e) {
+    address_failures_.ExpireIdle(e.time_ms);
+    return address_failures_.FindOrCreate(e.ip, e.time_ms);
+  }
+
   // Phase B's look-ahead: distances in events, about the number of events
   // processed while a cache miss is outstanding.
   static constexpr size_t kPrefetchIndexAhead = 16;
@@ -495,7 +502,7 @@ class DetectorImpl : public Detector {
 
   // The event's account's failure and export windows, created if needed;
   // those idle long enough to be empty are dropped first (see
-  // AccountWindowsIdleMs), so the table holds only accounts that failed or
+  // DayWindowsIdleMs), so the table holds only accounts that failed or
   // exported lately.
   AccountFailuresAndExports& WindowsOf(const Event& e, Shard& shard) {
     shard.account_windows.ExpireIdle(e.time_ms);
@@ -1160,13 +1167,14 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
   EntityTableOptions account_windows_options;
   account_windows_options.max_bytes = table_bytes / 5 * 3 / 8 / shards;
   account_windows_options.ttl =
-      absl::Milliseconds(engine::AccountWindowsIdleMs(options.windows));
+      absl::Milliseconds(engine::DayWindowsIdleMs(options.windows));
   // Addresses get 2/5: 3/4 of it for every address, 1/4 for the failure
   // sets of those that failed a login.
   EntityTableOptions address_options;
   address_options.max_bytes = table_bytes / 5 * 2 / 4 * 3;
   EntityTableOptions address_failure_options;
   address_failure_options.max_bytes = table_bytes / 5 * 2 / 4;
+  address_failure_options.ttl = account_windows_options.ttl;
   std::vector<engine::Shard> parts;
   for (size_t i = 0; i < shards; ++i) {
     auto accounts =

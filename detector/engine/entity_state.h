@@ -108,19 +108,21 @@ inline constexpr size_t kLookupBytes =
 // exported records over the day (bulk_export). At any moment most accounts
 // have neither, so these live in a table of their own, created at an
 // account's first failure or export and dropped once both windows are
-// empty again (after AccountWindowsIdleMs without either): 64 bytes for
-// the few accounts that need them instead of in every AccountState.
+// empty again (after DayWindowsIdleMs without either): 64 bytes for the
+// few accounts that need them instead of in every AccountState.
 struct AccountFailuresAndExports {
   WindowedSum<uint16_t, KeptOver(0, {WindowSpec::kHour})> failures;
   WindowedSum<uint32_t, KeptOver(0, {WindowSpec::kDay})> exported;
 };
 
-// How long an AccountFailuresAndExports may stay untouched before it is
-// dropped: longer than its longest window reaches back (a horizon and a
+// How long state whose windows reach back at most over the day horizon
+// (AccountFailuresAndExports, AddressFailures) may stay untouched before
+// it is dropped: longer than that window reaches back (a horizon and a
 // bucket, and a bucket more for alignment) plus twice the lateness, so
-// that the engine, which drops events later than the lateness, never
-// reads a window it has dropped: dropping one loses nothing.
-inline int64_t AccountWindowsIdleMs(const WindowSpec& spec) {
+// that the engine, which drops events later than the lateness, would
+// only ever have read the dropped state's windows as empty: dropping it
+// loses nothing.
+inline int64_t DayWindowsIdleMs(const WindowSpec& spec) {
   constexpr int kDay = WindowSpec::kDay;
   return spec.horizon_ms(kDay) + 2 * spec.bucket_ms(kDay) +
          2 * spec.lateness_ms();
@@ -147,7 +149,9 @@ struct AddressState {
   bool located = false;  // country and asn looked up.
 };
 
-// An address's failed logins (spray, stuffing): created at its first.
+// An address's failed logins (spray, stuffing): created at its first,
+// dropped after DayWindowsIdleMs without one (its sets are read over the
+// hour and the day only).
 struct AddressFailures {
   RecentDistinct<kAddressFailingAccountsTracked> failing_accounts;
   // Failing names never seen to succeed.
