@@ -296,8 +296,12 @@ class DetectorImpl : public Detector {
       PrefetchIndex(events[i], ShardOf(events[i].account));
     }
     for (size_t i = 0; i < std::min(events.size(), kPrefetchStateAhead); ++i) {
-      shards_[ShardOf(events[i].account)].accounts.PrefetchState(
-          events[i].account, StateBytesFor(events[i]));
+      const Event& e = events[i];
+      const Shard& shard = shards_[ShardOf(e.account)];
+      shard.accounts.PrefetchState(e.account, StateBytesFor(e));
+      if (ReadsAccountWindows(e)) {
+        shard.account_windows.PrefetchState(e.account);
+      }
     }
     size_t begin = 0;
     while (begin < events.size()) {
@@ -338,10 +342,8 @@ class DetectorImpl : public Detector {
           }
           if (i + kPrefetchStateAhead < batch.size() &&
               mine(i + kPrefetchStateAhead)) {
-            const Event& ahead = batch[i + kPrefetchStateAhead];
-            Slot& slot = slots_[i + kPrefetchStateAhead];
-            slot.account_hint = shards_[slot.shard].accounts.PrefetchState(
-                ahead.account, StateBytesFor(ahead));
+            PrefetchState(batch[i + kPrefetchStateAhead],
+                          slots_[i + kPrefetchStateAhead]);
           }
           if (!mine(i)) continue;
           AccountPhase(batch[i], slots_[i], shards_[slots_[i].shard]);
@@ -476,6 +478,21 @@ class DetectorImpl : public Detector {
   static constexpr size_t kPrefetchIndexAhead = 16;
   static constexpr size_t kPrefetchStateAhead = 8;
 
+  // Whether the event reads its account's failure and export windows.
+  static bool ReadsAccountWindows(const Event& e) {
+    return e.action == Action::kExport ||
+           (e.action == Action::kLogin && e.outcome == Outcome::kFailure);
+  }
+  // The second step of the look-ahead, after PrefetchIndex: the account's
+  // state (its slot goes to the event's Slot as a hint), and its windows
+  // if the event reads them.
+  void PrefetchState(const Event& e, Slot& slot) const {
+    const Shard& shard = shards_[slot.shard];
+    slot.account_hint =
+        shard.accounts.PrefetchState(e.account, StateBytesFor(e));
+    if (ReadsAccountWindows(e)) shard.account_windows.PrefetchState(e.account);
+  }
+
   static size_t StateBytesFor(const Event& e) {
     return e.action == Action::kLookup ? kLookupBytes : sizeof(AccountState);
   }
@@ -488,16 +505,12 @@ class DetectorImpl : public Detector {
                               e.subject);
     } else if (e.action == Action::kLogin) {
       addresses_.PrefetchIndex(e.ip);
-      if (e.outcome == Outcome::kFailure) {
-        address_failures_.PrefetchIndex(e.ip);
-        shard.account_windows.PrefetchIndex(e.account);
-      }
+      if (e.outcome == Outcome::kFailure) address_failures_.PrefetchIndex(e.ip);
       if (e.outcome == Outcome::kSuccess) {
         PrefetchLogin(e, *shard.novelty, population_);
       }
-    } else if (e.action == Action::kExport) {
-      shard.account_windows.PrefetchIndex(e.account);
     }
+    if (ReadsAccountWindows(e)) shard.account_windows.PrefetchIndex(e.account);
   }
 
   // The event's account's failure and export windows, created if needed;
