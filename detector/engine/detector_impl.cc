@@ -94,6 +94,20 @@ absl::Status RestoreAddressTable(absl::string_view section,
   });
 }
 
+// One of the engine's tables; InvalidArgument when the state budget leaves
+// it too little room.
+template <typename Key, typename State>
+absl::StatusOr<EntityTable<Key, State>> CreateTable(
+    const EntityTableOptions& options) {
+  absl::StatusOr<EntityTable<Key, State>> table =
+      EntityTable<Key, State>::Create(options);
+  if (!table.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "detector: max_state_bytes too small: ", table.status().message()));
+  }
+  return table;
+}
+
 // The memory the open incidents may take: 1/16 of the state budget.
 size_t IncidentBytesFor(const DetectorOptions& options) {
   return options.max_state_bytes / 16;
@@ -1191,38 +1205,23 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
   std::vector<engine::Shard> parts;
   for (size_t i = 0; i < shards; ++i) {
     auto accounts =
-        EntityTable<uint32_t, engine::AccountState>::Create(account_options);
-    if (!accounts.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("detector: max_state_bytes too small: ",
-                       accounts.status().message()));
-    }
+        engine::CreateTable<uint32_t, engine::AccountState>(account_options);
+    if (!accounts.ok()) return accounts.status();
     auto windows =
-        EntityTable<uint32_t, engine::AccountFailuresAndExports>::Create(
+        engine::CreateTable<uint32_t, engine::AccountFailuresAndExports>(
             account_windows_options);
-    if (!windows.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("detector: max_state_bytes too small: ",
-                       windows.status().message()));
-    }
+    if (!windows.ok()) return windows.status();
     parts.push_back(engine::Shard{std::move(accounts).value(),
                                   std::move(windows).value(),
                                   std::move(filters[i]), {}, {}});
   }
   auto addresses =
-      EntityTable<IpAddress, engine::AddressState>::Create(address_options);
-  if (!addresses.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "detector: max_state_bytes too small: ", addresses.status().message()));
-  }
+      engine::CreateTable<IpAddress, engine::AddressState>(address_options);
+  if (!addresses.ok()) return addresses.status();
   auto address_failures =
-      EntityTable<IpAddress, engine::AddressFailures>::Create(
+      engine::CreateTable<IpAddress, engine::AddressFailures>(
           address_failure_options);
-  if (!address_failures.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("detector: max_state_bytes too small: ",
-                     address_failures.status().message()));
-  }
+  if (!address_failures.ok()) return address_failures.status();
   return std::unique_ptr<Detector>(new engine::DetectorImpl(
       options, std::move(namer), sink, account_options,
       account_windows_options, address_options,
