@@ -94,6 +94,10 @@ absl::Status RestoreAddressTable(absl::string_view section,
   });
 }
 
+// The version of SaveState's vigie.v1.Snapshot. 3: the accounts' failure
+// and export windows in sections of their own (account_windows/N).
+constexpr uint32_t kSnapshotFormatVersion = 3;
+
 // One of the engine's tables; InvalidArgument when the state budget leaves
 // it too little room.
 template <typename Key, typename State>
@@ -871,7 +875,7 @@ class DetectorImpl : public Detector {
 
 std::string DetectorImpl::SaveState() const {
   v1::Snapshot snapshot;
-  snapshot.set_format_version(2);
+  snapshot.set_format_version(kSnapshotFormatVersion);
   snapshot.set_watermark_ms(watermark_ms_);
   auto add = [&snapshot](const std::string& name, const std::string& data) {
     v1::Section* section = snapshot.add_sections();
@@ -981,10 +985,11 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
   if (!snapshot.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::DataLossError("detector snapshot: not a vigie.v1.Snapshot");
   }
-  if (snapshot.format_version() != 2) {
+  if (snapshot.format_version() != kSnapshotFormatVersion) {
     return absl::DataLossError(absl::StrCat(
-        "detector snapshot: unknown format version ",
-        snapshot.format_version()));
+        "detector snapshot: format version ", snapshot.format_version(),
+        ", this vigie reads version ", kSnapshotFormatVersion,
+        " (a snapshot from another version of vigie: start without it)"));
   }
   absl::flat_hash_map<std::string, absl::string_view> sections;
   for (const v1::Section& s : snapshot.sections()) sections[s.name()] = s.data();
