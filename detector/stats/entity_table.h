@@ -11,16 +11,18 @@
 // working with the entities it still holds.
 //
 // State must be a fixed-size value (no heap of its own) so that the cap is
-// exact; bytes_per_entity() = sizeof(slot) + index bytes per entity.
+// exact; bytes_per_entity() = sizeof(slot) + its recency link (8 bytes)
+// + index bytes per entity, and 8 bytes more for its last-seen time in a
+// table with a TTL.
 // References returned stay valid until the next FindOrCreate or ExpireIdle.
 //
 // Cost: FindOrCreate O(1) expected (one probe of the SlotIndex, 8 bytes
 // per bucket, and a list splice). The index allocates only when it doubles
 // as entities arrive, up to the capacity; nothing else allocates after
 // construction. The recency list lives apart from the
-// states (16 bytes per entity), so splicing an entity to the front touches
+// states (8 bytes per entity), so splicing an entity to the front touches
 // its neighbours' small links, which stay in cache, not their large
-// states. A caller that knows its next keys (a batch) can Prefetch them to
+// states. Only a table with a TTL keeps when each entity was last seen. A caller that knows its next keys (a batch) can Prefetch them to
 // overlap the cache misses of several entities. Thread-compatible; shard
 // by key for parallelism.
 //
@@ -48,8 +50,10 @@ namespace vigie {
 struct EntityTableOptions {
   // Hard cap on the table's memory (slots and index). Default: 64 MiB.
   size_t max_bytes = size_t{64} << 20;
-  // Entities idle for longer are dropped by ExpireIdle. Default: 30 days.
-  absl::Duration ttl = absl::Hours(24 * 30);
+  // Entities idle for longer are dropped by ExpireIdle, which a finite TTL
+  // costs 8 bytes per entity (its last-seen time). Default: infinite (no
+  // expiry; only eviction at the cap).
+  absl::Duration ttl = absl::InfiniteDuration();
 };
 
 // A key's tag in the table's SlotIndex. By default 32 bits of Abseil's
@@ -81,14 +85,18 @@ class EntityTable {
 
   // InvalidArgument when not even 16 entities fit in max_bytes.
   static absl::StatusOr<EntityTable> Create(const EntityTableOptions& options) {
-    const size_t capacity = CapacityFor(options.max_bytes);
+    const bool expires = options.ttl != absl::InfiniteDuration();
+    const size_t capacity = CapacityFor(options.max_bytes, expires);
     if (capacity < 16) {
       return absl::InvalidArgumentError(absl::StrCat(
           "entity table: max_bytes ", options.max_bytes,
-          " holds fewer than 16 entities of ", BytesPerEntityEstimate(),
+          " holds fewer than 16 entities of ", BytesPerEntityEstimate(expires),
           " bytes"));
     }
-    return EntityTable(options, capacity);
+    if (expires && options.ttl < absl::ZeroDuration()) {
+      return absl::InvalidArgumentError("entity table: negative ttl");
+    }
+    return EntityTable(options, capacity, expires);
   }
 
   // `hint`: a slot PrefetchState returned for `key`; used without a second
@@ -112,6 +120,7 @@ class EntityTable {
       // Slots are touched (made resident) only as entities arrive.
       slots_.emplace_back();
       links_.emplace_back();
+      if (expires_) last_ms_.emplace_back();
       PushFree(static_cast<uint32_t>(slots_.size() - 1));
     }
     if (free_head_ == kNone) {
@@ -125,7 +134,7 @@ class EntityTable {
     Slot& s = slots_[slot];
     s.key = key;
     s.state = State();
-    links_[slot].last_ms = now_ms;
+    if (expires_) last_ms_[slot] = now_ms;
     PushFront(slot);
     index_.Insert(tag, slot);
     if (created != nullptr) *created = true;
@@ -163,9 +172,10 @@ class EntityTable {
     PushFree(slot);
   }
 
-  // Drops entities last seen before now_ms - ttl.
+  // Drops entities last seen before now_ms - ttl (none without a TTL).
   void ExpireIdle(int64_t now_ms) {
-    while (tail_ != kNone && links_[tail_].last_ms < now_ms - ttl_ms_) {
+    if (!expires_) return;
+    while (tail_ != kNone && last_ms_[tail_] < now_ms - ttl_ms_) {
       const uint32_t slot = tail_;
       index_.Erase(Tag::Of(slots_[slot].key), slot);
       Unlink(slot);
@@ -182,36 +192,45 @@ class EntityTable {
   // reserved up front as address space but only count once touched).
   size_t bytes() const {
     return slots_.size() * (sizeof(Slot) + sizeof(Link)) +
-           index_.bytes() + sizeof(*this);
+           last_ms_.size() * sizeof(int64_t) + index_.bytes() + sizeof(*this);
   }
   size_t bytes_per_entity() const {
     return size() == 0 ? 0 : bytes() / size();
   }
 
-  // Snapshot support. Writes the counters and every entity, least recently
-  // seen first, as (last_ms, encode(w, key, state)).
+  // Snapshot support (version 2). Writes the counters and every entity,
+  // least recently seen first, as encode(w, key, state), after its
+  // last-seen time in a table with a TTL.
   template <typename EncodeEntry>
   void Encode(StateWriter& w, EncodeEntry&& encode) const {
-    w.Put<uint8_t>(1);
+    w.Put<uint8_t>(2);
+    w.Put<uint8_t>(expires_);
     w.Put<uint64_t>(index_.size());
     w.Put(evictions_);
     w.Put(expirations_);
     for (uint32_t s = tail_; s != kNone; s = links_[s].prev) {
-      w.Put(links_[s].last_ms);
+      if (expires_) w.Put(last_ms_[s]);
       encode(w, slots_[s].key, slots_[s].state);
     }
   }
   // Replaces the contents with an encoded table; decode(r, &key, &state)
   // reads one entity. DataLoss for damaged input; FailedPrecondition when
-  // the encoded table does not fit this table's capacity.
+  // the encoded table does not fit this table's capacity or was written by
+  // a table with (without) a TTL into one without (with).
   template <typename DecodeEntry>
   absl::Status Restore(StateReader& r, DecodeEntry&& decode) {
-    if (r.Get<uint8_t>() != 1) r.Fail();
+    if (r.Get<uint8_t>() != 2) r.Fail();
+    const bool with_times = r.Get<uint8_t>() != 0;
     const uint64_t n = r.Get<uint64_t>();
     const uint64_t evictions = r.Get<uint64_t>();
     const uint64_t expirations = r.Get<uint64_t>();
     absl::Status status = r.Check("entity table");
     if (!status.ok()) return status;
+    if (with_times != expires_) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("entity table: snapshot from a table ",
+                       with_times ? "with" : "without", " a TTL"));
+    }
     if (n > capacity()) {
       return absl::FailedPreconditionError(absl::StrCat(
           "entity table: snapshot holds ", n, " entities, capacity is ",
@@ -222,10 +241,11 @@ class EntityTable {
     for (size_t i = slots_.size(); i > 0; --i) {
       slots_[i - 1].state = State();
       links_[i - 1] = Link{};
+      if (expires_) last_ms_[i - 1] = 0;
       PushFree(static_cast<uint32_t>(i - 1));
     }
     for (uint64_t i = 0; i < n && r.ok(); ++i) {
-      const int64_t last_ms = r.Get<int64_t>();
+      const int64_t last_ms = with_times ? r.Get<int64_t>() : 0;
       Key key{};
       State state{};
       if (!decode(r, &key, &state) || !r.ok()) {
@@ -239,11 +259,12 @@ class EntityTable {
     return r.Check("entity table");
   }
 
-  // Visits entities from most to least recently seen.
+  // Visits entities from most to least recently seen, with their last-seen
+  // time (0 in a table without a TTL).
   template <typename F>
   void ForEach(F&& visit) const {
     for (uint32_t s = head_; s != kNone; s = links_[s].next) {
-      visit(slots_[s].key, slots_[s].state, links_[s].last_ms);
+      visit(slots_[s].key, slots_[s].state, expires_ ? last_ms_[s] : 0);
     }
   }
 
@@ -257,18 +278,20 @@ class EntityTable {
   };
   // A slot's place in the recency list (most recent at head_).
   struct Link {
-    int64_t last_ms = 0;
     uint32_t prev = kNone;
     uint32_t next = kNone;
   };
+  static size_t EntityBytes(bool expires) {
+    return sizeof(Slot) + sizeof(Link) + (expires ? sizeof(int64_t) : 0);
+  }
 
-  static size_t BytesFor(size_t n) {
-    return n * (sizeof(Slot) + sizeof(Link)) +
+  static size_t BytesFor(size_t n, bool expires) {
+    return n * EntityBytes(expires) +
            SlotIndex::BucketsFor(n) * SlotIndex::kBucketBytes +
            sizeof(EntityTable);
   }
-  static size_t BytesPerEntityEstimate() {
-    return sizeof(Slot) + sizeof(Link) + 2 * SlotIndex::kBucketBytes;
+  static size_t BytesPerEntityEstimate(bool expires) {
+    return EntityBytes(expires) + 2 * SlotIndex::kBucketBytes;
   }
   uint32_t FindSlot(uint32_t tag, const Key& key) const {
     if constexpr (Tag::kIsKey) {
@@ -278,26 +301,33 @@ class EntityTable {
           tag, [&](uint32_t slot) { return slots_[slot].key == key; });
     }
   }
-  static size_t CapacityFor(size_t max_bytes) {
+  static size_t CapacityFor(size_t max_bytes, bool expires) {
     size_t lo = 0;
-    size_t hi = max_bytes / (sizeof(Slot) + sizeof(Link)) + 1;
+    size_t hi = max_bytes / EntityBytes(expires) + 1;
     while (lo + 1 < hi) {  // Largest n with BytesFor(n) <= max_bytes.
       const size_t mid = lo + (hi - lo) / 2;
-      (BytesFor(mid) <= max_bytes ? lo : hi) = mid;
+      (BytesFor(mid, expires) <= max_bytes ? lo : hi) = mid;
     }
     return std::min<size_t>(lo, kFree - 1);
   }
 
-  EntityTable(const EntityTableOptions& options, size_t capacity)
-      : ttl_ms_(absl::ToInt64Milliseconds(options.ttl)), capacity_(capacity) {
+  EntityTable(const EntityTableOptions& options, size_t capacity,
+              bool expires)
+      : ttl_ms_(expires ? absl::ToInt64Milliseconds(options.ttl) : 0),
+        expires_(expires),
+        capacity_(capacity) {
     // Address space is reserved up front so slots never move; pages become
     // resident only when used. The index grows as entities arrive, to the
     // same capacity reserve() would give.
     slots_.reserve(capacity);
     links_.reserve(capacity);
+    if (expires_) last_ms_.reserve(capacity);
     // Before any slot is written: see huge_pages.h.
     internal::AdviseHugePages(slots_.data(), capacity * sizeof(Slot));
     internal::AdviseHugePages(links_.data(), capacity * sizeof(Link));
+    if (expires_) {
+      internal::AdviseHugePages(last_ms_.data(), capacity * sizeof(int64_t));
+    }
   }
 
   void Unlink(uint32_t s) {
@@ -334,16 +364,18 @@ class EntityTable {
     return s;
   }
   void Touch(uint32_t s, int64_t now_ms) {
-    if (now_ms > links_[s].last_ms) links_[s].last_ms = now_ms;
+    if (expires_ && now_ms > last_ms_[s]) last_ms_[s] = now_ms;
     if (head_ == s) return;
     Unlink(s);
     PushFront(s);
   }
 
   int64_t ttl_ms_;
+  bool expires_;  // A finite TTL: last_ms_ is kept.
   size_t capacity_;
   std::vector<Slot> slots_;
   std::vector<Link> links_;  // Parallel to slots_.
+  std::vector<int64_t> last_ms_;  // Parallel to slots_ if expires_.
   SlotIndex index_;
   uint32_t head_ = kNone;
   uint32_t tail_ = kNone;
