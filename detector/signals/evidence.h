@@ -85,6 +85,21 @@ struct SignalScore {
   int count = 0;
   std::array<Evidence, kMaxEvidence> evidence;
 
+  SignalScore() = default;
+  // Copies only the evidence in use: the engine copies each family's score
+  // into its fusion every event, and most events have none (208 bytes
+  // copied whole, three times a lookup).
+  SignalScore(const SignalScore& other)
+      : score(other.score), count(other.count) {
+    std::copy_n(other.evidence.begin(), count, evidence.begin());
+  }
+  SignalScore& operator=(const SignalScore& other) {
+    score = other.score;
+    count = other.count;
+    std::copy_n(other.evidence.begin(), count, evidence.begin());
+    return *this;
+  }
+
   void Add(double points, Evidence e) {
     score = std::min(100.0, score + points);
     if (count < kMaxEvidence) evidence[count++] = e;
