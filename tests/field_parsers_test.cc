@@ -1,4 +1,6 @@
 // Field parsers: event time, IP addresses, NIR structure, pseudonyms.
+#include <arpa/inet.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -6,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "detector/event.h"
 #include "detector/ingest/field_decoder.h"
@@ -199,6 +202,48 @@ TEST(IpAddress, RejectsMalformedText) {
     EXPECT_EQ(ip.status().message(), "not an IPv4 or IPv6 address") << bad;
   }
   EXPECT_EQ(IpAddress::Parse("").status().message(), "empty");
+}
+
+// The dotted-quad parser against the C library's, on random near-quads
+// (parts of zero to four digits, some with leading zeros, some bytes
+// changed) and on every part value.
+TEST(IpAddress, ReadsIpv4ExactlyAsInetPton) {
+  std::mt19937_64 random(17);
+  const std::string odd = ". x:-+/";
+  int valid = 0;
+  for (int i = 0; i < 300000; ++i) {
+    // Mostly near-quads: one to five parts of zero to four digits (a 0
+    // often first), joined by dots, then a byte or two changed now and then.
+    std::string text;
+    const int parts = 1 + static_cast<int>(random() % 5);
+    for (int part = 0; part < parts; ++part) {
+      if (part > 0) text += '.';
+      const int digits = static_cast<int>(random() % 5);
+      for (int d = 0; d < digits; ++d) {
+        text += static_cast<char>('0' + (random() % 3 == 0 ? 0 : random() % 10));
+      }
+    }
+    if (parts < 4 && random() % 2 == 0) text += ".1.2.3";
+    while (random() % 8 == 0 && !text.empty()) {
+      text[random() % text.size()] = odd[random() % odd.size()];
+    }
+    in_addr expected;
+    const bool expected_ok = inet_pton(AF_INET, text.c_str(), &expected) == 1;
+    const absl::StatusOr<IpAddress> ip = IpAddress::Parse(text);
+    ASSERT_EQ(ip.ok() && ip->is_v4(), expected_ok) << '"' << text << '"';
+    if (expected_ok) {
+      ++valid;
+      ASSERT_EQ(ip->v4(), ntohl(expected.s_addr)) << text;
+    }
+  }
+  EXPECT_GT(valid, 5000);  // The random strings do hit addresses.
+  for (int part = 0; part < 1000; ++part) {
+    const std::string text = absl::StrCat("10.", part, ".", 255 - part % 256,
+                                          ".0");
+    const absl::StatusOr<IpAddress> ip = IpAddress::Parse(text);
+    ASSERT_EQ(ip.ok(), part <= 255) << text;
+    if (ip.ok()) EXPECT_EQ(ip->ToString(), text);
+  }
 }
 
 TEST(IpAddress, NetworkIsSlash24ForIpv4AndSlash48ForIpv6) {
