@@ -129,82 +129,75 @@ TEST(DetectorSnapshot, CutsWithinAMinuteRestoreTheBaselinesAsRefreshed) {
   EXPECT_EQ(compared, 3 * static_cast<int>(kCuts));
 }
 
-// An address's failed logins live in their own table: a snapshot taken
-// half-way through a password spray carries them, so the restored detector
-// sees the spray cross its threshold exactly when the original does.
-TEST(DetectorSnapshot, CarriesTheFailedLoginsOfAnAddress) {
+// A failed login at `time_ms` by `account` from 192.0.2.`address`.
+Event FailedLogin(int64_t time_ms, uint32_t account, uint32_t address) {
+  Event e;
+  e.time_ms = time_ms;
+  e.ip = IpAddress::FromV4(0xc0000200 + address);
+  e.account = account;
+  e.action = Action::kLogin;
+  e.outcome = Outcome::kFailure;
+  return e;
+}
+
+// Runs `events` through one detector, cuts it by a snapshot after the
+// first `cut` (which must raise no alert), and runs the rest through both
+// it and a detector restored from the snapshot: both must score every
+// event alike and write the same alerts, at least one. `check_restored`
+// looks at the restored detector before it continues.
+void ExpectTheCutChangesNothing(
+    const std::vector<Event>& events, size_t cut,
+    const std::function<void(const Detector&)>& check_restored) {
   DetectorOptions options;
   options.max_state_bytes = size_t{64} << 20;
   auto namer = [](uint32_t id) { return absl::StrCat("account", id); };
-  auto failure = [](int64_t time_ms, uint32_t account) {
-    Event e;
-    e.time_ms = time_ms;
-    e.ip = IpAddress::FromHalves(0, 0x0000ffffc0000201ull);  // 192.0.2.1
-    e.account = account;
-    e.action = Action::kLogin;
-    e.outcome = Outcome::kFailure;
-    return e;
-  };
-  const int64_t start = 1646900000000;
   JsonSink original_sink;
   auto original = Detector::Create(options, namer, &original_sink).value();
-  // Below the per-hour threshold of failing accounts per address.
-  const int before_cut =
-      static_cast<int>(options.failing_accounts_per_ip_hour) - 2;
-  for (int i = 0; i < before_cut; ++i) {
-    original->Observe(failure(start + i * 1000, 1 + i));
-  }
+  for (size_t i = 0; i < cut; ++i) original->Observe(events[i]);
   EXPECT_TRUE(original_sink.lines.empty());
   JsonSink restored_sink;
   auto restored = Detector::Create(options, namer, &restored_sink).value();
   ASSERT_TRUE(restored->RestoreState(original->SaveState()).ok());
-  for (int i = before_cut; i < before_cut + 6; ++i) {
-    const Event e = failure(start + i * 1000, 1 + i);
-    ASSERT_EQ(original->Observe(e), restored->Observe(e)) << "failure " << i;
+  check_restored(*restored);
+  for (size_t i = cut; i < events.size(); ++i) {
+    ASSERT_EQ(original->Observe(events[i]), restored->Observe(events[i]))
+        << "event " << i;
   }
   original->Flush();
   restored->Flush();
-  EXPECT_FALSE(original_sink.lines.empty());  // The spray was seen...
+  EXPECT_FALSE(original_sink.lines.empty());  // The attack was seen...
   EXPECT_EQ(original_sink.lines, restored_sink.lines);  // ...by both.
+}
+
+constexpr int64_t kSprayStart = 1646900000000;
+
+// An address's failed logins live in their own table: a snapshot taken
+// half-way through a password spray carries them, so the restored detector
+// sees the spray cross its threshold exactly when the original does.
+TEST(DetectorSnapshot, CarriesTheFailedLoginsOfAnAddress) {
+  // Cut just below the per-hour threshold of failing accounts per address.
+  const size_t cut = DetectorOptions().failing_accounts_per_ip_hour - 2;
+  std::vector<Event> spray;
+  for (uint32_t i = 0; i < cut + 6; ++i) {
+    spray.push_back(FailedLogin(kSprayStart + i * 1000, 1 + i, 1));
+  }
+  ExpectTheCutChangesNothing(spray, cut, [](const Detector& restored) {
+    EXPECT_EQ(restored.stats().addresses_with_failures, 1u);
+  });
 }
 
 // An account's failed logins live in a table of their own too: a brute
 // force cut by a snapshot is counted on, and its alert comes at the same
 // failure.
 TEST(DetectorSnapshot, CarriesTheFailedLoginsOfAnAccount) {
-  DetectorOptions options;
-  options.max_state_bytes = size_t{64} << 20;
-  auto namer = [](uint32_t id) { return absl::StrCat("account", id); };
-  auto failure = [](int64_t time_ms, uint32_t address) {
-    Event e;
-    e.time_ms = time_ms;
-    e.ip = IpAddress::FromV4(0xc0000200 + address);  // 192.0.2.x
-    e.account = 7;
-    e.action = Action::kLogin;
-    e.outcome = Outcome::kFailure;
-    return e;
-  };
-  const int64_t start = 1646900000000;
-  JsonSink original_sink;
-  auto original = Detector::Create(options, namer, &original_sink).value();
-  const int before_cut =
-      static_cast<int>(options.account_failures_per_hour) - 2;
-  for (int i = 0; i < before_cut; ++i) {
-    original->Observe(failure(start + i * 1000, 1 + i));
+  const size_t cut = DetectorOptions().account_failures_per_hour - 2;
+  std::vector<Event> brute_force;
+  for (uint32_t i = 0; i < cut + 4; ++i) {
+    brute_force.push_back(FailedLogin(kSprayStart + i * 1000, 7, 1 + i));
   }
-  EXPECT_TRUE(original_sink.lines.empty());
-  JsonSink restored_sink;
-  auto restored = Detector::Create(options, namer, &restored_sink).value();
-  ASSERT_TRUE(restored->RestoreState(original->SaveState()).ok());
-  EXPECT_EQ(restored->stats().accounts_with_windows, 1u);
-  for (int i = before_cut; i < before_cut + 4; ++i) {
-    const Event e = failure(start + i * 1000, 1 + i);
-    ASSERT_EQ(original->Observe(e), restored->Observe(e)) << "failure " << i;
-  }
-  original->Flush();
-  restored->Flush();
-  EXPECT_FALSE(original_sink.lines.empty());  // The brute force was seen...
-  EXPECT_EQ(original_sink.lines, restored_sink.lines);  // ...by both.
+  ExpectTheCutChangesNothing(brute_force, cut, [](const Detector& restored) {
+    EXPECT_EQ(restored.stats().accounts_with_windows, 1u);
+  });
 }
 
 TEST(DetectorSnapshot, RefusesDamagedOrMismatchedSnapshots) {
