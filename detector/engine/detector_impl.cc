@@ -66,30 +66,40 @@ bool PeerSampleChosen(const Event& e, uint64_t threshold) {
   return h <= threshold;
 }
 
-// The snapshot section of a table keyed by address (the addresses', their
-// failure sets'): each entity's address, then its state.
-template <typename State>
-std::string EncodeAddressTable(const EntityTable<IpAddress, State>& table,
-                               void (*encode)(StateWriter&, const State&)) {
+// How the snapshot sections write an entity's key: an account id as it
+// is, an address as its two halves.
+void PutKey(StateWriter& w, uint32_t id) { w.Put(id); }
+void PutKey(StateWriter& w, const IpAddress& ip) {
+  w.Put(ip.hi());
+  w.Put(ip.lo());
+}
+void GetKey(StateReader& r, uint32_t* id) { *id = r.Get<uint32_t>(); }
+void GetKey(StateReader& r, IpAddress* ip) {
+  const uint64_t hi = r.Get<uint64_t>();
+  const uint64_t lo = r.Get<uint64_t>();
+  *ip = IpAddress::FromHalves(hi, lo);
+}
+
+// The snapshot section of one of the engine's tables: each entity's key,
+// then its state.
+template <typename Key, typename State>
+std::string EncodeTable(const EntityTable<Key, State>& table,
+                        void (*encode)(StateWriter&, const State&)) {
   StateWriter w;
-  table.Encode(w, [encode](StateWriter& out, const IpAddress& ip,
+  table.Encode(w, [encode](StateWriter& out, const Key& key,
                            const State& state) {
-    out.Put(ip.hi());
-    out.Put(ip.lo());
+    PutKey(out, key);
     encode(out, state);
   });
   return w.data();
 }
-template <typename State>
-absl::Status RestoreAddressTable(absl::string_view section,
-                                 EntityTable<IpAddress, State>& table,
-                                 bool (*decode)(StateReader&, State*)) {
+template <typename Key, typename State>
+absl::Status RestoreTable(absl::string_view section,
+                          EntityTable<Key, State>& table,
+                          bool (*decode)(StateReader&, State*)) {
   StateReader r(section);
-  return table.Restore(r, [decode](StateReader& in, IpAddress* ip,
-                                   State* state) {
-    const uint64_t hi = in.Get<uint64_t>();
-    const uint64_t lo = in.Get<uint64_t>();
-    *ip = IpAddress::FromHalves(hi, lo);
+  return table.Restore(r, [decode](StateReader& in, Key* key, State* state) {
+    GetKey(in, key);
     return decode(in, state);
   });
 }
@@ -314,12 +324,7 @@ class DetectorImpl : public Detector {
       PrefetchIndex(events[i], ShardOf(events[i].account));
     }
     for (size_t i = 0; i < std::min(events.size(), kPrefetchStateAhead); ++i) {
-      const Event& e = events[i];
-      const Shard& shard = shards_[ShardOf(e.account)];
-      shard.accounts.PrefetchState(e.account, StateBytesFor(e));
-      if (ReadsAccountWindows(e)) {
-        shard.account_windows.PrefetchState(e.account);
-      }
+      PrefetchState(events[i], shards_[ShardOf(events[i].account)]);
     }
     size_t begin = 0;
     while (begin < events.size()) {
@@ -360,8 +365,9 @@ class DetectorImpl : public Detector {
           }
           if (i + kPrefetchStateAhead < batch.size() &&
               mine(i + kPrefetchStateAhead)) {
-            PrefetchState(batch[i + kPrefetchStateAhead],
-                          slots_[i + kPrefetchStateAhead]);
+            Slot& ahead = slots_[i + kPrefetchStateAhead];
+            ahead.account_hint = PrefetchState(
+                batch[i + kPrefetchStateAhead], shards_[ahead.shard]);
           }
           if (!mine(i)) continue;
           AccountPhase(batch[i], slots_[i], shards_[slots_[i].shard]);
@@ -502,13 +508,11 @@ class DetectorImpl : public Detector {
            (e.action == Action::kLogin && e.outcome == Outcome::kFailure);
   }
   // The second step of the look-ahead, after PrefetchIndex: the account's
-  // state (its slot goes to the event's Slot as a hint), and its windows
-  // if the event reads them.
-  void PrefetchState(const Event& e, Slot& slot) const {
-    const Shard& shard = shards_[slot.shard];
-    slot.account_hint =
-        shard.accounts.PrefetchState(e.account, StateBytesFor(e));
+  // state, and its windows if the event reads them. Returns the state's
+  // slot, a hint for FindOrCreate (see EntityTable::PrefetchState).
+  static uint32_t PrefetchState(const Event& e, const Shard& shard) {
     if (ReadsAccountWindows(e)) shard.account_windows.PrefetchState(e.account);
+    return shard.accounts.PrefetchState(e.account, StateBytesFor(e));
   }
 
   static size_t StateBytesFor(const Event& e) {
@@ -893,26 +897,15 @@ std::string DetectorImpl::SaveState() const {
   engine.Put<uint32_t>(static_cast<uint32_t>(shards_.size()));
   add("engine", engine.data());
   for (size_t i = 0; i < shards_.size(); ++i) {
-    StateWriter accounts;
-    shards_[i].accounts.Encode(accounts, [](StateWriter& w, const uint32_t& id,
-                                            const AccountState& state) {
-      w.Put(id);
-      EncodeAccount(w, state);
-    });
-    add(absl::StrCat("accounts/", i), accounts.data());
-    StateWriter windows;
-    shards_[i].account_windows.Encode(
-        windows, [](StateWriter& w, const uint32_t& id,
-                    const AccountFailuresAndExports& state) {
-          w.Put(id);
-          EncodeAccountWindows(w, state);
-        });
-    add(absl::StrCat("account_windows/", i), windows.data());
+    add(absl::StrCat("accounts/", i),
+        EncodeTable(shards_[i].accounts, &EncodeAccount));
+    add(absl::StrCat("account_windows/", i),
+        EncodeTable(shards_[i].account_windows, &EncodeAccountWindows));
     add(absl::StrCat("novelty/", i), shards_[i].novelty->Serialize());
   }
-  add("addresses", EncodeAddressTable(addresses_, &EncodeAddress));
+  add("addresses", EncodeTable(addresses_, &EncodeAddress));
   add("address_failures",
-      EncodeAddressTable(address_failures_, &EncodeAddressFailures));
+      EncodeTable(address_failures_, &EncodeAddressFailures));
   StateWriter population;
   population_.Encode(population);
   add("login_population", population.data());
@@ -1024,20 +1017,11 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
         shards_.size()));
   }
   for (size_t i = 0; i < shards_.size(); ++i) {
-    StateReader accounts(sections[absl::StrCat("accounts/", i)]);
-    status = shards_[i].accounts.Restore(
-        accounts, [](StateReader& r, uint32_t* id, AccountState* state) {
-          *id = r.Get<uint32_t>();
-          return DecodeAccount(r, state);
-        });
+    status = RestoreTable(sections[absl::StrCat("accounts/", i)],
+                          shards_[i].accounts, &DecodeAccount);
     if (!status.ok()) return status;
-    StateReader windows(sections[absl::StrCat("account_windows/", i)]);
-    status = shards_[i].account_windows.Restore(
-        windows,
-        [](StateReader& r, uint32_t* id, AccountFailuresAndExports* state) {
-          *id = r.Get<uint32_t>();
-          return DecodeAccountWindows(r, state);
-        });
+    status = RestoreTable(sections[absl::StrCat("account_windows/", i)],
+                          shards_[i].account_windows, &DecodeAccountWindows);
     if (!status.ok()) return status;
     absl::StatusOr<std::unique_ptr<NoveltyFilter>> novelty =
         NoveltyFilter::Deserialize(sections[absl::StrCat("novelty/", i)]);
@@ -1048,11 +1032,10 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
     }
     shards_[i].novelty = std::move(novelty).value();
   }
-  status = RestoreAddressTable(sections["addresses"], addresses_,
-                               &DecodeAddress);
+  status = RestoreTable(sections["addresses"], addresses_, &DecodeAddress);
   if (!status.ok()) return status;
-  status = RestoreAddressTable(sections["address_failures"], address_failures_,
-                               &DecodeAddressFailures);
+  status = RestoreTable(sections["address_failures"], address_failures_,
+                        &DecodeAddressFailures);
   if (!status.ok()) return status;
   StateReader population(sections["login_population"]);
   population_.Decode(population);

@@ -19,12 +19,12 @@
 // Cost: FindOrCreate O(1) expected (one probe of the SlotIndex, 8 bytes
 // per bucket, and a list splice). The index allocates only when it doubles
 // as entities arrive, up to the capacity; nothing else allocates after
-// construction. The recency list lives apart from the
-// states (8 bytes per entity), so splicing an entity to the front touches
-// its neighbours' small links, which stay in cache, not their large
-// states. Only a table with a TTL keeps when each entity was last seen. A caller that knows its next keys (a batch) can Prefetch them to
-// overlap the cache misses of several entities. Thread-compatible; shard
-// by key for parallelism.
+// construction. The recency list lives apart from the states (8 bytes per
+// entity), so splicing an entity to the front touches its neighbours'
+// small links, which stay in cache, not their large states. Only a table
+// with a TTL keeps when each entity was last seen. A caller that knows its
+// next keys (a batch) can Prefetch them to overlap the cache misses of
+// several entities. Thread-compatible; shard by key for parallelism.
 //
 // Example:
 //   EntityTable<IpAddress, IpState> ips({.max_bytes = 64 << 20});
