@@ -185,10 +185,12 @@ void BM_DetectorObserveBatch(benchmark::State& state) {
         static_cast<double>(stats.address_table_bytes) /
         static_cast<double>(std::max<uint64_t>(1, stats.addresses));
     // The same without the failure sets (of the addresses that failed a
-    // login lately, a table of their own).
+    // login lately) and the sets of accounts (of young addresses that
+    // several accounts logged in from), each a table of their own.
     state.counters["bytes_per_address_alone"] =
         static_cast<double>(stats.address_table_bytes -
-                            stats.address_failure_table_bytes) /
+                            stats.address_failure_table_bytes -
+                            stats.address_accounts_table_bytes) /
         static_cast<double>(std::max<uint64_t>(1, stats.addresses));
     // Of the accounts, those that failed a login or exported lately, whose
     // windows sit in a table of their own (counted in bytes_per_account).
@@ -199,6 +201,10 @@ void BM_DetectorObserveBatch(benchmark::State& state) {
     // its high-water mark).
     state.counters["failing_address_share"] =
         static_cast<double>(stats.addresses_with_failures) /
+        static_cast<double>(std::max<uint64_t>(1, stats.addresses));
+    // Addresses holding a set of accounts at the end.
+    state.counters["shared_young_address_share"] =
+        static_cast<double>(stats.addresses_with_account_sets) /
         static_cast<double>(std::max<uint64_t>(1, stats.addresses));
     state.counters["novelty_MiB"] =
         static_cast<double>(stats.novelty_bytes) / (1 << 20);

@@ -85,11 +85,14 @@ class Detector {
     uint64_t addresses = 0;
     uint64_t evicted_accounts = 0;
     uint64_t evicted_addresses = 0;
-    // Failure sets of addresses, evicted from their own table.
+    // Failure sets of addresses, and sets of accounts of young shared
+    // addresses, evicted from their own tables.
     uint64_t evicted_address_failures = 0;
+    uint64_t evicted_address_accounts = 0;
     // Memory held, measured by the tables: all of it, and the parts kept
     // per account (their tables) and per address (its tables: every
-    // address's, and the failure sets of those that failed a login), and
+    // address's, the failure sets of those that failed a login and the
+    // accounts of young ones that several accounts logged in from), and
     // the novelty memory shared by the accounts of a shard.
     size_t state_bytes = 0;
     size_t account_table_bytes = 0;
@@ -99,6 +102,10 @@ class Detector {
     // addresses have failure sets.
     size_t address_failure_table_bytes = 0;
     uint64_t addresses_with_failures = 0;
+    // Of address_table_bytes, the young shared addresses' sets of
+    // accounts, and how many addresses have one.
+    size_t address_accounts_table_bytes = 0;
+    uint64_t addresses_with_account_sets = 0;
     // Of account_table_bytes, the tables of failure and export windows
     // (kept only for the accounts that failed a login or exported lately;
     // a shard drops its idle ones when it next needs its table), how many

@@ -1,7 +1,8 @@
 // The detector's memory cap holds under key-explosion attacks: the heap it
 // holds after a botnet's credential stuffing (thousands of addresses, each
-// failing hundreds of names) or an address spray stays within its
-// max_state_bytes, however long the attack goes on.
+// failing hundreds of names), an address spray or a flood of new shared
+// addresses stays within its max_state_bytes, however long the attack
+// goes on.
 //
 // The binary's operator new tracks the live heap (tests/heap_counter.h);
 // the detector is the only thing allocating while it is measured.
@@ -80,6 +81,32 @@ TEST(DetectorMemoryCap, HoldsUnderAnAddressSpray) {
   }
   EXPECT_GT(detector->stats().evicted_addresses, 0u);
   EXPECT_GT(peak, int64_t{1} << 20);  // The heap counter sees the tables.
+  EXPECT_LE(peak, static_cast<int64_t>(kCap + kCap / 8))
+      << "peak heap " << peak << " bytes for a cap of " << kCap;
+}
+
+// Every address new and shared by two accounts (a botnet's logins with
+// stolen passwords, each exit used twice): more young shared addresses
+// than their sets of accounts' table holds.
+TEST(DetectorMemoryCap, HoldsUnderYoungSharedAddresses) {
+  NullSink sink;
+  const int64_t before = HeapCounter::LiveBytes();
+  auto detector = NewDetector(&sink);
+  int64_t t = 1646900000000;
+  int64_t peak = 0;
+  for (uint32_t address = 1; address <= 200000; ++address) {
+    for (uint32_t account : {address % 5000, 5000 + address % 7000}) {
+      Event e = FailedLogin(t++, address, 1 + account);
+      e.outcome = Outcome::kSuccess;
+      detector->Observe(e);
+    }
+    if (address % 1000 == 0) {
+      peak = std::max(peak, HeapCounter::LiveBytes() - before);
+    }
+  }
+  EXPECT_GT(detector->stats().evicted_address_accounts, 0u);
+  EXPECT_GT(detector->stats().addresses_with_account_sets, 1000u);
+  EXPECT_LE(detector->stats().state_bytes, kCap);
   EXPECT_LE(peak, static_cast<int64_t>(kCap + kCap / 8))
       << "peak heap " << peak << " bytes for a cap of " << kCap;
 }

@@ -129,15 +129,25 @@ TEST(DetectorSnapshot, CutsWithinAMinuteRestoreTheBaselinesAsRefreshed) {
   EXPECT_EQ(compared, 3 * static_cast<int>(kCuts));
 }
 
-// A failed login at `time_ms` by `account` from 192.0.2.`address`.
-Event FailedLogin(int64_t time_ms, uint32_t account, uint32_t address) {
+// A login at `time_ms` by `account` from 192.0.2.`address`.
+Event Login(int64_t time_ms, uint32_t account, uint32_t address,
+            Outcome outcome) {
   Event e;
   e.time_ms = time_ms;
   e.ip = IpAddress::FromV4(0xc0000200 + address);
   e.account = account;
   e.action = Action::kLogin;
-  e.outcome = Outcome::kFailure;
+  e.outcome = outcome;
   return e;
+}
+Event FailedLogin(int64_t time_ms, uint32_t account, uint32_t address) {
+  return Login(time_ms, account, address, Outcome::kFailure);
+}
+
+DetectorOptions CutOptions() {
+  DetectorOptions options;
+  options.max_state_bytes = size_t{64} << 20;
+  return options;
 }
 
 // Runs `events` through one detector, cuts it by a snapshot after the
@@ -146,10 +156,8 @@ Event FailedLogin(int64_t time_ms, uint32_t account, uint32_t address) {
 // event alike and write the same alerts, at least one. `check_restored`
 // looks at the restored detector before it continues.
 void ExpectTheCutChangesNothing(
-    const std::vector<Event>& events, size_t cut,
-    const std::function<void(const Detector&)>& check_restored) {
-  DetectorOptions options;
-  options.max_state_bytes = size_t{64} << 20;
+    const DetectorOptions& options, const std::vector<Event>& events,
+    size_t cut, const std::function<void(const Detector&)>& check_restored) {
   auto namer = [](uint32_t id) { return absl::StrCat("account", id); };
   JsonSink original_sink;
   auto original = Detector::Create(options, namer, &original_sink).value();
@@ -181,7 +189,7 @@ TEST(DetectorSnapshot, CarriesTheFailedLoginsOfAnAddress) {
   for (uint32_t i = 0; i < cut + 6; ++i) {
     spray.push_back(FailedLogin(kSprayStart + i * 1000, 1 + i, 1));
   }
-  ExpectTheCutChangesNothing(spray, cut, [](const Detector& restored) {
+  ExpectTheCutChangesNothing(CutOptions(), spray, cut, [](const Detector& restored) {
     EXPECT_EQ(restored.stats().addresses_with_failures, 1u);
   });
 }
@@ -195,9 +203,36 @@ TEST(DetectorSnapshot, CarriesTheFailedLoginsOfAnAccount) {
   for (uint32_t i = 0; i < cut + 4; ++i) {
     brute_force.push_back(FailedLogin(kSprayStart + i * 1000, 7, 1 + i));
   }
-  ExpectTheCutChangesNothing(brute_force, cut, [](const Detector& restored) {
-    EXPECT_EQ(restored.stats().accounts_with_windows, 1u);
-  });
+  ExpectTheCutChangesNothing(
+      CutOptions(), brute_force, cut, [](const Detector& restored) {
+        EXPECT_EQ(restored.stats().accounts_with_windows, 1u);
+      });
+}
+
+// A young address's accounts, from its second on, live in a table of
+// their own as well: an address taken up by more and more accounts on its
+// first day, cut by a snapshot, alerts at the same login.
+TEST(DetectorSnapshot, CarriesTheAccountsOfAYoungSharedAddress) {
+  DetectorOptions options = CutOptions();
+  options.shared_infrastructure_alerts = true;
+  // The stream's first day, elsewhere; then accounts 1, 2, ... log in
+  // from a new address, a minute apart.
+  std::vector<Event> events = {
+      Login(kSprayStart, 100, 50, Outcome::kSuccess)};
+  const int64_t born = kSprayStart + 25 * 3600 * 1000;
+  for (uint32_t i = 0; i < 6; ++i) {
+    events.push_back(Login(born + i * 60000, 1 + i, 1, Outcome::kSuccess));
+  }
+  // Cut after the first day's login and accounts 1 and 2, one below the
+  // threshold (3).
+  ASSERT_EQ(options.accounts_per_new_ip_hour, 3);
+  const size_t cut = 3;
+  ExpectTheCutChangesNothing(options, events, cut,
+                             [](const Detector& restored) {
+                               EXPECT_EQ(restored.stats()
+                                             .addresses_with_account_sets,
+                                         1u);
+                             });
 }
 
 TEST(DetectorSnapshot, RefusesDamagedOrMismatchedSnapshots) {
@@ -217,11 +252,11 @@ TEST(DetectorSnapshot, RefusesDamagedOrMismatchedSnapshots) {
   v1::Snapshot parsed;
   ASSERT_TRUE(parsed.ParseFromString(snapshot));
   const uint32_t version = parsed.format_version();
-  parsed.set_format_version(2);  // Before the accounts' failure windows.
+  parsed.set_format_version(3);  // Before the young addresses' accounts.
   const absl::Status older = detector->RestoreState(parsed.SerializeAsString());
   EXPECT_EQ(older.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(older.message()),
-              HasSubstr("format version 2, this vigie reads version 3"));
+              HasSubstr("format version 3, this vigie reads version 4"));
   parsed.set_format_version(version);
   parsed.mutable_sections(1)->set_data("garbage");
   EXPECT_EQ(detector->RestoreState(parsed.SerializeAsString()).code(),

@@ -203,6 +203,21 @@ TEST_F(DetectorTest, FailureAndExportWindowsAreKeptOnlyWhileTheyHoldSomething) {
   EXPECT_EQ(detector_->stats().accounts_with_windows, 0u);
 }
 
+TEST_F(DetectorTest, AnAddressKeepsASetOfAccountsOnlyWhileYoungAndShared) {
+  for (uint32_t account = 1; account <= 3; ++account) {
+    detector_->Observe(
+        Make(kT0 + account * kSec, account, 0x0a000001, Action::kLogin));
+  }
+  detector_->Observe(Make(kT0 + 5 * kSec, 4, 0x0a000002, Action::kLogin));
+  detector_->Observe(Make(kT0 + 6 * kSec, 4, 0x0a000002, Action::kLogin));
+  EXPECT_EQ(detector_->stats().addresses, 2u);
+  EXPECT_EQ(detector_->stats().addresses_with_account_sets, 1u);
+  EXPECT_GT(detector_->stats().address_accounts_table_bytes, 0u);
+  // A day later the shared address's accounts are never read again.
+  detector_->Observe(Make(kT0 + 25 * kHourMs, 1, 0x0a000001, Action::kLogin));
+  EXPECT_EQ(detector_->stats().addresses_with_account_sets, 0u);
+}
+
 TEST_F(DetectorTest, IncidentsAggregateAndCloseAfterTheQuietPeriod) {
   for (int i = 0; i < 300; ++i) {
     detector_->Observe(Lookup(kT0 + i * 300, 9, 0x33440009, 5000 + i));

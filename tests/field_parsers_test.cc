@@ -242,7 +242,9 @@ TEST(IpAddress, ReadsIpv4ExactlyAsInetPton) {
                                           ".0");
     const absl::StatusOr<IpAddress> ip = IpAddress::Parse(text);
     ASSERT_EQ(ip.ok(), part <= 255) << text;
-    if (ip.ok()) EXPECT_EQ(ip->ToString(), text);
+    if (ip.ok()) {
+      EXPECT_EQ(ip->ToString(), text);
+    }
   }
 }
 

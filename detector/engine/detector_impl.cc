@@ -106,7 +106,7 @@ absl::Status RestoreTable(absl::string_view section,
 
 // The version of SaveState's vigie.v1.Snapshot. 3: the accounts' failure
 // and export windows in sections of their own (account_windows/N).
-constexpr uint32_t kSnapshotFormatVersion = 3;
+constexpr uint32_t kSnapshotFormatVersion = 4;
 
 // One of the engine's tables; InvalidArgument when the state budget leaves
 // it too little room.
@@ -216,10 +216,12 @@ class DetectorImpl : public Detector {
                EntityTableOptions account_windows_table_options,
                EntityTableOptions address_table_options,
                EntityTableOptions address_failure_table_options,
+               EntityTableOptions address_accounts_table_options,
                NoveltyFilter::Options novelty_options,
                std::vector<Shard> shards,
                EntityTable<IpAddress, AddressState> addresses,
                EntityTable<IpAddress, AddressFailures> address_failures,
+               EntityTable<IpAddress, AddressAccounts> address_accounts,
                std::unique_ptr<LocationDatabase> locations,
                int population_width_bits)
       : options_(options),
@@ -227,6 +229,7 @@ class DetectorImpl : public Detector {
         account_windows_table_options_(account_windows_table_options),
         address_table_options_(address_table_options),
         address_failure_table_options_(address_failure_table_options),
+        address_accounts_table_options_(address_accounts_table_options),
         novelty_options_(novelty_options),
         namer_(std::move(namer)),
         tracker_(options.quiet_to_close, sink, options.update_step,
@@ -234,6 +237,7 @@ class DetectorImpl : public Detector {
         shards_(std::move(shards)),
         addresses_(std::move(addresses)),
         address_failures_(std::move(address_failures)),
+        address_accounts_(std::move(address_accounts)),
         locations_(std::move(locations)),
         population_(population_width_bits),
         allowlisted_names_(options.allowlisted_accounts.begin(),
@@ -290,9 +294,13 @@ class DetectorImpl : public Detector {
     s.addresses = addresses_.size();
     s.evicted_addresses = addresses_.evictions();
     s.evicted_address_failures = address_failures_.evictions();
-    s.address_table_bytes = addresses_.bytes() + address_failures_.bytes();
+    s.evicted_address_accounts = address_accounts_.evictions();
+    s.address_table_bytes = addresses_.bytes() + address_failures_.bytes() +
+                            address_accounts_.bytes();
     s.address_failure_table_bytes = address_failures_.bytes();
     s.addresses_with_failures = address_failures_.size();
+    s.address_accounts_table_bytes = address_accounts_.bytes();
+    s.addresses_with_account_sets = address_accounts_.size();
     for (const Shard& shard : shards_) {
       s.accounts += shard.accounts.size();
       s.evicted_accounts += shard.accounts.evictions();
@@ -457,7 +465,8 @@ class DetectorImpl : public Detector {
     SignalScore shared;
     if (e.outcome == Outcome::kSuccess) {
       known_accounts_[e.account] = true;
-      shared = ObserveSharedUse(e, stream_start_ms_, options_, ip);
+      shared = ObserveSharedUse(e, stream_start_ms_, options_, ip,
+                                address_accounts_);
       if (!ip.located) {
         ip.located = true;
         if (locations_) {
@@ -844,12 +853,15 @@ class DetectorImpl : public Detector {
   EntityTableOptions account_windows_table_options_;
   EntityTableOptions address_table_options_;
   EntityTableOptions address_failure_table_options_;
+  EntityTableOptions address_accounts_table_options_;
   NoveltyFilter::Options novelty_options_;
   AccountNamer namer_;
   IncidentTracker tracker_;
   std::vector<Shard> shards_;
   EntityTable<IpAddress, AddressState> addresses_;
   EntityTable<IpAddress, AddressFailures> address_failures_;
+  // Of young addresses with several accounts (see ObserveSharedUse).
+  EntityTable<IpAddress, AddressAccounts> address_accounts_;
   std::unique_ptr<LocationDatabase> locations_;  // May be null.
   LoginPopulation population_;
   // Account ids that ever logged in successfully (1 bit each; read by the
@@ -906,6 +918,8 @@ std::string DetectorImpl::SaveState() const {
   add("addresses", EncodeTable(addresses_, &EncodeAddress));
   add("address_failures",
       EncodeTable(address_failures_, &EncodeAddressFailures));
+  add("address_accounts",
+      EncodeTable(address_accounts_, &EncodeAddressAccounts));
   StateWriter population;
   population_.Encode(population);
   add("login_population", population.data());
@@ -957,6 +971,9 @@ void DetectorImpl::Reset() {
   address_failures_ = EntityTable<IpAddress, AddressFailures>::Create(
                           address_failure_table_options_)
                           .value();
+  address_accounts_ = EntityTable<IpAddress, AddressAccounts>::Create(
+                          address_accounts_table_options_)
+                          .value();
   known_accounts_.clear();
   allowlist_cache_.clear();
   population_ = LoginPopulation(population_.width_bits());
@@ -987,8 +1004,8 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
   absl::flat_hash_map<std::string, absl::string_view> sections;
   for (const v1::Section& s : snapshot.sections()) sections[s.name()] = s.data();
   std::vector<std::string> required = {
-      "engine", "addresses",       "address_failures", "login_population",
-      "known_accounts", "peers", "incidents"};
+      "engine",         "addresses", "address_failures", "address_accounts",
+      "login_population", "known_accounts", "peers", "incidents"};
   for (size_t i = 0; i < shards_.size(); ++i) {
     required.push_back(absl::StrCat("accounts/", i));
     required.push_back(absl::StrCat("account_windows/", i));
@@ -1036,6 +1053,9 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
   if (!status.ok()) return status;
   status = RestoreTable(sections["address_failures"], address_failures_,
                         &DecodeAddressFailures);
+  if (!status.ok()) return status;
+  status = RestoreTable(sections["address_accounts"], address_accounts_,
+                        &DecodeAddressAccounts);
   if (!status.ok()) return status;
   StateReader population(sections["login_population"]);
   population_.Decode(population);
@@ -1183,13 +1203,18 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
   account_windows_options.max_bytes = table_bytes / 5 * 3 / 8 / shards;
   account_windows_options.ttl =
       absl::Milliseconds(engine::DayWindowsIdleMs(options.windows));
-  // Addresses get 2/5: 3/4 of it for every address, 1/4 for the failure
-  // sets of those that failed a login.
+  // Addresses get 2/5: 5/8 of it for every address, 1/4 for the failure
+  // sets of those that failed a login, 1/8 for the accounts of young
+  // addresses that several accounts logged in from.
   EntityTableOptions address_options;
-  address_options.max_bytes = table_bytes / 5 * 2 / 4 * 3;
+  address_options.max_bytes = table_bytes / 5 * 2 / 8 * 5;
   EntityTableOptions address_failure_options;
   address_failure_options.max_bytes = table_bytes / 5 * 2 / 4;
   address_failure_options.ttl = account_windows_options.ttl;
+  EntityTableOptions address_accounts_options;
+  address_accounts_options.max_bytes = table_bytes / 5 * 2 / 8;
+  address_accounts_options.ttl = absl::Milliseconds(
+      engine::WindowsIdleMs(options.windows, WindowSpec::kHour));
   std::vector<engine::Shard> parts;
   for (size_t i = 0; i < shards; ++i) {
     auto accounts =
@@ -1210,12 +1235,17 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
       engine::CreateTable<IpAddress, engine::AddressFailures>(
           address_failure_options);
   if (!address_failures.ok()) return address_failures.status();
+  auto address_accounts =
+      engine::CreateTable<IpAddress, engine::AddressAccounts>(
+          address_accounts_options);
+  if (!address_accounts.ok()) return address_accounts.status();
   return std::unique_ptr<Detector>(new engine::DetectorImpl(
       options, std::move(namer), sink, account_options,
-      account_windows_options, address_options,
-      address_failure_options, novelty_options, std::move(parts),
+      account_windows_options, address_options, address_failure_options,
+      address_accounts_options, novelty_options, std::move(parts),
       std::move(addresses).value(), std::move(address_failures).value(),
-      std::move(locations), population_width_bits));
+      std::move(address_accounts).value(), std::move(locations),
+      population_width_bits));
 }
 
 }  // namespace vigie

@@ -88,8 +88,7 @@ bool DecodeAccountWindows(StateReader& r, AccountFailuresAndExports* a) {
 }
 
 void EncodeAddress(StateWriter& w, const AddressState& s) {
-  w.Put<uint8_t>(5);
-  s.accounts.Encode(w);
+  w.Put<uint8_t>(6);
   w.Put(s.first_seen_ms);
   w.Put<uint8_t>(s.seen);
   w.Put<double>(s.risk);
@@ -98,12 +97,14 @@ void EncodeAddress(StateWriter& w, const AddressState& s) {
   w.Put<uint8_t>(s.located);
   w.Put(s.country);
   w.Put(s.asn);
+  w.Put(s.lone_account);
+  w.Put(s.lone_account_minute);
+  w.Put<uint8_t>(s.accounts_in_table);
 }
 
 bool DecodeAddress(StateReader& r, AddressState* s) {
-  if (r.Get<uint8_t>() != 5) r.Fail();
+  if (r.Get<uint8_t>() != 6) r.Fail();
   if (!r.ok()) return false;
-  DecodeInto(r, &s->accounts);
   s->first_seen_ms = r.Get<int64_t>();
   s->seen = r.Get<uint8_t>() != 0;
   s->risk = static_cast<float>(r.Get<double>());
@@ -112,6 +113,9 @@ bool DecodeAddress(StateReader& r, AddressState* s) {
   s->located = r.Get<uint8_t>() != 0;
   s->country = r.Get<uint16_t>();
   s->asn = r.Get<uint32_t>();
+  s->lone_account = r.Get<uint32_t>();
+  s->lone_account_minute = r.Get<uint32_t>();
+  s->accounts_in_table = r.Get<uint8_t>() != 0;
   return r.ok();
 }
 
@@ -125,6 +129,18 @@ bool DecodeAddressFailures(StateReader& r, AddressFailures* f) {
   if (r.Get<uint8_t>() != 1) r.Fail();
   if (!r.ok()) return false;
   DecodeInto(r, &f->failing_accounts) && DecodeInto(r, &f->unknown_accounts);
+  return r.ok();
+}
+
+void EncodeAddressAccounts(StateWriter& w, const AddressAccounts& a) {
+  w.Put<uint8_t>(1);
+  a.accounts.Encode(w);
+}
+
+bool DecodeAddressAccounts(StateReader& r, AddressAccounts* a) {
+  if (r.Get<uint8_t>() != 1) r.Fail();
+  if (!r.ok()) return false;
+  DecodeInto(r, &a->accounts);
   return r.ok();
 }
 

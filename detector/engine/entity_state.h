@@ -1,17 +1,20 @@
 // The per-entity state the detection engine keeps: one AccountState per
 // portal account, one AddressState per source address and, for addresses
-// that failed a login, an AddressFailures, held in EntityTables (bounded,
-// LRU-evicted), plus the per-profession peer baselines. Plain values; the
+// that failed a login, an AddressFailures, for young addresses that more
+// than one account logged in from, an AddressAccounts, held in
+// EntityTables (bounded, LRU-evicted), plus the per-profession peer
+// baselines. Plain values; the
 // signal families read and update them.
 //
 // Size, fixed (no heap of their own; see README: over the DESIGN.md
 // budget): AccountState 296 bytes (a lookup touches 272), its
-// AccountFailuresAndExports 64, AddressState 80, AddressFailures 304
-// (x86-64).
+// AccountFailuresAndExports 64, AddressState 32, AddressAccounts 56,
+// AddressFailures 304 (x86-64).
 // Windowed counts keep only the windows the signals read (see
 // WindowedCounters' kKept), which the signals' code static_asserts. An
-// address's failure sets are most of what it could hold but few addresses
-// ever fail a login, hence their own table.
+// address's sets of accounts are most of what it could hold, but few
+// addresses ever fail a login and few have more than one account while
+// they are young, when its accounts are read: hence their own tables.
 #ifndef VIGIE_DETECTOR_ENGINE_ENTITY_STATE_H_
 #define VIGIE_DETECTOR_ENGINE_ENTITY_STATE_H_
 
@@ -115,17 +118,19 @@ struct AccountFailuresAndExports {
   WindowedSum<uint32_t, KeptOver(0, {WindowSpec::kDay})> exported;
 };
 
-// How long state whose windows reach back at most over the day horizon
-// (AccountFailuresAndExports, AddressFailures) may stay untouched before
-// it is dropped: longer than that window reaches back (a horizon and a
+// How long state whose windows reach back at most over a horizon (the
+// day: AccountFailuresAndExports, AddressFailures; the hour:
+// AddressAccounts) may stay untouched before it is dropped: longer than that window reaches back (a horizon and a
 // bucket, and a bucket more for alignment) plus twice the lateness, so
 // that the engine, which drops events later than the lateness, would
 // only ever have read the dropped state's windows as empty: dropping it
 // loses nothing.
-inline int64_t DayWindowsIdleMs(const WindowSpec& spec) {
-  constexpr int kDay = WindowSpec::kDay;
-  return spec.horizon_ms(kDay) + 2 * spec.bucket_ms(kDay) +
+inline int64_t WindowsIdleMs(const WindowSpec& spec, int horizon) {
+  return spec.horizon_ms(horizon) + 2 * spec.bucket_ms(horizon) +
          2 * spec.lateness_ms();
+}
+inline int64_t DayWindowsIdleMs(const WindowSpec& spec) {
+  return WindowsIdleMs(spec, WindowSpec::kDay);
 }
 
 // An address's accounts are counted exactly up to these many (see
@@ -137,16 +142,32 @@ inline constexpr int kAddressFailingAccountsTracked = 32;
 inline constexpr int kAddressUnknownAccountsTracked = 16;
 
 struct AddressState {
-  // With a successful login.
-  RecentDistinct<kAddressAccountsTracked> accounts;
-  int64_t first_seen_ms = 0;
+  int64_t first_seen_ms = 0;  // Its first successful login.
   float risk = 0;  // Compared with the alert threshold, never summed.
   uint32_t asn = 0;
+  // Its accounts with a successful login, kept only while the address is
+  // young (see ObserveSharedUse): while it has had one, that account and
+  // the minute it was last seen (RecentDistinct::MinuteOf; 0: none yet);
+  // from the second on, all of them in an AddressAccounts of their own
+  // table (accounts_in_table).
+  uint32_t lone_account = 0;
+  uint32_t lone_account_minute = 0;
   uint16_t country = 0;
-  bool seen = false;
+  bool seen = false;  // first_seen_ms is set.
   bool allowlisted = false;
   bool allowlist_checked = false;
   bool located = false;  // country and asn looked up.
+  bool accounts_in_table = false;
+};
+
+// The accounts of a young address that more than one account logged in
+// from (shared egress, or the few addresses an attack is driven from):
+// created at its second account, erased once the address is too old for
+// its accounts to be read again, and dropped after
+// WindowsIdleMs(spec, kHour) without a login (they are read over the
+// hour only).
+struct AddressAccounts {
+  RecentDistinct<kAddressAccountsTracked> accounts;
 };
 
 // An address's failed logins (spray, stuffing): created at its first,
@@ -385,6 +406,8 @@ void EncodeAddress(StateWriter& w, const AddressState& s);
 bool DecodeAddress(StateReader& r, AddressState* s);
 void EncodeAddressFailures(StateWriter& w, const AddressFailures& f);
 bool DecodeAddressFailures(StateReader& r, AddressFailures* f);
+void EncodeAddressAccounts(StateWriter& w, const AddressAccounts& a);
+bool DecodeAddressAccounts(StateReader& r, AddressAccounts* a);
 void EncodePeers(StateWriter& w, const PeerBaseline& p);
 bool DecodePeers(StateReader& r, PeerBaseline* p);
 

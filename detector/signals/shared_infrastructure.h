@@ -12,21 +12,39 @@
 // the last hour, +10 per account beyond (alert at threshold + 1 by
 // default).
 //
-// Cost: O(1) amortised per successful login. Thread-compatible.
+// An address's accounts are read only while it is young, so they are kept
+// only then: one inline while it has had one, all of them in `sets` (a
+// table of AddressAccounts, WindowsIdleMs(windows, kHour) as its TTL)
+// from the second on, erased once no event the engine accepts can find
+// the address young. Counts are those of one RecentDistinct per address.
+//
+// Cost: O(1) amortised per successful login; a table lookup only for
+// young addresses with several accounts. Thread-compatible.
+//
+// Example (the engine's phase A):
+//   SignalScore shared = ObserveSharedUse(e, stream_start_ms, options,
+//                                         address, address_accounts);
 #ifndef VIGIE_DETECTOR_SIGNALS_SHARED_INFRASTRUCTURE_H_
 #define VIGIE_DETECTOR_SIGNALS_SHARED_INFRASTRUCTURE_H_
 
 #include "detector/detector_options.h"
 #include "detector/engine/entity_state.h"
 #include "detector/event.h"
+#include "detector/ip_address.h"
 #include "detector/signals/evidence.h"
+#include "detector/stats/entity_table.h"
 
 namespace vigie {
 
+// How long an address counts as young (and its accounts are read).
+inline constexpr int64_t kSharedUseYoungMs = 24 * 3600 * 1000;
+
 // REQUIRES: a successful login. `stream_start_ms`: first event time seen.
-SignalScore ObserveSharedUse(const Event& event, int64_t stream_start_ms,
-                             const DetectorOptions& options,
-                             engine::AddressState& address);
+// `sets`: where the address's accounts go once it has two or more.
+SignalScore ObserveSharedUse(
+    const Event& event, int64_t stream_start_ms,
+    const DetectorOptions& options, engine::AddressState& address,
+    EntityTable<IpAddress, engine::AddressAccounts>& sets);
 
 }  // namespace vigie
 

@@ -106,6 +106,27 @@ class RecentDistinct {
 
   int size() const { return size_; }
 
+  // Minutes since the epoch, 1-based so that 0 means "none"; times before
+  // 1970 count as its first minute (the engine sees portal logs). A set
+  // keeps its ids' last-seen minutes in these units, and Add(MillisOf(m),
+  // id) records id as last seen in minute m exactly.
+  static uint32_t MinuteOf(int64_t time_ms) {
+    const int64_t minute = time_ms >= 0 ? time_ms / 60000 + 1 : 1;
+    return static_cast<uint32_t>(std::min<int64_t>(minute, UINT32_MAX));
+  }
+  static int64_t MillisOf(uint32_t minute) {
+    return (static_cast<int64_t>(minute) - 1) * 60000;
+  }
+
+  // What Count(spec, h, now_ms) is for a set that holds one id, last seen
+  // in `minute` (0: an empty set). Lets a caller keep a lone id in 8 bytes
+  // and widen it to a set only once a second id comes.
+  static int CountOne(const WindowSpec& spec, int h, uint32_t minute,
+                      int64_t now_ms) {
+    return minute != 0 &&
+           spec.BucketOf(h, MillisOf(minute)) >= FirstBucket(spec, h, now_ms);
+  }
+
   // Snapshot support: exact state, restored bit-identically. The format
   // (version 1) holds absolute minutes, 1-based; a far age is written as
   // the minute kFarMinutes behind the newest, which reads back as far, and
@@ -158,15 +179,6 @@ class RecentDistinct {
   }
 
  private:
-  // Minutes since the epoch, 1-based so that 0 means "none"; times before
-  // 1970 count as its first minute (the engine sees portal logs).
-  static uint32_t MinuteOf(int64_t time_ms) {
-    const int64_t minute = time_ms >= 0 ? time_ms / 60000 + 1 : 1;
-    return static_cast<uint32_t>(std::min<int64_t>(minute, UINT32_MAX));
-  }
-  static int64_t MillisOf(uint32_t minute) {
-    return (static_cast<int64_t>(minute) - 1) * 60000;
-  }
   // `age` minutes more, saturating at kFarMinutes.
   static uint16_t Older(uint16_t age, uint32_t minutes) {
     const uint32_t older =
