@@ -197,10 +197,13 @@ void BM_DetectorObserveBatch(benchmark::State& state) {
     state.counters["account_windows_share"] =
         static_cast<double>(stats.accounts_with_windows) /
         static_cast<double>(std::max<uint64_t>(1, stats.accounts));
-    // Addresses holding failure sets at the end (the table's memory is
-    // its high-water mark).
+    // Addresses holding failure sets at the end (the tables' memory is
+    // their high-water mark), and of them those with wide ones.
     state.counters["failing_address_share"] =
         static_cast<double>(stats.addresses_with_failures) /
+        static_cast<double>(std::max<uint64_t>(1, stats.addresses));
+    state.counters["widely_failing_address_share"] =
+        static_cast<double>(stats.addresses_with_many_failures) /
         static_cast<double>(std::max<uint64_t>(1, stats.addresses));
     // Addresses holding a set of accounts at the end.
     state.counters["shared_young_address_share"] =

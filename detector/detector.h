@@ -98,10 +98,12 @@ class Detector {
     size_t account_table_bytes = 0;
     size_t address_table_bytes = 0;
     size_t novelty_bytes = 0;
-    // Of address_table_bytes, the failure sets' table, and how many
-    // addresses have failure sets.
+    // Of address_table_bytes, the failure sets' tables, how many addresses
+    // have failure sets, and how many of them wide ones (more than a few
+    // failing accounts lately).
     size_t address_failure_table_bytes = 0;
     uint64_t addresses_with_failures = 0;
+    uint64_t addresses_with_many_failures = 0;
     // Of address_table_bytes, the young shared addresses' sets of
     // accounts, and how many addresses have one.
     size_t address_accounts_table_bytes = 0;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "detector/alerts/alert_json.h"
 #include "detector/detector.h"
+#include "detector/engine/entity_state.h"
 #include "detector/ingest/event_encoder.h"
 #include "detector/ingest/pseudonymizer.h"
 #include "gmock/gmock.h"
@@ -179,19 +180,28 @@ void ExpectTheCutChangesNothing(
 
 constexpr int64_t kSprayStart = 1646900000000;
 
-// An address's failed logins live in their own table: a snapshot taken
-// half-way through a password spray carries them, so the restored detector
-// sees the spray cross its threshold exactly when the original does.
+// An address's failed logins live in tables of their own: a snapshot
+// taken half-way through a password spray carries them, so the restored
+// detector sees the spray cross its threshold exactly when the original
+// does, whether the cut finds them few (to be widened after it) or wide.
 TEST(DetectorSnapshot, CarriesTheFailedLoginsOfAnAddress) {
-  // Cut just below the per-hour threshold of failing accounts per address.
-  const size_t cut = DetectorOptions().failing_accounts_per_ip_hour - 2;
-  std::vector<Event> spray;
-  for (uint32_t i = 0; i < cut + 6; ++i) {
-    spray.push_back(FailedLogin(kSprayStart + i * 1000, 1 + i, 1));
+  // Cut at three failing accounts, and just below the per-hour threshold.
+  const size_t threshold = DetectorOptions().failing_accounts_per_ip_hour;
+  ASSERT_GT(threshold - 2, size_t{engine::kAddressFewFailingAccounts});
+  for (const size_t cut : {size_t{3}, threshold - 2}) {
+    SCOPED_TRACE(cut);
+    std::vector<Event> spray;
+    for (uint32_t i = 0; i < threshold + 4; ++i) {
+      spray.push_back(FailedLogin(kSprayStart + i * 1000, 1 + i, 1));
+    }
+    const bool wide = cut > engine::kAddressFewFailingAccounts;
+    ExpectTheCutChangesNothing(
+        CutOptions(), spray, cut, [wide](const Detector& restored) {
+          EXPECT_EQ(restored.stats().addresses_with_failures, 1u);
+          EXPECT_EQ(restored.stats().addresses_with_many_failures,
+                    wide ? 1u : 0u);
+        });
   }
-  ExpectTheCutChangesNothing(CutOptions(), spray, cut, [](const Detector& restored) {
-    EXPECT_EQ(restored.stats().addresses_with_failures, 1u);
-  });
 }
 
 // An account's failed logins live in a table of their own too: a brute

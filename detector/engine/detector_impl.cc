@@ -215,11 +215,13 @@ class DetectorImpl : public Detector {
                AlertSink* sink, EntityTableOptions account_table_options,
                EntityTableOptions account_windows_table_options,
                EntityTableOptions address_table_options,
+               EntityTableOptions address_few_failures_table_options,
                EntityTableOptions address_failure_table_options,
                EntityTableOptions address_accounts_table_options,
                NoveltyFilter::Options novelty_options,
                std::vector<Shard> shards,
                EntityTable<IpAddress, AddressState> addresses,
+               EntityTable<IpAddress, AddressFewFailures> address_few_failures,
                EntityTable<IpAddress, AddressFailures> address_failures,
                EntityTable<IpAddress, AddressAccounts> address_accounts,
                std::unique_ptr<LocationDatabase> locations,
@@ -228,6 +230,7 @@ class DetectorImpl : public Detector {
         account_table_options_(account_table_options),
         account_windows_table_options_(account_windows_table_options),
         address_table_options_(address_table_options),
+        address_few_failures_table_options_(address_few_failures_table_options),
         address_failure_table_options_(address_failure_table_options),
         address_accounts_table_options_(address_accounts_table_options),
         novelty_options_(novelty_options),
@@ -236,6 +239,7 @@ class DetectorImpl : public Detector {
                  IncidentBytesFor(options)),
         shards_(std::move(shards)),
         addresses_(std::move(addresses)),
+        address_few_failures_(std::move(address_few_failures)),
         address_failures_(std::move(address_failures)),
         address_accounts_(std::move(address_accounts)),
         locations_(std::move(locations)),
@@ -293,12 +297,17 @@ class DetectorImpl : public Detector {
     s.late_events = late_events_;
     s.addresses = addresses_.size();
     s.evicted_addresses = addresses_.evictions();
-    s.evicted_address_failures = address_failures_.evictions();
+    s.evicted_address_failures =
+        address_few_failures_.evictions() + address_failures_.evictions();
     s.evicted_address_accounts = address_accounts_.evictions();
-    s.address_table_bytes = addresses_.bytes() + address_failures_.bytes() +
+    s.address_failure_table_bytes =
+        address_few_failures_.bytes() + address_failures_.bytes();
+    s.address_table_bytes = addresses_.bytes() +
+                            s.address_failure_table_bytes +
                             address_accounts_.bytes();
-    s.address_failure_table_bytes = address_failures_.bytes();
-    s.addresses_with_failures = address_failures_.size();
+    s.addresses_with_failures =
+        address_few_failures_.size() + address_failures_.size();
+    s.addresses_with_many_failures = address_failures_.size();
     s.address_accounts_table_bytes = address_accounts_.bytes();
     s.addresses_with_account_sets = address_accounts_.size();
     for (const Shard& shard : shards_) {
@@ -458,9 +467,9 @@ class DetectorImpl : public Detector {
     }
     SignalScore credential;
     if (e.outcome == Outcome::kFailure) {
-      credential = ObserveAddressFailure(
-          e, known_accounts_[e.account], options_,
-          FailuresOf(e));
+      credential = ObserveAddressFailure(e, known_accounts_[e.account],
+                                         options_, address_few_failures_,
+                                         address_failures_);
     }
     SignalScore shared;
     if (e.outcome == Outcome::kSuccess) {
@@ -499,12 +508,6 @@ class DetectorImpl : public Detector {
     }
   }
 
-  // The failure sets of the event's address, created if needed; those idle
-  // long enough to be empty are dropped first (see DayWindowsIdleMs).
-  AddressFailures& FailuresOf(const Event& e) {
-    address_failures_.ExpireIdle(e.time_ms);
-    return address_failures_.FindOrCreate(e.ip, e.time_ms);
-  }
 
   // Phase B's look-ahead: distances in events, about the number of events
   // processed while a cache miss is outstanding.
@@ -536,7 +539,10 @@ class DetectorImpl : public Detector {
                               e.subject);
     } else if (e.action == Action::kLogin) {
       addresses_.PrefetchIndex(e.ip);
-      if (e.outcome == Outcome::kFailure) address_failures_.PrefetchIndex(e.ip);
+      if (e.outcome == Outcome::kFailure) {
+        address_few_failures_.PrefetchIndex(e.ip);
+        address_failures_.PrefetchIndex(e.ip);
+      }
       if (e.outcome == Outcome::kSuccess) {
         PrefetchLogin(e, *shard.novelty, population_);
       }
@@ -852,6 +858,7 @@ class DetectorImpl : public Detector {
   EntityTableOptions account_table_options_;
   EntityTableOptions account_windows_table_options_;
   EntityTableOptions address_table_options_;
+  EntityTableOptions address_few_failures_table_options_;
   EntityTableOptions address_failure_table_options_;
   EntityTableOptions address_accounts_table_options_;
   NoveltyFilter::Options novelty_options_;
@@ -859,6 +866,8 @@ class DetectorImpl : public Detector {
   IncidentTracker tracker_;
   std::vector<Shard> shards_;
   EntityTable<IpAddress, AddressState> addresses_;
+  // Failure sets: few (most addresses) or wide (see AddressFewFailures).
+  EntityTable<IpAddress, AddressFewFailures> address_few_failures_;
   EntityTable<IpAddress, AddressFailures> address_failures_;
   // Of young addresses with several accounts (see ObserveSharedUse).
   EntityTable<IpAddress, AddressAccounts> address_accounts_;
@@ -916,6 +925,8 @@ std::string DetectorImpl::SaveState() const {
     add(absl::StrCat("novelty/", i), shards_[i].novelty->Serialize());
   }
   add("addresses", EncodeTable(addresses_, &EncodeAddress));
+  add("address_few_failures",
+      EncodeTable(address_few_failures_, &EncodeAddressFewFailures));
   add("address_failures",
       EncodeTable(address_failures_, &EncodeAddressFailures));
   add("address_accounts",
@@ -968,6 +979,9 @@ void DetectorImpl::Reset() {
   addresses_ = EntityTable<IpAddress, AddressState>::Create(
                    address_table_options_)
                    .value();
+  address_few_failures_ = EntityTable<IpAddress, AddressFewFailures>::Create(
+                              address_few_failures_table_options_)
+                              .value();
   address_failures_ = EntityTable<IpAddress, AddressFailures>::Create(
                           address_failure_table_options_)
                           .value();
@@ -1004,8 +1018,9 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
   absl::flat_hash_map<std::string, absl::string_view> sections;
   for (const v1::Section& s : snapshot.sections()) sections[s.name()] = s.data();
   std::vector<std::string> required = {
-      "engine",         "addresses", "address_failures", "address_accounts",
-      "login_population", "known_accounts", "peers", "incidents"};
+      "engine",           "addresses",      "address_few_failures",
+      "address_failures", "address_accounts", "login_population",
+      "known_accounts",   "peers",          "incidents"};
   for (size_t i = 0; i < shards_.size(); ++i) {
     required.push_back(absl::StrCat("accounts/", i));
     required.push_back(absl::StrCat("account_windows/", i));
@@ -1050,6 +1065,9 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
     shards_[i].novelty = std::move(novelty).value();
   }
   status = RestoreTable(sections["addresses"], addresses_, &DecodeAddress);
+  if (!status.ok()) return status;
+  status = RestoreTable(sections["address_few_failures"],
+                        address_few_failures_, &DecodeAddressFewFailures);
   if (!status.ok()) return status;
   status = RestoreTable(sections["address_failures"], address_failures_,
                         &DecodeAddressFailures);
@@ -1204,12 +1222,15 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
   account_windows_options.ttl =
       absl::Milliseconds(engine::DayWindowsIdleMs(options.windows));
   // Addresses get 2/5: 5/8 of it for every address, 1/4 for the failure
-  // sets of those that failed a login, 1/8 for the accounts of young
-  // addresses that several accounts logged in from.
+  // sets of those that failed a login (1/16 few, 3/16 wide), 1/8 for the
+  // accounts of young addresses that several accounts logged in from.
   EntityTableOptions address_options;
   address_options.max_bytes = table_bytes / 5 * 2 / 8 * 5;
+  EntityTableOptions address_few_failures_options;
+  address_few_failures_options.max_bytes = table_bytes / 5 * 2 / 16;
+  address_few_failures_options.ttl = account_windows_options.ttl;
   EntityTableOptions address_failure_options;
-  address_failure_options.max_bytes = table_bytes / 5 * 2 / 4;
+  address_failure_options.max_bytes = table_bytes / 5 * 2 / 16 * 3;
   address_failure_options.ttl = account_windows_options.ttl;
   EntityTableOptions address_accounts_options;
   address_accounts_options.max_bytes = table_bytes / 5 * 2 / 8;
@@ -1231,6 +1252,10 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
   auto addresses =
       engine::CreateTable<IpAddress, engine::AddressState>(address_options);
   if (!addresses.ok()) return addresses.status();
+  auto address_few_failures =
+      engine::CreateTable<IpAddress, engine::AddressFewFailures>(
+          address_few_failures_options);
+  if (!address_few_failures.ok()) return address_few_failures.status();
   auto address_failures =
       engine::CreateTable<IpAddress, engine::AddressFailures>(
           address_failure_options);
@@ -1241,9 +1266,11 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
   if (!address_accounts.ok()) return address_accounts.status();
   return std::unique_ptr<Detector>(new engine::DetectorImpl(
       options, std::move(namer), sink, account_options,
-      account_windows_options, address_options, address_failure_options,
-      address_accounts_options, novelty_options, std::move(parts),
-      std::move(addresses).value(), std::move(address_failures).value(),
+      account_windows_options, address_options, address_few_failures_options,
+      address_failure_options, address_accounts_options, novelty_options,
+      std::move(parts), std::move(addresses).value(),
+      std::move(address_few_failures).value(),
+      std::move(address_failures).value(),
       std::move(address_accounts).value(), std::move(locations),
       population_width_bits));
 }

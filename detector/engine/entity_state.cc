@@ -132,6 +132,19 @@ bool DecodeAddressFailures(StateReader& r, AddressFailures* f) {
   return r.ok();
 }
 
+void EncodeAddressFewFailures(StateWriter& w, const AddressFewFailures& f) {
+  w.Put<uint8_t>(1);
+  f.failing_accounts.Encode(w);
+  f.unknown_accounts.Encode(w);
+}
+
+bool DecodeAddressFewFailures(StateReader& r, AddressFewFailures* f) {
+  if (r.Get<uint8_t>() != 1) r.Fail();
+  if (!r.ok()) return false;
+  DecodeInto(r, &f->failing_accounts) && DecodeInto(r, &f->unknown_accounts);
+  return r.ok();
+}
+
 void EncodeAddressAccounts(StateWriter& w, const AddressAccounts& a) {
   w.Put<uint8_t>(1);
   a.accounts.Encode(w);

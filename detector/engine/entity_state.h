@@ -9,7 +9,7 @@
 // Size, fixed (no heap of their own; see README: over the DESIGN.md
 // budget): AccountState 296 bytes (a lookup touches 272), its
 // AccountFailuresAndExports 64, AddressState 32, AddressAccounts 56,
-// AddressFailures 304 (x86-64).
+// AddressFewFailures 64, AddressFailures 304 (x86-64).
 // Windowed counts keep only the windows the signals read (see
 // WindowedCounters' kKept), which the signals' code static_asserts. An
 // address's sets of accounts are most of what it could hold, but few
@@ -170,9 +170,18 @@ struct AddressAccounts {
   RecentDistinct<kAddressAccountsTracked> accounts;
 };
 
-// An address's failed logins (spray, stuffing): created at its first,
-// dropped after DayWindowsIdleMs without one (its sets are read over the
-// hour and the day only).
+// An address's failed logins (spray, stuffing): created at its first as
+// an AddressFewFailures, widened into an AddressFailures at its
+// (kAddressFewFailingAccounts + 1)th distinct failing account, dropped
+// after DayWindowsIdleMs without one (its sets are read over the hour and
+// the day only). Most addresses that fail a login are a user's typing
+// again: the few sets take 64 bytes instead of 304, and widened before
+// anything is pushed out of them they count exactly as the wide ones.
+inline constexpr int kAddressFewFailingAccounts = 4;
+struct AddressFewFailures {
+  RecentDistinct<kAddressFewFailingAccounts> failing_accounts;
+  RecentDistinct<kAddressFewFailingAccounts> unknown_accounts;
+};
 struct AddressFailures {
   RecentDistinct<kAddressFailingAccountsTracked> failing_accounts;
   // Failing names never seen to succeed.
@@ -406,6 +415,8 @@ void EncodeAddress(StateWriter& w, const AddressState& s);
 bool DecodeAddress(StateReader& r, AddressState* s);
 void EncodeAddressFailures(StateWriter& w, const AddressFailures& f);
 bool DecodeAddressFailures(StateReader& r, AddressFailures* f);
+void EncodeAddressFewFailures(StateWriter& w, const AddressFewFailures& f);
+bool DecodeAddressFewFailures(StateReader& r, AddressFewFailures* f);
 void EncodeAddressAccounts(StateWriter& w, const AddressAccounts& a);
 bool DecodeAddressAccounts(StateReader& r, AddressAccounts* a);
 void EncodePeers(StateWriter& w, const PeerBaseline& p);

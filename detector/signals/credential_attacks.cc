@@ -41,9 +41,12 @@ SignalScore ObserveAccountLogin(const Event& e, const DetectorOptions& options,
   return score;
 }
 
-SignalScore ObserveAddressFailure(const Event& e, bool known_account,
-                                  const DetectorOptions& options,
-                                  engine::AddressFailures& ip) {
+namespace {
+
+template <typename Failures>
+SignalScore ScoreAddressFailure(const Event& e, bool known_account,
+                                const DetectorOptions& options,
+                                Failures& ip) {
   const WindowSpec& w = options.windows;
   SignalScore score;
   ip.failing_accounts.Add(e.time_ms, e.account);
@@ -69,6 +72,39 @@ SignalScore ObserveAddressFailure(const Event& e, bool known_account,
     }
   }
   return score;
+}
+
+}  // namespace
+
+SignalScore ObserveAddressFailure(const Event& e, bool known_account,
+                                  const DetectorOptions& options,
+                                  engine::AddressFailures& ip) {
+  return ScoreAddressFailure(e, known_account, options, ip);
+}
+
+SignalScore ObserveAddressFailure(
+    const Event& e, bool known_account, const DetectorOptions& options,
+    EntityTable<IpAddress, engine::AddressFewFailures>& few_sets,
+    EntityTable<IpAddress, engine::AddressFailures>& wide_sets) {
+  few_sets.ExpireIdle(e.time_ms);
+  wide_sets.ExpireIdle(e.time_ms);
+  if (engine::AddressFailures* wide =
+          wide_sets.FindAndTouch(e.ip, e.time_ms)) {
+    return ScoreAddressFailure(e, known_account, options, *wide);
+  }
+  engine::AddressFewFailures& few = few_sets.FindOrCreate(e.ip, e.time_ms);
+  // Its unknown accounts are some of its failing ones: while the failing
+  // set has pushed none out, neither has the unknown set.
+  if (!few.failing_accounts.WouldPushOut(e.account)) {
+    return ScoreAddressFailure(e, known_account, options, few);
+  }
+  engine::AddressFailures& wide = wide_sets.FindOrCreate(e.ip, e.time_ms);
+  wide.failing_accounts = few.failing_accounts.Widened<
+      engine::kAddressFailingAccountsTracked>();
+  wide.unknown_accounts = few.unknown_accounts.Widened<
+      engine::kAddressUnknownAccountsTracked>();
+  few_sets.Erase(e.ip);
+  return ScoreAddressFailure(e, known_account, options, wide);
 }
 
 }  // namespace vigie

@@ -23,7 +23,9 @@
 #include "detector/detector_options.h"
 #include "detector/engine/entity_state.h"
 #include "detector/event.h"
+#include "detector/ip_address.h"
 #include "detector/signals/evidence.h"
+#include "detector/stats/entity_table.h"
 
 namespace vigie {
 
@@ -39,6 +41,14 @@ SignalScore ObserveAccountLogin(const Event& event,
 // The address's side of a failed login (spray, stuffing).
 // `known_account`: the account has logged in successfully before.
 // REQUIRES: event.action == kLogin, event.outcome == kFailure.
+// The address's sets are its entry in `few_sets` until a failing account
+// would push one out of it, then in `wide_sets` (see AddressFewFailures),
+// both tables with DayWindowsIdleMs as their TTL; counts and scores are
+// those of one AddressFailures per address, the second overload.
+SignalScore ObserveAddressFailure(
+    const Event& event, bool known_account, const DetectorOptions& options,
+    EntityTable<IpAddress, engine::AddressFewFailures>& few_sets,
+    EntityTable<IpAddress, engine::AddressFailures>& wide_sets);
 SignalScore ObserveAddressFailure(const Event& event, bool known_account,
                                   const DetectorOptions& options,
                                   engine::AddressFailures& address);

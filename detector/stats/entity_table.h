@@ -145,6 +145,13 @@ class EntityTable {
     const uint32_t slot = FindSlot(Tag::Of(key), key);
     return slot == kNone ? nullptr : &slots_[slot].state;
   }
+  // Find, and if found, seen at now_ms as FindOrCreate would.
+  State* FindAndTouch(const Key& key, int64_t now_ms) {
+    const uint32_t slot = FindSlot(Tag::Of(key), key);
+    if (slot == kNone) return nullptr;
+    Touch(slot, now_ms);
+    return &slots_[slot].state;
+  }
 
   // Hints that `key` will be looked up soon: PrefetchIndex pulls its index
   // entry towards the cache; PrefetchState (best after PrefetchIndex, some

@@ -106,6 +106,31 @@ class RecentDistinct {
 
   int size() const { return size_; }
 
+  bool Holds(uint32_t id) const {
+    for (int i = 0; i < size_; ++i) {
+      if (ids_[i] == id) return true;
+    }
+    return false;
+  }
+  // Whether Add(_, id) would push an id out: the set is full without id.
+  bool WouldPushOut(uint32_t id) const { return size_ == K && !Holds(id); }
+
+  // The same set in a larger one. While nothing was pushed out, the wider
+  // set then counts (and goes on counting) exactly as one that had been
+  // that wide from the start: a caller can keep K ids in small state and
+  // widen it before the first push-out.
+  template <int M>
+  RecentDistinct<M> Widened() const {
+    static_assert(M >= K);
+    RecentDistinct<M> wide;
+    std::copy_n(ids_.begin(), size_, wide.ids_.begin());
+    std::copy_n(ages_.begin(), size_, wide.ages_.begin());
+    wide.newest_minute_ = newest_minute_;
+    wide.pushed_out_age_ = pushed_out_age_;
+    wide.size_ = size_;
+    return wide;
+  }
+
   // Minutes since the epoch, 1-based so that 0 means "none"; times before
   // 1970 count as its first minute (the engine sees portal logs). A set
   // keeps its ids' last-seen minutes in these units, and Add(MillisOf(m),
@@ -179,6 +204,9 @@ class RecentDistinct {
   }
 
  private:
+  template <int>
+  friend class RecentDistinct;
+
   // `age` minutes more, saturating at kFarMinutes.
   static uint16_t Older(uint16_t age, uint32_t minutes) {
     const uint32_t older =
