@@ -498,8 +498,8 @@ class DetectorImpl : public Detector {
     const double shared_score =
         options_.shared_infrastructure_alerts ? shared.score : 0.0;
     const bool by_credentials = credential.score >= shared_score;
-    ip.risk = std::max(credential.score, shared_score);
-    if (ip.risk >= options_.alert_threshold && !ip.allowlisted) {
+    const double address_risk = std::max(credential.score, shared_score);
+    if (address_risk >= options_.alert_threshold && !ip.allowlisted) {
       slot.address_report = static_cast<int32_t>(address_reports_.size());
       address_reports_.push_back(
           AddressReport{by_credentials ? credential : shared,

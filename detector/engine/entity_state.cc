@@ -88,10 +88,9 @@ bool DecodeAccountWindows(StateReader& r, AccountFailuresAndExports* a) {
 }
 
 void EncodeAddress(StateWriter& w, const AddressState& s) {
-  w.Put<uint8_t>(6);
+  w.Put<uint8_t>(7);
   w.Put(s.first_seen_ms);
   w.Put<uint8_t>(s.seen);
-  w.Put<double>(s.risk);
   w.Put<uint8_t>(s.allowlisted);
   w.Put<uint8_t>(s.allowlist_checked);
   w.Put<uint8_t>(s.located);
@@ -103,11 +102,10 @@ void EncodeAddress(StateWriter& w, const AddressState& s) {
 }
 
 bool DecodeAddress(StateReader& r, AddressState* s) {
-  if (r.Get<uint8_t>() != 6) r.Fail();
+  if (r.Get<uint8_t>() != 7) r.Fail();
   if (!r.ok()) return false;
   s->first_seen_ms = r.Get<int64_t>();
   s->seen = r.Get<uint8_t>() != 0;
-  s->risk = static_cast<float>(r.Get<double>());
   s->allowlisted = r.Get<uint8_t>() != 0;
   s->allowlist_checked = r.Get<uint8_t>() != 0;
   s->located = r.Get<uint8_t>() != 0;

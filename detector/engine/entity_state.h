@@ -8,7 +8,7 @@
 //
 // Size, fixed (no heap of their own; see README: over the DESIGN.md
 // budget): AccountState 296 bytes (a lookup touches 272), its
-// AccountFailuresAndExports 64, AddressState 32, AddressAccounts 56,
+// AccountFailuresAndExports 64, AddressState 24, AddressAccounts 56,
 // AddressFewFailures 64, AddressFailures 304 (x86-64).
 // Windowed counts keep only the windows the signals read (see
 // WindowedCounters' kKept), which the signals' code static_asserts. An
@@ -142,8 +142,16 @@ inline constexpr int kAddressFailingAccountsTracked = 32;
 inline constexpr int kAddressUnknownAccountsTracked = 16;
 
 struct AddressState {
+  // Flags as bits (24 bytes in all, not 32): their initial values here,
+  // since C++17 has no default member initializers for bit-fields.
+  AddressState()
+      : seen(false),
+        allowlisted(false),
+        allowlist_checked(false),
+        located(false),
+        accounts_in_table(false) {}
+
   int64_t first_seen_ms = 0;  // Its first successful login.
-  float risk = 0;  // Compared with the alert threshold, never summed.
   uint32_t asn = 0;
   // Its accounts with a successful login, kept only while the address is
   // young (see ObserveSharedUse): while it has had one, that account and
@@ -153,12 +161,13 @@ struct AddressState {
   uint32_t lone_account = 0;
   uint32_t lone_account_minute = 0;
   uint16_t country = 0;
-  bool seen = false;  // first_seen_ms is set.
-  bool allowlisted = false;
-  bool allowlist_checked = false;
-  bool located = false;  // country and asn looked up.
-  bool accounts_in_table = false;
+  bool seen : 1;  // first_seen_ms is set.
+  bool allowlisted : 1;
+  bool allowlist_checked : 1;
+  bool located : 1;  // country and asn looked up.
+  bool accounts_in_table : 1;
 };
+static_assert(sizeof(AddressState) == 24, "see the address budget");
 
 // The accounts of a young address that more than one account logged in
 // from (shared egress, or the few addresses an attack is driven from):
