@@ -83,9 +83,11 @@ struct Counter {
   uint64_t hits = 0;
 };
 
-TEST(EntityTable, EvictsTheLeastRecentlySeenEntity) {
+// With a TTL: a recency list.
+TEST(EntityTable, WithATtlEvictsTheLeastRecentlySeenEntity) {
   EntityTableOptions options;
   options.max_bytes = 4096;
+  options.ttl = absl::Hours(1000);
   auto table = EntityTable<uint64_t, Counter>::Create(options).value();
   const size_t capacity = table.capacity();
   ASSERT_GE(capacity, 16u);
@@ -100,6 +102,120 @@ TEST(EntityTable, EvictsTheLeastRecentlySeenEntity) {
   EXPECT_EQ(table.Find(2)->hits, 2u);
   EXPECT_EQ(table.size(), capacity);
   EXPECT_LE(table.bytes(), options.max_bytes);
+}
+
+// Without: CLOCK. The hand clears the reference bits it passes and evicts
+// the first entity not seen since it last passed, in slot order.
+TEST(EntityTable, WithoutATtlEvictsByClock) {
+  EntityTableOptions options;
+  options.max_bytes = 4096;
+  auto table = EntityTable<uint64_t, Counter>::Create(options).value();
+  const uint64_t capacity = table.capacity();
+  ASSERT_GE(capacity, 16u);
+  for (uint64_t k = 0; k < capacity; ++k) table.FindOrCreate(k, 0).hits = k;
+  // Even keys seen again: odd ones go first, in slot order.
+  for (uint64_t k = 0; k < capacity; k += 2) table.FindOrCreate(k, 1);
+  table.FindOrCreate(1000, 2);
+  EXPECT_EQ(table.Find(1), nullptr);
+  EXPECT_EQ(table.evictions(), 1u);
+  table.FindOrCreate(1001, 2);
+  EXPECT_EQ(table.Find(3), nullptr);
+  for (uint64_t k = 0; k < capacity; k += 2) ASSERT_NE(table.Find(k), nullptr);
+  EXPECT_NE(table.Find(5), nullptr);
+  // The hand cleared the bits of 0 and 2 on its way: unless they are seen
+  // again, they go once the odd keys ahead of the hand have.
+  table.FindOrCreate(2, 3);
+  for (uint64_t k = 0; k < capacity / 2 - 2 + 1; ++k) {
+    table.FindOrCreate(2000 + k, 4);
+  }
+  EXPECT_EQ(table.Find(0), nullptr);
+  EXPECT_NE(table.Find(2), nullptr);
+  EXPECT_EQ(table.size(), capacity);
+  EXPECT_LE(table.bytes(), options.max_bytes);
+}
+
+// Under a spray of keys each seen once, the entities in use stay: new
+// entities start unreferenced, so the hand takes the sprayed ones.
+TEST(EntityTable, KeepsTheEntitiesInUseUnderASprayOfNewKeys) {
+  for (const bool with_ttl : {false, true}) {
+    SCOPED_TRACE(with_ttl);
+    EntityTableOptions options;
+    options.max_bytes = 1 << 16;
+    if (with_ttl) options.ttl = absl::Hours(1000);
+    auto table = EntityTable<uint64_t, Counter>::Create(options).value();
+    const uint64_t capacity = table.capacity();
+    for (uint64_t k = 0; k < 20 * capacity; ++k) {
+      table.FindOrCreate(1'000'000 + k, static_cast<int64_t>(k));
+      if (k % 8 == 0) {
+        // Forty entities in use, one seen every eight sprayed keys.
+        table.FindOrCreate(k / 8 % 40, static_cast<int64_t>(k)).hits++;
+      }
+    }
+    for (uint64_t k = 0; k < 40; ++k) {
+      ASSERT_NE(table.Find(k), nullptr) << k;
+      EXPECT_GT(table.Find(k)->hits, 0u);
+    }
+    EXPECT_GT(table.evictions(), 18 * capacity);
+  }
+}
+
+// A table without a TTL carries its clock through a snapshot (slots,
+// reference bits, hand): the restored table evicts exactly as the original.
+TEST(EntityTable, SnapshotCarriesTheClock) {
+  EntityTableOptions options;
+  options.max_bytes = 1 << 12;
+  using Table = EntityTable<uint64_t, Counter>;
+  Table original = Table::Create(options).value();
+  ASSERT_LT(original.capacity(), 300u);
+  std::mt19937_64 rng(5);
+  const auto step = [&rng](Table& table, uint64_t r) {
+    if (r % 17 == 0) {
+      table.Erase(r % 300);
+    } else {
+      table.FindOrCreate(r % 300, 0).hits += r % 7;
+    }
+  };
+  for (int i = 0; i < 5000; ++i) step(original, rng());
+  ASSERT_GT(original.evictions(), 0u);
+  const auto encode = [](StateWriter& w, const uint64_t& key,
+                         const Counter& c) {
+    w.Put(key);
+    w.Put(c.hits);
+  };
+  const auto decode = [](StateReader& r, uint64_t* key, Counter* c) {
+    *key = r.Get<uint64_t>();
+    c->hits = r.Get<decltype(c->hits)>();
+    return r.ok();
+  };
+  StateWriter w;
+  original.Encode(w, encode);
+  Table restored = Table::Create(options).value();
+  for (uint64_t k = 0; k < 50; ++k) restored.FindOrCreate(9000 + k, 0);
+  StateReader r(w.data());
+  ASSERT_TRUE(restored.Restore(r, decode).ok());
+  const auto contents = [](const Table& table) {
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    table.ForEach([&](const uint64_t& key, const Counter& c, int64_t) {
+      out.emplace_back(key, c.hits);
+    });
+    return out;
+  };
+  for (int i = 0; i < 5000; ++i) {
+    const uint64_t r = rng();
+    step(original, r);
+    step(restored, r);
+    if (i % 500 == 0) ASSERT_EQ(contents(original), contents(restored)) << i;
+  }
+  EXPECT_EQ(contents(original), contents(restored));
+  EXPECT_EQ(original.evictions(), restored.evictions());
+  EXPECT_EQ(original.bytes(), restored.bytes());
+  // A truncated snapshot is refused and leaves the table empty.
+  const std::string truncated = w.data().substr(0, w.data().size() - 5);
+  StateReader bad(truncated);
+  Table other = Table::Create(options).value();
+  other.FindOrCreate(1, 0);
+  EXPECT_EQ(other.Restore(bad, decode).code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(other.size(), 0u);
 }
 
 // A slot hint from PrefetchState saves a lookup while it holds the key; a
@@ -165,7 +281,10 @@ TEST(EntityTable, KeepsLastSeenTimesOnlyWithATtl) {
     a.FindOrCreate(k, 0);
     b.FindOrCreate(k, 0);
   }
-  EXPECT_EQ(b.bytes() - a.bytes(), 1000 * sizeof(int64_t));
+  // A link and a last-seen time (16 bytes) per entity instead of two
+  // bits.
+  EXPECT_EQ(b.bytes() - a.bytes(),
+            1000 * 2 * sizeof(int64_t) - 2 * ((1000 + 63) / 64) * sizeof(uint64_t));
   a.ExpireIdle(int64_t{1} << 50);
   b.ExpireIdle(int64_t{1} << 50);
   EXPECT_EQ(a.size(), 1000u);

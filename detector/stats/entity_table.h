@@ -1,30 +1,38 @@
 // EntityTable: the per-entity state of the detector (accounts, addresses,
-// networks) with dense slots, least-recently-used eviction, an idle TTL, and
-// a hard memory cap that holds whatever the input does.
+// networks) with dense slots, eviction of entities not seen lately, an idle
+// TTL, and a hard memory cap that holds whatever the input does.
 //
 // Why: an attacker who sprays millions of source addresses, or invents
 // account names, must not be able to grow the detector until it dies. The
 // table computes once, from `max_bytes`, how many entities fit (slots plus
 // the index, measured, not guessed), preallocates them, and from then on a
-// new entity evicts the least recently seen one. Evictions are counted so
+// new entity evicts one not seen lately. Evictions are counted so
 // summaries can say how much history was forgotten; the detector keeps
 // working with the entities it still holds.
 //
-// State must be a fixed-size value (no heap of its own) so that the cap is
-// exact; bytes_per_entity() = sizeof(slot) + its recency link (8 bytes)
-// + index bytes per entity, and 8 bytes more for its last-seen time in a
-// table with a TTL.
-// References returned stay valid until the next FindOrCreate or ExpireIdle.
+// Two kinds, by whether the table has a TTL:
+//  - with a TTL (state that is dropped when idle): a recency list (8
+//    bytes per entity) and a last-seen time (8 more); ExpireIdle drops the
+//    idle ones, a new entity at the cap evicts the least recently seen.
+//  - without (the accounts and addresses themselves, dropped only at the
+//    cap): CLOCK, two bits per entity. Seeing an entity sets its reference
+//    bit; at the cap a hand goes round the slots, clearing the bits it
+//    passes, and evicts the first entity whose bit was clear: one not seen
+//    since the hand last passed. A new entity starts unreferenced, so a
+//    spray of keys each seen once is evicted before the entities in use.
+// State must be a fixed-size value (no heap of their own) so that the cap
+// is exact; bytes_per_entity() = sizeof(slot) + the above + index bytes
+// per entity.
+// References returned stay valid until the next FindOrCreate, ExpireIdle
+// or Restore.
 //
 // Cost: FindOrCreate O(1) expected (one probe of the SlotIndex, 8 bytes
-// per bucket, and a list splice). The index allocates only when it doubles
-// as entities arrive, up to the capacity; nothing else allocates after
-// construction. The recency list lives apart from the states (8 bytes per
-// entity), so splicing an entity to the front touches its neighbours'
-// small links, which stay in cache, not their large states. Only a table
-// with a TTL keeps when each entity was last seen. A caller that knows its
-// next keys (a batch) can Prefetch them to overlap the cache misses of
-// several entities. Thread-compatible; shard by key for parallelism.
+// per bucket; with a TTL a list splice, without a bit set; the hand's
+// sweep is O(1) amortised). The index allocates only when it doubles as
+// entities arrive, up to the capacity; nothing else allocates after
+// construction. A caller that knows its next keys (a batch) can Prefetch
+// them to overlap the cache misses of several entities. Thread-compatible;
+// shard by key for parallelism.
 //
 // Example:
 //   EntityTable<IpAddress, IpState> ips({.max_bytes = 64 << 20});
@@ -32,6 +40,7 @@
 #ifndef VIGIE_DETECTOR_STATS_ENTITY_TABLE_H_
 #define VIGIE_DETECTOR_STATS_ENTITY_TABLE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <utility>
@@ -115,27 +124,18 @@ class EntityTable {
       if (created != nullptr) *created = false;
       return slots_[found].state;
     }
-    uint32_t slot;
-    if (free_head_ == kNone && slots_.size() < capacity_) {
-      // Slots are touched (made resident) only as entities arrive.
-      slots_.emplace_back();
-      links_.emplace_back();
-      if (expires_) last_ms_.emplace_back();
-      PushFree(static_cast<uint32_t>(slots_.size() - 1));
-    }
-    if (free_head_ == kNone) {
-      slot = tail_;  // Least recently used.
-      index_.Erase(Tag::Of(slots_[slot].key), slot);
-      Unlink(slot);
-      ++evictions_;
-    } else {
-      slot = PopFree();
-    }
+    const uint32_t slot = expires_ ? TakeLeastRecentSlot() : TakeClockSlot();
     Slot& s = slots_[slot];
     s.key = key;
     s.state = State();
-    if (expires_) last_ms_[slot] = now_ms;
-    PushFront(slot);
+    if (expires_) {
+      last_ms_[slot] = now_ms;
+      PushFront(slot);
+    } else {
+      // Not referenced yet: under a spray of new keys the hand takes the
+      // sprayed ones, seen once, before the entities in use.
+      SetBit(used_, slot);
+    }
     index_.Insert(tag, slot);
     if (created != nullptr) *created = true;
     return s.state;
@@ -174,9 +174,14 @@ class EntityTable {
     const uint32_t slot = FindSlot(tag, key);
     if (slot == kNone) return;
     index_.Erase(tag, slot);
-    Unlink(slot);
     slots_[slot].state = State();
-    PushFree(slot);
+    if (expires_) {
+      Unlink(slot);
+      PushFree(slot);
+    } else {
+      ClearBit(used_, slot);  // The hand takes it when the table is full.
+      ClearBit(referenced_, slot);
+    }
   }
 
   // Drops entities last seen before now_ms - ttl (none without a TTL).
@@ -198,25 +203,40 @@ class EntityTable {
   // Memory in use: slots with their links, and the index (slots are
   // reserved up front as address space but only count once touched).
   size_t bytes() const {
-    return slots_.size() * (sizeof(Slot) + sizeof(Link)) +
-           last_ms_.size() * sizeof(int64_t) + index_.bytes() + sizeof(*this);
+    return slots_.size() * sizeof(Slot) + links_.size() * sizeof(Link) +
+           last_ms_.size() * sizeof(int64_t) +
+           (used_.size() + referenced_.size()) * sizeof(uint64_t) +
+           index_.bytes() + sizeof(*this);
   }
   size_t bytes_per_entity() const {
     return size() == 0 ? 0 : bytes() / size();
   }
 
-  // Snapshot support (version 2). Writes the counters and every entity,
-  // least recently seen first, as encode(w, key, state), after its
-  // last-seen time in a table with a TTL.
+  // Snapshot support (version 3). Writes the counters and every entity
+  // as encode(w, key, state): in a table with a TTL least recently seen
+  // first, each after its last-seen time; in one without, by slot, each
+  // after its slot and reference bit, with the clock's hand, so that the
+  // restored table evicts as the original would.
   template <typename EncodeEntry>
   void Encode(StateWriter& w, EncodeEntry&& encode) const {
-    w.Put<uint8_t>(2);
+    w.Put<uint8_t>(3);
     w.Put<uint8_t>(expires_);
     w.Put<uint64_t>(index_.size());
     w.Put(evictions_);
     w.Put(expirations_);
-    for (uint32_t s = tail_; s != kNone; s = links_[s].prev) {
-      if (expires_) w.Put(last_ms_[s]);
+    if (expires_) {
+      for (uint32_t s = tail_; s != kNone; s = links_[s].prev) {
+        w.Put(last_ms_[s]);
+        encode(w, slots_[s].key, slots_[s].state);
+      }
+      return;
+    }
+    w.Put<uint32_t>(static_cast<uint32_t>(slots_.size()));
+    w.Put(hand_);
+    for (uint32_t s = 0; s < slots_.size(); ++s) {
+      if (!Bit(used_, s)) continue;
+      w.Put(s);
+      w.Put<uint8_t>(Bit(referenced_, s));
       encode(w, slots_[s].key, slots_[s].state);
     }
   }
@@ -226,11 +246,13 @@ class EntityTable {
   // a table with (without) a TTL into one without (with).
   template <typename DecodeEntry>
   absl::Status Restore(StateReader& r, DecodeEntry&& decode) {
-    if (r.Get<uint8_t>() != 2) r.Fail();
+    if (r.Get<uint8_t>() != 3) r.Fail();
     const bool with_times = r.Get<uint8_t>() != 0;
     const uint64_t n = r.Get<uint64_t>();
     const uint64_t evictions = r.Get<uint64_t>();
     const uint64_t expirations = r.Get<uint64_t>();
+    const uint32_t slots = with_times ? 0 : r.Get<uint32_t>();
+    const uint32_t hand = with_times ? 0 : r.Get<uint32_t>();
     absl::Status status = r.Check("entity table");
     if (!status.ok()) return status;
     if (with_times != expires_) {
@@ -238,40 +260,74 @@ class EntityTable {
           absl::StrCat("entity table: snapshot from a table ",
                        with_times ? "with" : "without", " a TTL"));
     }
-    if (n > capacity()) {
+    if (n > capacity() || slots > capacity()) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "entity table: snapshot holds ", n, " entities, capacity is ",
-          capacity(), " (restore with the same memory limit)"));
+          "entity table: snapshot holds ", std::max<uint64_t>(n, slots),
+          " entities, capacity is ", capacity(),
+          " (restore with the same memory limit)"));
     }
-    index_.Clear();
-    head_ = tail_ = free_head_ = kNone;
-    for (size_t i = slots_.size(); i > 0; --i) {
-      slots_[i - 1].state = State();
-      links_[i - 1] = Link{};
-      if (expires_) last_ms_[i - 1] = 0;
-      PushFree(static_cast<uint32_t>(i - 1));
-    }
-    for (uint64_t i = 0; i < n && r.ok(); ++i) {
-      const int64_t last_ms = with_times ? r.Get<int64_t>() : 0;
-      Key key{};
-      State state{};
-      if (!decode(r, &key, &state) || !r.ok()) {
-        r.Fail();
-        break;
+    if (n > slots && !with_times) r.Fail();
+    if (hand > slots || (hand == slots && slots > 0)) r.Fail();
+    status = r.Check("entity table");
+    if (!status.ok()) return status;
+    Clear();
+    if (with_times) {
+      for (uint64_t i = 0; i < n && r.ok(); ++i) {
+        const int64_t last_ms = r.Get<int64_t>();
+        Key key{};
+        State state{};
+        if (!decode(r, &key, &state) || !r.ok()) {
+          r.Fail();
+          break;
+        }
+        FindOrCreate(key, last_ms) = std::move(state);
       }
-      FindOrCreate(key, last_ms) = std::move(state);
+    } else {
+      // Exactly the original's slots, so that it grows and evicts alike.
+      slots_.resize(slots);
+      used_.resize(WordsFor(slots));
+      referenced_.resize(WordsFor(slots));
+      hand_ = hand;
+      uint64_t previous = 0;
+      for (uint64_t i = 0; i < n && r.ok(); ++i) {
+        const uint32_t slot = r.Get<uint32_t>();
+        const bool referenced = r.Get<uint8_t>() != 0;
+        Key key{};
+        State state{};
+        // Slots in increasing order, within the encoded ones, keys new.
+        if (!r.ok() || slot >= slots || (i > 0 && slot <= previous) ||
+            !decode(r, &key, &state) || !r.ok() ||
+            FindSlot(Tag::Of(key), key) != kNone) {
+          r.Fail();
+          break;
+        }
+        previous = slot;
+        slots_[slot].key = key;
+        slots_[slot].state = std::move(state);
+        SetBit(used_, slot);
+        if (referenced) SetBit(referenced_, slot);
+        index_.Insert(Tag::Of(key), slot);
+      }
     }
     evictions_ = evictions;
     expirations_ = expirations;
-    return r.Check("entity table");
+    status = r.Check("entity table");
+    if (!status.ok()) Clear();
+    return status;
   }
 
-  // Visits entities from most to least recently seen, with their last-seen
-  // time (0 in a table without a TTL).
+  // Visits entities with their last-seen time: in a table with a TTL from
+  // most to least recently seen, in one without by slot (time 0).
   template <typename F>
   void ForEach(F&& visit) const {
-    for (uint32_t s = head_; s != kNone; s = links_[s].next) {
-      visit(slots_[s].key, slots_[s].state, expires_ ? last_ms_[s] : 0);
+    if (expires_) {
+      for (uint32_t s = head_; s != kNone; s = links_[s].next) {
+        visit(slots_[s].key, slots_[s].state, last_ms_[s]);
+      }
+      return;
+    }
+    for (uint32_t s = 0; s < slots_.size(); ++s) {
+      if (Bit(used_, s)) visit(slots_[s].key, slots_[s].state, int64_t{0});
     }
   }
 
@@ -288,8 +344,10 @@ class EntityTable {
     uint32_t prev = kNone;
     uint32_t next = kNone;
   };
+  // A table with a TTL keeps a recency link and a last-seen time per
+  // entity; one without, two bits (counted as a byte here).
   static size_t EntityBytes(bool expires) {
-    return sizeof(Slot) + sizeof(Link) + (expires ? sizeof(int64_t) : 0);
+    return sizeof(Slot) + (expires ? sizeof(Link) + sizeof(int64_t) : 1);
   }
 
   static size_t BytesFor(size_t n, bool expires) {
@@ -327,13 +385,102 @@ class EntityTable {
     // resident only when used. The index grows as entities arrive, to the
     // same capacity reserve() would give.
     slots_.reserve(capacity);
-    links_.reserve(capacity);
-    if (expires_) last_ms_.reserve(capacity);
+    if (expires_) {
+      links_.reserve(capacity);
+      last_ms_.reserve(capacity);
+    } else {
+      used_.reserve(WordsFor(capacity));
+      referenced_.reserve(WordsFor(capacity));
+    }
     // Before any slot is written: see huge_pages.h.
     internal::AdviseHugePages(slots_.data(), capacity * sizeof(Slot));
-    internal::AdviseHugePages(links_.data(), capacity * sizeof(Link));
     if (expires_) {
+      internal::AdviseHugePages(links_.data(), capacity * sizeof(Link));
       internal::AdviseHugePages(last_ms_.data(), capacity * sizeof(int64_t));
+    }
+  }
+
+  static size_t WordsFor(size_t slots) { return (slots + 63) / 64; }
+  static bool Bit(const std::vector<uint64_t>& bits, uint32_t s) {
+    return (bits[s / 64] >> (s % 64)) & 1;
+  }
+  static void SetBit(std::vector<uint64_t>& bits, uint32_t s) {
+    bits[s / 64] |= uint64_t{1} << (s % 64);
+  }
+  static void ClearBit(std::vector<uint64_t>& bits, uint32_t s) {
+    bits[s / 64] &= ~(uint64_t{1} << (s % 64));
+  }
+
+  // Slots are touched (made resident) only as entities arrive: `n` slots
+  // in all, the new ones free.
+  void GrowTo(size_t n) {
+    while (slots_.size() < n) {
+      slots_.emplace_back();
+      if (expires_) {
+        links_.emplace_back();
+        last_ms_.emplace_back();
+        PushFree(static_cast<uint32_t>(slots_.size() - 1));
+      }
+    }
+    if (!expires_) {
+      used_.resize(WordsFor(n));
+      referenced_.resize(WordsFor(n));
+    }
+  }
+
+  // Empty, with the slots touched so far kept (and free).
+  void Clear() {
+    index_.Clear();
+    head_ = tail_ = free_head_ = kNone;
+    hand_ = 0;
+    for (size_t i = slots_.size(); i > 0; --i) {
+      slots_[i - 1].state = State();
+      if (expires_) {
+        links_[i - 1] = Link{};
+        last_ms_[i - 1] = 0;
+        PushFree(static_cast<uint32_t>(i - 1));
+      }
+    }
+    std::fill(used_.begin(), used_.end(), 0);
+    std::fill(referenced_.begin(), referenced_.end(), 0);
+  }
+
+  // A table with a TTL: a free slot, else the least recently seen
+  // entity's, evicted.
+  uint32_t TakeLeastRecentSlot() {
+    if (free_head_ == kNone && slots_.size() < capacity_) {
+      GrowTo(slots_.size() + 1);
+    }
+    if (free_head_ != kNone) return PopFree();
+    const uint32_t slot = tail_;
+    index_.Erase(Tag::Of(slots_[slot].key), slot);
+    Unlink(slot);
+    ++evictions_;
+    return slot;
+  }
+
+  // A table without: a new slot while there is room, else the clock's
+  // hand goes round the slots, clearing the reference bits it passes, to
+  // the first free slot or unreferenced entity (evicted). Touching an
+  // entity only sets its bit, where a recency list would splice three
+  // links, two of them other entities' (cache misses in a large table).
+  uint32_t TakeClockSlot() {
+    if (slots_.size() < capacity_) {
+      GrowTo(slots_.size() + 1);
+      return static_cast<uint32_t>(slots_.size() - 1);
+    }
+    const uint32_t n = static_cast<uint32_t>(slots_.size());
+    while (true) {
+      const uint32_t slot = hand_;
+      hand_ = hand_ + 1 == n ? 0 : hand_ + 1;
+      if (!Bit(used_, slot)) return slot;
+      if (Bit(referenced_, slot)) {
+        ClearBit(referenced_, slot);
+        continue;
+      }
+      index_.Erase(Tag::Of(slots_[slot].key), slot);
+      ++evictions_;
+      return slot;
     }
   }
 
@@ -351,9 +498,11 @@ class EntityTable {
     head_ = s;
     if (tail_ == kNone) tail_ = s;
   }
-  // A slot holds an entity while it is on the recency list; freed and
-  // expired slots are on the free chain instead (and keep their old key).
+  // A slot holds an entity while it is on the recency list (with a TTL)
+  // or its used bit is set (without); freed and expired slots keep their
+  // old key.
   bool InUse(uint32_t s) const {
+    if (!expires_) return Bit(used_, s);
     return links_[s].prev != kFree &&
            (links_[s].prev != kNone || links_[s].next != kNone || head_ == s);
   }
@@ -371,7 +520,11 @@ class EntityTable {
     return s;
   }
   void Touch(uint32_t s, int64_t now_ms) {
-    if (expires_ && now_ms > last_ms_[s]) last_ms_[s] = now_ms;
+    if (!expires_) {
+      SetBit(referenced_, s);
+      return;
+    }
+    if (now_ms > last_ms_[s]) last_ms_[s] = now_ms;
     if (head_ == s) return;
     Unlink(s);
     PushFront(s);
@@ -381,8 +534,13 @@ class EntityTable {
   bool expires_;  // A finite TTL: last_ms_ is kept.
   size_t capacity_;
   std::vector<Slot> slots_;
-  std::vector<Link> links_;  // Parallel to slots_.
-  std::vector<int64_t> last_ms_;  // Parallel to slots_ if expires_.
+  // With a TTL: parallel to slots_.
+  std::vector<Link> links_;
+  std::vector<int64_t> last_ms_;
+  // Without: a bit per slot in each, and the clock's hand.
+  std::vector<uint64_t> used_;
+  std::vector<uint64_t> referenced_;
+  uint32_t hand_ = 0;
   SlotIndex index_;
   uint32_t head_ = kNone;
   uint32_t tail_ = kNone;
