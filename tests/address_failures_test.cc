@@ -98,7 +98,9 @@ TEST(AddressFailures, FewSetsScoreAsWideOnesWouldThroughLateEventsAndGaps) {
     for (uint32_t address = 0; address < 12; ++address) {
       const IpAddress ip = IpAddress::FromV4(0x0a000000 + address);
       EXPECT_FALSE(few.Find(ip) != nullptr && wide.Find(ip) != nullptr);
-      if (address >= 4) EXPECT_EQ(wide.Find(ip), nullptr) << address;
+      if (address >= 4) {
+        EXPECT_EQ(wide.Find(ip), nullptr) << address;
+      }
     }
   }
 }

@@ -204,7 +204,9 @@ TEST(EntityTable, SnapshotCarriesTheClock) {
     const uint64_t r = rng();
     step(original, r);
     step(restored, r);
-    if (i % 500 == 0) ASSERT_EQ(contents(original), contents(restored)) << i;
+    if (i % 500 == 0) {
+      ASSERT_EQ(contents(original), contents(restored)) << i;
+    }
   }
   EXPECT_EQ(contents(original), contents(restored));
   EXPECT_EQ(original.evictions(), restored.evictions());
@@ -216,6 +218,62 @@ TEST(EntityTable, SnapshotCarriesTheClock) {
   other.FindOrCreate(1, 0);
   EXPECT_EQ(other.Restore(bad, decode).code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(other.size(), 0u);
+}
+
+// Every single-byte damage to a snapshot of either kind is refused or
+// restores a table that holds together: each entity it visits is found
+// under its key, within the capacity, and the table goes on working.
+TEST(EntityTable, RestoresOrRefusesEveryDamagedSnapshot) {
+  using Table = EntityTable<uint64_t, Counter>;
+  const auto encode = [](StateWriter& w, const uint64_t& key,
+                         const Counter& c) {
+    w.Put(key);
+    w.Put(c.hits);
+  };
+  const auto decode = [](StateReader& r, uint64_t* key, Counter* c) {
+    *key = r.Get<uint64_t>();
+    c->hits = r.Get<decltype(c->hits)>();
+    return r.ok();
+  };
+  for (const bool with_ttl : {false, true}) {
+    SCOPED_TRACE(with_ttl);
+    EntityTableOptions options;
+    options.max_bytes = 2048;
+    if (with_ttl) options.ttl = absl::Hours(1);
+    Table original = Table::Create(options).value();
+    for (uint64_t k = 0; k < 3 * original.capacity(); ++k) {
+      original.FindOrCreate(k % 40, static_cast<int64_t>(k)).hits = k;
+      if (k % 5 == 0) original.Erase((k + 3) % 40);
+    }
+    StateWriter w;
+    original.Encode(w, encode);
+    int refused = 0;
+    for (size_t i = 0; i < w.data().size(); ++i) {
+      for (const uint8_t flip : {0x01, 0x80, 0xff}) {
+        std::string damaged = w.data();
+        damaged[i] = static_cast<char>(damaged[i] ^ flip);
+        Table table = Table::Create(options).value();
+        StateReader r(damaged);
+        if (!table.Restore(r, decode).ok()) {
+          ++refused;
+          EXPECT_EQ(table.size(), 0u);
+          continue;
+        }
+        size_t visited = 0;
+        table.ForEach([&](const uint64_t& key, const Counter& c, int64_t) {
+          ++visited;
+          ASSERT_EQ(table.Find(key), &c);
+        });
+        EXPECT_EQ(visited, table.size());
+        EXPECT_LE(table.size(), table.capacity());
+        for (uint64_t k = 0; k < 2 * table.capacity(); ++k) {
+          table.FindOrCreate(1000 + k, 0);
+        }
+        EXPECT_EQ(table.size(), table.capacity());
+      }
+    }
+    EXPECT_GT(refused, 0);
+  }
 }
 
 // A slot hint from PrefetchState saves a lookup while it holds the key; a
