@@ -15,6 +15,7 @@
 #include "detector/stats/entity_table.h"
 #include "detector/stats/window_spec.h"
 #include "gtest/gtest.h"
+#include "tests/random_event_times.h"
 
 namespace vigie {
 namespace {
@@ -62,17 +63,9 @@ TEST(AddressFailures, FewSetsScoreAsWideOnesWouldThroughLateEventsAndGaps) {
     int scored = 0;
     int widened_max = 0;
     for (int i = 0; i < 6000; ++i) {
-      const int step = std::uniform_int_distribution<int>(0, 99)(rng);
-      int64_t time = watermark;
-      if (step < 70) {
-        time += std::uniform_int_distribution<int64_t>(0, 60'000)(rng);
-      } else if (step == 70) {
-        // Idle past the TTL (32 h with this lateness) now and then.
-        time += std::uniform_int_distribution<int64_t>(kHourMs, 40 * kHourMs)(rng);
-      } else {
-        time -= std::uniform_int_distribution<int64_t>(0, lateness)(rng);
-      }
-      watermark = std::max(watermark, time);
+      // Gaps now and then past the TTL (32 h with this lateness).
+      const int64_t time = NextEventTime(rng, 60'000, kHourMs, 40 * kHourMs,
+                                         lateness, &watermark);
       // Addresses 0-3 spray up to 12 names, 4-7 fail 3, the rest 1 or 2.
       const uint32_t address = std::uniform_int_distribution<uint32_t>(0, 11)(rng);
       const uint32_t names = address < 4 ? 12 : address < 8 ? 3 : 1 + address % 2;

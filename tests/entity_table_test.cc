@@ -83,6 +83,17 @@ struct Counter {
   uint64_t hits = 0;
 };
 
+// A Counter table's entries in a snapshot.
+void EncodeCounter(StateWriter& w, const uint64_t& key, const Counter& c) {
+  w.Put(key);
+  w.Put(c.hits);
+}
+bool DecodeCounter(StateReader& r, uint64_t* key, Counter* c) {
+  *key = r.Get<uint64_t>();
+  c->hits = r.Get<decltype(c->hits)>();
+  return r.ok();
+}
+
 // With a TTL: a recency list.
 TEST(EntityTable, WithATtlEvictsTheLeastRecentlySeenEntity) {
   EntityTableOptions options;
@@ -177,22 +188,12 @@ TEST(EntityTable, SnapshotCarriesTheClock) {
   };
   for (int i = 0; i < 5000; ++i) step(original, rng());
   ASSERT_GT(original.evictions(), 0u);
-  const auto encode = [](StateWriter& w, const uint64_t& key,
-                         const Counter& c) {
-    w.Put(key);
-    w.Put(c.hits);
-  };
-  const auto decode = [](StateReader& r, uint64_t* key, Counter* c) {
-    *key = r.Get<uint64_t>();
-    c->hits = r.Get<decltype(c->hits)>();
-    return r.ok();
-  };
   StateWriter w;
-  original.Encode(w, encode);
+  original.Encode(w, &EncodeCounter);
   Table restored = Table::Create(options).value();
   for (uint64_t k = 0; k < 50; ++k) restored.FindOrCreate(9000 + k, 0);
   StateReader r(w.data());
-  ASSERT_TRUE(restored.Restore(r, decode).ok());
+  ASSERT_TRUE(restored.Restore(r, &DecodeCounter).ok());
   const auto contents = [](const Table& table) {
     std::vector<std::pair<uint64_t, uint64_t>> out;
     table.ForEach([&](const uint64_t& key, const Counter& c, int64_t) {
@@ -216,7 +217,7 @@ TEST(EntityTable, SnapshotCarriesTheClock) {
   StateReader bad(truncated);
   Table other = Table::Create(options).value();
   other.FindOrCreate(1, 0);
-  EXPECT_EQ(other.Restore(bad, decode).code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(other.Restore(bad, &DecodeCounter).code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(other.size(), 0u);
 }
 
@@ -225,16 +226,6 @@ TEST(EntityTable, SnapshotCarriesTheClock) {
 // under its key, within the capacity, and the table goes on working.
 TEST(EntityTable, RestoresOrRefusesEveryDamagedSnapshot) {
   using Table = EntityTable<uint64_t, Counter>;
-  const auto encode = [](StateWriter& w, const uint64_t& key,
-                         const Counter& c) {
-    w.Put(key);
-    w.Put(c.hits);
-  };
-  const auto decode = [](StateReader& r, uint64_t* key, Counter* c) {
-    *key = r.Get<uint64_t>();
-    c->hits = r.Get<decltype(c->hits)>();
-    return r.ok();
-  };
   for (const bool with_ttl : {false, true}) {
     SCOPED_TRACE(with_ttl);
     EntityTableOptions options;
@@ -246,7 +237,7 @@ TEST(EntityTable, RestoresOrRefusesEveryDamagedSnapshot) {
       if (k % 5 == 0) original.Erase((k + 3) % 40);
     }
     StateWriter w;
-    original.Encode(w, encode);
+    original.Encode(w, &EncodeCounter);
     int refused = 0;
     for (size_t i = 0; i < w.data().size(); ++i) {
       for (const uint8_t flip : {0x01, 0x80, 0xff}) {
@@ -254,7 +245,7 @@ TEST(EntityTable, RestoresOrRefusesEveryDamagedSnapshot) {
         damaged[i] = static_cast<char>(damaged[i] ^ flip);
         Table table = Table::Create(options).value();
         StateReader r(damaged);
-        if (!table.Restore(r, decode).ok()) {
+        if (!table.Restore(r, &DecodeCounter).ok()) {
           ++refused;
           EXPECT_EQ(table.size(), 0u);
           continue;
@@ -361,21 +352,11 @@ TEST(EntityTable, SnapshotCarriesLastSeenTimesAndRefusesTheOtherKind) {
   original.FindOrCreate(1, 0).hits = 10;
   original.FindOrCreate(1, 1000);  // Seen again at 1 s.
   original.FindOrCreate(2, 1800000).hits = 20;
-  const auto encode = [](StateWriter& w, const uint64_t& key,
-                         const Counter& c) {
-    w.Put(key);
-    w.Put(c.hits);
-  };
-  const auto decode = [](StateReader& r, uint64_t* key, Counter* c) {
-    *key = r.Get<uint64_t>();
-    c->hits = r.Get<decltype(c->hits)>();
-    return r.ok();
-  };
   StateWriter w;
-  original.Encode(w, encode);
+  original.Encode(w, &EncodeCounter);
   Table restored = Table::Create(timed).value();
   StateReader r(w.data());
-  ASSERT_TRUE(restored.Restore(r, decode).ok());
+  ASSERT_TRUE(restored.Restore(r, &DecodeCounter).ok());
   std::vector<int64_t> times;
   restored.ForEach([&](const uint64_t&, const Counter&, int64_t last_ms) {
     times.push_back(last_ms);
@@ -389,7 +370,7 @@ TEST(EntityTable, SnapshotCarriesLastSeenTimesAndRefusesTheOtherKind) {
   plain.ttl = absl::InfiniteDuration();
   Table other = Table::Create(plain).value();
   StateReader again(w.data());
-  EXPECT_EQ(other.Restore(again, decode).code(),
+  EXPECT_EQ(other.Restore(again, &DecodeCounter).code(),
             absl::StatusCode::kFailedPrecondition);
 }
 

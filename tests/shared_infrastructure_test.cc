@@ -16,6 +16,7 @@
 #include "detector/stats/recent_distinct.h"
 #include "detector/stats/window_spec.h"
 #include "gtest/gtest.h"
+#include "tests/random_event_times.h"
 
 namespace vigie {
 namespace {
@@ -86,17 +87,9 @@ TEST(SharedUse, ScoresAsOneFullSetPerAddressWouldThroughLateEventsAndGaps) {
     int widened = 0;
     for (int i = 0; i < 6000; ++i) {
       // Mostly seconds apart, sometimes an idle hour or three (past the
-      // side table's TTL), sometimes late by up to the lateness.
-      const int step = std::uniform_int_distribution<int>(0, 99)(rng);
-      int64_t time = watermark;
-      if (step < 70) {
-        time += std::uniform_int_distribution<int64_t>(0, 30'000)(rng);
-      } else if (step == 70) {
-        time += std::uniform_int_distribution<int64_t>(kHourMs, 3 * kHourMs)(rng);
-      } else {
-        time -= std::uniform_int_distribution<int64_t>(0, lateness)(rng);
-      }
-      watermark = std::max(watermark, time);
+      // side table's TTL), often late by up to the lateness.
+      const int64_t time = NextEventTime(rng, 30'000, kHourMs, 3 * kHourMs,
+                                         lateness, &watermark);
       // Ten addresses: the low ones shared by up to six accounts, the
       // high ones by one or two; a few new addresses over time.
       const uint32_t address =
