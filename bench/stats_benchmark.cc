@@ -180,6 +180,38 @@ void BM_EntityTableSpray(benchmark::State& state) {
   state.counters["table_bytes"] = table.bytes();
 }
 
+// Seeing entities already in a table, at random, as the engine sees its
+// accounts: range(0) entities of 64 bytes, range(1) 1 for a table with a
+// TTL (a recency list: each sighting splices the entity to the front,
+// writing two other entities' links) or 0 for one without (CLOCK: it sets
+// a bit). Both find the entity and write its state; the difference is
+// what keeping the eviction order costs once the table outgrows the
+// caches.
+void BM_EntityTableSighting(benchmark::State& state) {
+  struct State64 {
+    uint64_t hits = 0;
+    uint64_t rest[7] = {};
+  };
+  const uint32_t entities = static_cast<uint32_t>(state.range(0));
+  EntityTableOptions options;
+  options.max_bytes = size_t{entities} * 160 + (size_t{1} << 20);
+  if (state.range(1) != 0) options.ttl = absl::Hours(24 * 365);
+  using Table = EntityTable<uint32_t, State64>;
+  Table table = Table::Create(options).value();
+  for (uint32_t k = 1; k <= entities; ++k) table.FindOrCreate(k, 0);
+  uint64_t i = 0;
+  for (auto _ : state) {
+    const uint32_t key = 1 + static_cast<uint32_t>(Mix(i) % entities);
+    ++table.FindOrCreate(key, static_cast<int64_t>(i)).hits;
+    ++i;
+  }
+  if (table.size() != entities || table.evictions() != 0) {
+    state.SkipWithError("the table evicted: size it larger");
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["bytes_per_entity"] = table.bytes_per_entity();
+}
+
 // What the machine gives rather than what the engine does: the latency of
 // one random read from memory, each read's address being the value the
 // previous one returned, so none overlaps. The engine's tables are read at
@@ -220,6 +252,8 @@ BENCHMARK(BM_OnlineCovarianceUpdate)->Arg(8);
 BENCHMARK(BM_MahalanobisDistance)->Arg(8);
 BENCHMARK(BM_RegularityAndHourProfile);
 BENCHMARK(BM_EntityTableSpray);
+BENCHMARK(BM_EntityTableSighting)
+    ->ArgsProduct({{20000, 2000000}, {0, 1}});
 BENCHMARK(BM_MemoryLatency)->Arg(1)->Arg(4)->Arg(16)->Arg(512);
 
 }  // namespace
