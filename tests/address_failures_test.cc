@@ -15,7 +15,7 @@
 #include "detector/stats/entity_table.h"
 #include "detector/stats/window_spec.h"
 #include "gtest/gtest.h"
-#include "tests/random_event_times.h"
+#include "tests/address_test_events.h"
 
 namespace vigie {
 namespace {
@@ -33,21 +33,12 @@ Table MakeTable(const DetectorOptions& options) {
 }
 
 Event FailedLogin(int64_t time_ms, uint32_t account, uint32_t v4) {
-  Event e;
-  e.time_ms = time_ms;
-  e.account = account;
-  e.ip = IpAddress::FromV4(v4);
-  e.action = Action::kLogin;
-  e.outcome = Outcome::kFailure;
-  return e;
+  return LoginFrom(time_ms, account, v4, Outcome::kFailure);
 }
 
 TEST(AddressFailures, FewSetsScoreAsWideOnesWouldThroughLateEventsAndGaps) {
   DetectorOptions options;
-  options.windows = WindowSpec::Create({absl::Minutes(1), absl::Minutes(10),
-                                        absl::Hours(1), absl::Hours(24)},
-                                       absl::Seconds(50))
-                        .value();
+  options.windows = LongLatenessWindows();
   const int64_t lateness = options.windows.lateness_ms();
   for (uint32_t seed = 1; seed <= 30; ++seed) {
     SCOPED_TRACE(seed);

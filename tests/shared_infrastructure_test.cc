@@ -16,7 +16,7 @@
 #include "detector/stats/recent_distinct.h"
 #include "detector/stats/window_spec.h"
 #include "gtest/gtest.h"
-#include "tests/random_event_times.h"
+#include "tests/address_test_events.h"
 
 namespace vigie {
 namespace {
@@ -34,13 +34,7 @@ Sets MakeSets(const DetectorOptions& options) {
 }
 
 Event Login(int64_t time_ms, uint32_t account, uint32_t v4) {
-  Event e;
-  e.time_ms = time_ms;
-  e.account = account;
-  e.ip = IpAddress::FromV4(v4);
-  e.action = Action::kLogin;
-  e.outcome = Outcome::kSuccess;
-  return e;
+  return LoginFrom(time_ms, account, v4, Outcome::kSuccess);
 }
 
 // The signal as it was before: every address's accounts in a full set,
@@ -67,11 +61,7 @@ struct Reference {
 
 TEST(SharedUse, ScoresAsOneFullSetPerAddressWouldThroughLateEventsAndGaps) {
   DetectorOptions options;
-  // A long lateness, so that late events reach across bucket edges.
-  options.windows = WindowSpec::Create({absl::Minutes(1), absl::Minutes(10),
-                                        absl::Hours(1), absl::Hours(24)},
-                                       absl::Seconds(50))
-                        .value();
+  options.windows = LongLatenessWindows();
   const int64_t lateness = options.windows.lateness_ms();
   for (uint32_t seed = 1; seed <= 30; ++seed) {
     SCOPED_TRACE(seed);

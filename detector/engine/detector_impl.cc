@@ -508,7 +508,6 @@ class DetectorImpl : public Detector {
     }
   }
 
-
   // Phase B's look-ahead: distances in events, about the number of events
   // processed while a cache miss is outstanding.
   static constexpr size_t kPrefetchIndexAhead = 16;

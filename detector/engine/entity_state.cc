@@ -117,30 +117,38 @@ bool DecodeAddress(StateReader& r, AddressState* s) {
   return r.ok();
 }
 
+namespace {
+
+// Both sizes of an address's failure sets (AddressFewFailures,
+// AddressFailures), version 1; each set's codec checks its own size.
+template <typename FailureSets>
+void EncodeFailureSets(StateWriter& w, const FailureSets& f) {
+  w.Put<uint8_t>(1);
+  f.failing_accounts.Encode(w);
+  f.unknown_accounts.Encode(w);
+}
+
+template <typename FailureSets>
+bool DecodeFailureSets(StateReader& r, FailureSets* f) {
+  if (r.Get<uint8_t>() != 1) r.Fail();
+  if (!r.ok()) return false;
+  DecodeInto(r, &f->failing_accounts) && DecodeInto(r, &f->unknown_accounts);
+  return r.ok();
+}
+
+}  // namespace
+
 void EncodeAddressFailures(StateWriter& w, const AddressFailures& f) {
-  w.Put<uint8_t>(1);
-  f.failing_accounts.Encode(w);
-  f.unknown_accounts.Encode(w);
+  EncodeFailureSets(w, f);
 }
-
 bool DecodeAddressFailures(StateReader& r, AddressFailures* f) {
-  if (r.Get<uint8_t>() != 1) r.Fail();
-  if (!r.ok()) return false;
-  DecodeInto(r, &f->failing_accounts) && DecodeInto(r, &f->unknown_accounts);
-  return r.ok();
+  return DecodeFailureSets(r, f);
 }
-
 void EncodeAddressFewFailures(StateWriter& w, const AddressFewFailures& f) {
-  w.Put<uint8_t>(1);
-  f.failing_accounts.Encode(w);
-  f.unknown_accounts.Encode(w);
+  EncodeFailureSets(w, f);
 }
-
 bool DecodeAddressFewFailures(StateReader& r, AddressFewFailures* f) {
-  if (r.Get<uint8_t>() != 1) r.Fail();
-  if (!r.ok()) return false;
-  DecodeInto(r, &f->failing_accounts) && DecodeInto(r, &f->unknown_accounts);
-  return r.ok();
+  return DecodeFailureSets(r, f);
 }
 
 void EncodeAddressAccounts(StateWriter& w, const AddressAccounts& a) {
