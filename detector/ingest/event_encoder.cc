@@ -73,7 +73,8 @@ void EventEncoder::Encode(const AccessRecord& record, Event* event) {
   if (!record.subject.empty()) {
     event->subject = pseudonymizer_->Subject(record.subject);
     event->subject_flags = kSubjectPresent;
-    NirInfo nir = AnalyseNir(record.subject);
+    NirInfo nir;
+    AnalyseNir(record.subject, &nir);
     if (nir.is_nir) {
       event->subject_flags |= kSubjectIsNir;
       if (nir.key_present) event->subject_flags |= kNirKeyPresent;

@@ -49,11 +49,19 @@ uint64_t SipHash(const std::array<uint8_t, 16>& key, const char* data,
 
 // True when normalising `subject` (see Subject) would leave it as it is:
 // it holds no space and no lower-case ASCII letter, as nearly every logged
-// NIR. Sixteen bytes at a time, the last block read from a zero-padded copy.
+// NIR. The test asks whether any byte is odd, so loads that overlap (the
+// last 16 bytes, or the first and last 8 or 4) answer it without reading
+// outside the subject. It used to copy the tail into a zeroed stack block
+// and load that: the 16-byte load then waited for the copy's narrower
+// stores to retire (no store-to-load forwarding), ~70 ns a record on the
+// replay's reading thread.
 bool IsNormalSubject(absl::string_view subject) {
+  const char* p = subject.data();
+  const size_t n = subject.size();
 #ifdef __SSE2__
   const __m128i space = _mm_set1_epi8(' ');
-  // Signed compares: bytes from 0x80 up (UTF-8) are negative, never a-z.
+  // Signed compares: bytes from 0x80 up (UTF-8) are negative, never a-z;
+  // zero bytes (unused lanes below) are neither.
   const __m128i below_a = _mm_set1_epi8('a' - 1);
   const __m128i above_z = _mm_set1_epi8('z' + 1);
   const auto has_odd_byte = [&](__m128i v) {
@@ -62,27 +70,35 @@ bool IsNormalSubject(absl::string_view subject) {
     return _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, space), lower)) !=
            0;
   };
-  size_t i = 0;
-  for (; i + 16 <= subject.size(); i += 16) {
-    const __m128i v = _mm_loadu_si128(
-        reinterpret_cast<const __m128i*>(subject.data() + i));
-    if (has_odd_byte(v)) return false;
-  }
-  if (i < subject.size()) {
-    char block[16] = {};
-    memcpy(block, subject.data() + i, subject.size() - i);
-    if (has_odd_byte(
-            _mm_loadu_si128(reinterpret_cast<const __m128i*>(block)))) {
-      return false;
+  const auto load16 = [](const char* at) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+  };
+  if (n >= 16) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      if (has_odd_byte(load16(p + i))) return false;
     }
+    return i == n || !has_odd_byte(load16(p + n - 16));
   }
-  return true;
-#else
-  for (char c : subject) {
-    if (c == ' ' || (c >= 'a' && c <= 'z')) return false;
+  if (n >= 8) {
+    uint64_t first, last;
+    memcpy(&first, p, 8);
+    memcpy(&last, p + n - 8, 8);
+    return !has_odd_byte(_mm_set_epi64x(static_cast<int64_t>(last),
+                                        static_cast<int64_t>(first)));
   }
-  return true;
+  if (n >= 4) {
+    uint32_t first, last;
+    memcpy(&first, p, 4);
+    memcpy(&last, p + n - 4, 4);
+    return !has_odd_byte(_mm_set_epi32(0, 0, static_cast<int32_t>(last),
+                                       static_cast<int32_t>(first)));
+  }
 #endif
+  for (size_t i = 0; i < n; ++i) {
+    if (p[i] == ' ' || (p[i] >= 'a' && p[i] <= 'z')) return false;
+  }
+  return true;
 }
 
 int HexValue(char c) {
