@@ -167,13 +167,10 @@ struct AddressReport {
   Family family;
 };
 
-// A successful login's context: from phase A (address side) to B, and the
-// account's likelihood ratio from B to C.
+// A successful login's context, from phase A (address side) to B.
 struct LoginContext {
   SignalScore shared;
   LoginOrigin origin;
-  double log10_ratio = 0;
-  bool learn_ratio = false;
 };
 
 struct PeerSample {
@@ -186,17 +183,47 @@ struct PeerSample {
   PeerSampleWeights weights, everyone_weights;
 };
 
-// What one event carries from phase to phase (indices into per-batch or
-// per-shard vectors; -1 for none).
+// What phase A finds for one event, for phase C (indices into per-batch
+// vectors; -1 for none). Phase B reads none of it: it gets its own copy of
+// what it needs in its worker's list (see Assignment).
 struct Slot {
-  double risk = 0;
   uint32_t shard = 0;
   int32_t login = -1;  // Successful logins: index into logins_.
   int32_t address_report = -1;
+};
+
+// One event of a worker's share of phase B: the event, and what phase A
+// found that B needs.
+struct Assignment {
+  uint32_t index;  // In the batch.
+  uint32_t shard;
+  int32_t login;  // As Slot::login.
+};
+
+// What phase B finds for one event, for phase C (indices into the shard's
+// per-batch vectors; -1 for none).
+struct AccountOutcome {
+  double risk = 0;
   int32_t account_report = -1;
   int32_t sample = -1;
-  // The account's table slot, found when its state was prefetched.
-  uint32_t account_hint = EntityTable<uint32_t, AccountState>::kNone;
+  // A successful login's likelihood ratio, and whether the population
+  // learns it.
+  double log10_ratio = 0;
+  bool learn_ratio = false;
+};
+
+// Phase B's work for one worker, written only by phase A before B starts
+// and by that worker during B: two workers never write the same cache
+// line. (When they shared one array of per-event slots, each writing the
+// events of its own shards, the lines passed from core to core at nearly
+// every event, and two threads detected no faster than one.)
+struct WorkerShare {
+  std::vector<Assignment> assignments;
+  std::vector<AccountOutcome> outcomes;  // One per assignment.
+  // The account's table slot, found when its state was prefetched; by
+  // position in `assignments`.
+  std::vector<uint32_t> hints;
+  size_t next = 0;  // Phase C's place in `outcomes`.
 };
 
 struct Shard {
@@ -255,6 +282,12 @@ class DetectorImpl : public Detector {
     // high-water mark.
     slots_.reserve(kMaxBatch);
     logins_.reserve(16);
+    worker_shares_.resize(pool_.workers());
+    for (WorkerShare& share : worker_shares_) {
+      share.assignments.reserve(kMaxBatch);
+      share.outcomes.reserve(kMaxBatch);
+      share.hints.reserve(kMaxBatch);
+    }
     address_reports_.reserve(16);
     for (Shard& shard : shards_) {
       shard.reports.reserve(16);
@@ -349,6 +382,10 @@ class DetectorImpl : public Detector {
       slots_.clear();
       logins_.clear();
       address_reports_.clear();
+      for (WorkerShare& share : worker_shares_) {
+        share.assignments.clear();
+        share.next = 0;
+      }
       size_t end = begin;
       for (; end < events.size() && end - begin < kMaxBatch; ++end) {
         const Event& e = events[end];
@@ -357,8 +394,11 @@ class DetectorImpl : public Detector {
           if (end > begin) break;  // B and C first, then refresh.
           RefreshPeers(epoch);
         }
-        slots_.emplace_back();
-        AddressPhase(e, slots_.back());
+        Slot& slot = slots_.emplace_back();
+        AddressPhase(e, slot);
+        worker_shares_[slot.shard % worker_shares_.size()]
+            .assignments.push_back(Assignment{
+                static_cast<uint32_t>(end - begin), slot.shard, slot.login});
       }
       // Phase B.
       const absl::Span<const Event> batch = events.subspan(begin, end - begin);
@@ -366,34 +406,14 @@ class DetectorImpl : public Detector {
         shard.reports.clear();
         shard.samples.clear();
       }
-      pool_.Run([&](int worker) {
-        const auto mine = [&](size_t i) {
-          return static_cast<int>(slots_[i].shard % pool_.workers()) == worker;
-        };
-        for (size_t i = 0; i < batch.size(); ++i) {
-          // Account states and novelty blocks are far apart in memory and
-          // rarely cached; asking for those of later events first lets
-          // their misses overlap with this event's work. The index entry
-          // comes first, then (once it has arrived) the state it points to.
-          if (i + kPrefetchIndexAhead < batch.size() &&
-              mine(i + kPrefetchIndexAhead)) {
-            PrefetchIndex(batch[i + kPrefetchIndexAhead],
-                          slots_[i + kPrefetchIndexAhead].shard);
-          }
-          if (i + kPrefetchStateAhead < batch.size() &&
-              mine(i + kPrefetchStateAhead)) {
-            Slot& ahead = slots_[i + kPrefetchStateAhead];
-            ahead.account_hint = PrefetchState(
-                batch[i + kPrefetchStateAhead], shards_[ahead.shard]);
-          }
-          if (!mine(i)) continue;
-          AccountPhase(batch[i], slots_[i], shards_[slots_[i].shard]);
-        }
-      });
+      pool_.Run([&](int worker) { AccountPhases(batch, worker_shares_[worker]); });
       // Phase C.
       for (size_t i = 0; i < batch.size(); ++i) {
-        IncidentAndLearningPhase(batch[i], slots_[i]);
-        if (!risks.empty()) risks[begin + i] = slots_[i].risk;
+        const Slot& slot = slots_[i];
+        WorkerShare& share = worker_shares_[slot.shard % worker_shares_.size()];
+        const AccountOutcome& outcome = share.outcomes[share.next++];
+        IncidentAndLearningPhase(batch[i], slot, outcome);
+        if (!risks.empty()) risks[begin + i] = outcome.risk;
       }
       begin = end;
     }
@@ -558,10 +578,43 @@ class DetectorImpl : public Detector {
     return shard.account_windows.FindOrCreate(e.account, e.time_ms);
   }
 
-  // Phase B: reads peers_ and everyone_, writes only the shard and slot.
-  void AccountPhase(const Event& e, Slot& slot, Shard& shard) {
-    AccountState& a = shard.accounts.FindOrCreate(e.account, e.time_ms,
-                                                  nullptr, slot.account_hint);
+  // Phase B for one worker: its events in batch order.
+  void AccountPhases(absl::Span<const Event> batch, WorkerShare& share) {
+    const size_t n = share.assignments.size();
+    share.outcomes.resize(n);
+    share.hints.resize(n);
+    for (size_t k = 0; k < n; ++k) {
+      // Account states and novelty blocks are far apart in memory and
+      // rarely cached; asking for those of later events first lets their
+      // misses overlap with this event's work. The index entry comes
+      // first, then (once it has arrived) the state it points to.
+      if (k + kPrefetchIndexAhead < n) {
+        const Assignment& ahead = share.assignments[k + kPrefetchIndexAhead];
+        PrefetchIndex(batch[ahead.index], ahead.shard);
+      }
+      if (k + kPrefetchStateAhead < n) {
+        const Assignment& ahead = share.assignments[k + kPrefetchStateAhead];
+        share.hints[k + kPrefetchStateAhead] =
+            PrefetchState(batch[ahead.index], shards_[ahead.shard]);
+      }
+      const Assignment& mine = share.assignments[k];
+      // The first events' states were asked for in Process, without a
+      // hint.
+      const uint32_t hint = k >= kPrefetchStateAhead
+                                ? share.hints[k]
+                                : EntityTable<uint32_t, AccountState>::kNone;
+      share.outcomes[k] = AccountOutcome();
+      AccountPhase(batch[mine.index], mine, hint, share.outcomes[k],
+                   shards_[mine.shard]);
+    }
+  }
+
+  // Phase B: reads peers_, everyone_ and logins_, writes only the shard
+  // and `out`.
+  void AccountPhase(const Event& e, const Assignment& in, uint32_t hint,
+                    AccountOutcome& out, Shard& shard) {
+    AccountState& a =
+        shard.accounts.FindOrCreate(e.account, e.time_ms, nullptr, hint);
     NoveltyFilter& novelty = *shard.novelty;
     if (!a.seen) {
       a.seen = true;
@@ -588,12 +641,12 @@ class DetectorImpl : public Detector {
         at(Family::kCredentialAttack) = ObserveAccountLogin(
             e, options_, a,
             e.outcome == Outcome::kFailure ? &WindowsOf(e, shard) : nullptr);
-        if (e.outcome == Outcome::kSuccess && slot.login >= 0) {
-          LoginContext& login = logins_[slot.login];
+        if (e.outcome == Outcome::kSuccess && in.login >= 0) {
+          const LoginContext& login = logins_[in.login];
           at(Family::kLoginRisk) = ObserveSuccessfulLogin(
-              e, options_, login.origin, novelty, a, &login.log10_ratio);
+              e, options_, login.origin, novelty, a, &out.log10_ratio);
           at(Family::kSharedInfrastructure) = login.shared;
-          login.learn_ratio = !suspect && std::isfinite(login.log10_ratio);
+          out.learn_ratio = !suspect && std::isfinite(out.log10_ratio);
         }
         break;
       }
@@ -644,7 +697,7 @@ class DetectorImpl : public Detector {
           if (learn) {
             sample.features = features;
             sample.distance2 = distance2;
-            slot.sample = static_cast<int32_t>(shard.samples.size());
+            out.sample = static_cast<int32_t>(shard.samples.size());
             shard.samples.push_back(sample);
           }
           // The account's own baseline learns from every lookup.
@@ -665,7 +718,7 @@ class DetectorImpl : public Detector {
           sample.profession = profession;
           sample.lookup = false;
           sample.day = day_total;
-          slot.sample = static_cast<int32_t>(shard.samples.size());
+          out.sample = static_cast<int32_t>(shard.samples.size());
           shard.samples.push_back(sample);
         }
         break;
@@ -689,31 +742,32 @@ class DetectorImpl : public Detector {
     }
     risk = std::min(100.0, risk);
     a.risk = risk;
-    slot.risk = risk;
+    out.risk = risk;
     if (risk >= options_.alert_threshold) {
-      slot.account_report = static_cast<int32_t>(shard.reports.size());
+      out.account_report = static_cast<int32_t>(shard.reports.size());
       shard.reports.push_back(
           AccountReport{family, static_cast<Family>(best), risk});
     }
   }
 
   // Phase C.
-  void IncidentAndLearningPhase(const Event& e, const Slot& slot) {
+  void IncidentAndLearningPhase(const Event& e, const Slot& slot,
+                                const AccountOutcome& outcome) {
     tracker_.Advance(e.time_ms);
     if (slot.address_report >= 0) {
       const AddressReport& r = address_reports_[slot.address_report];
       ReportAddress(e, r.score, r.family);
     }
     Shard& shard = shards_[slot.shard];
-    if (slot.account_report >= 0 && !AccountAllowlisted(e.account)) {
-      const AccountReport& r = shard.reports[slot.account_report];
+    if (outcome.account_report >= 0 && !AccountAllowlisted(e.account)) {
+      const AccountReport& r = shard.reports[outcome.account_report];
       ReportAccount(e, r.family, r.best, r.risk);
     }
-    if (slot.login >= 0 && logins_[slot.login].learn_ratio) {
-      population_.LearnRatio(logins_[slot.login].log10_ratio);
+    if (slot.login >= 0 && outcome.learn_ratio) {
+      population_.LearnRatio(outcome.log10_ratio);
     }
-    if (slot.sample >= 0) {
-      const PeerSample& sample = shard.samples[slot.sample];
+    if (outcome.sample >= 0) {
+      const PeerSample& sample = shard.samples[outcome.sample];
       PeerBaseline& peers =
           peers_.empty() ? everyone_ : peers_[sample.profession];
       // Nothing is learned before its refresh (see EnsureFresh).
@@ -889,6 +943,7 @@ class DetectorImpl : public Detector {
   // Per batch.
   std::vector<Slot> slots_;
   std::vector<LoginContext> logins_;
+  std::vector<WorkerShare> worker_shares_;  // One per worker of pool_.
   std::vector<AddressReport> address_reports_;
   ForkJoin pool_;
   const uint64_t peer_sample_threshold_;  // See PeerSampleChosen.
