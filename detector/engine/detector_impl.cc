@@ -26,6 +26,7 @@
 #include "detector/signals/lookup_enumeration.h"
 #include "detector/signals/peer_deviation.h"
 #include "detector/signals/shared_infrastructure.h"
+#include "detector/stats/bucket_clock.h"
 #include "detector/stats/entity_table.h"
 #include "detector/stats/novelty_filter.h"
 #include "detector/stats/state_codec.h"
@@ -218,12 +219,15 @@ struct AccountOutcome {
 // events of its own shards, the lines passed from core to core at nearly
 // every event, and two threads detected no faster than one.)
 struct WorkerShare {
+  explicit WorkerShare(const WindowSpec* spec) : clock(spec) {}
+
   std::vector<Assignment> assignments;
   std::vector<AccountOutcome> outcomes;  // One per assignment.
   // The account's table slot, found when its state was prefetched; by
   // position in `assignments`.
   std::vector<uint32_t> hints;
   size_t next = 0;  // Phase C's place in `outcomes`.
+  BucketClock clock;  // Of the worker's events, in order.
 };
 
 struct Shard {
@@ -282,7 +286,10 @@ class DetectorImpl : public Detector {
     // high-water mark.
     slots_.reserve(kMaxBatch);
     logins_.reserve(16);
-    worker_shares_.resize(pool_.workers());
+    worker_shares_.reserve(pool_.workers());
+    for (int i = 0; i < pool_.workers(); ++i) {
+      worker_shares_.emplace_back(&options_.windows);
+    }
     for (WorkerShare& share : worker_shares_) {
       share.assignments.reserve(kMaxBatch);
       share.outcomes.reserve(kMaxBatch);
@@ -604,15 +611,17 @@ class DetectorImpl : public Detector {
                                 ? share.hints[k]
                                 : EntityTable<uint32_t, AccountState>::kNone;
       share.outcomes[k] = AccountOutcome();
-      AccountPhase(batch[mine.index], mine, hint, share.outcomes[k],
-                   shards_[mine.shard]);
+      const Event& e = batch[mine.index];
+      AccountPhase(e, share.clock.At(e.time_ms), mine, hint,
+                   share.outcomes[k], shards_[mine.shard]);
     }
   }
 
   // Phase B: reads peers_, everyone_ and logins_, writes only the shard
   // and `out`.
-  void AccountPhase(const Event& e, const Assignment& in, uint32_t hint,
-                    AccountOutcome& out, Shard& shard) {
+  void AccountPhase(const Event& e, const TimeBuckets& time,
+                    const Assignment& in, uint32_t hint, AccountOutcome& out,
+                    Shard& shard) {
     AccountState& a =
         shard.accounts.FindOrCreate(e.account, e.time_ms, nullptr, hint);
     NoveltyFilter& novelty = *shard.novelty;
@@ -657,7 +666,7 @@ class DetectorImpl : public Detector {
                                   e.subject);
         LookupWindows windows;
         at(Family::kLookupEnumeration) = ObserveLookup(
-            e, new_subject, mature, options_, peers, everyone_, a, &windows);
+            e, time, new_subject, mature, options_, peers, everyone_, a, &windows);
         at(Family::kLoginRisk) = ObserveSessionActivity(e, novelty, a);
         const PeerFeatures features =
             LookupWindowFeatures(windows.totals, windows.unusual_hour_bits);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cmath>
 #include <cstdlib>
 
@@ -25,12 +26,14 @@ static_assert(LookupCounts::Keeps(engine::kNewSubjects, kMinute) &&
 
 }  // namespace
 
-SignalScore ObserveLookup(const Event& e, bool subject_is_new, bool mature,
+SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
+                          bool subject_is_new, bool mature,
                           const DetectorOptions& options,
                           const engine::PeerBaseline& profession,
                           const engine::PeerBaseline& everyone,
                           engine::AccountState& a,
                           LookupWindows* windows_out) {
+  assert(at.time_ms == e.time_ms);
   const engine::PeerBaseline& peers =
       profession.lookups_warm() ? profession : everyone;
   const WindowSpec& w = options.windows;
@@ -46,7 +49,7 @@ SignalScore ObserveLookup(const Event& e, bool subject_is_new, bool mature,
   counts[engine::kSequential] = sequential;
   counts[engine::kNotFound] = e.outcome == Outcome::kNotFound;
   counts[engine::kInvalidKeys] = invalid_key;
-  a.lookup_counts.Add(w, e.time_ms, counts);
+  a.lookup_counts.Add(w, at, counts);
   // Every read below is at the clock the Add has just moved (or kept, for a
   // late lookup): the totals as of the clock.
   const engine::LookupTotals totals = a.lookup_counts.TotalsAtClock();

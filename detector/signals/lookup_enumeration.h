@@ -24,6 +24,7 @@
 #include "detector/engine/entity_state.h"
 #include "detector/event.h"
 #include "detector/signals/evidence.h"
+#include "detector/stats/bucket_clock.h"
 
 namespace vigie {
 
@@ -40,10 +41,12 @@ struct LookupWindows {
 // `peers` is the account's profession; `everyone` the whole population,
 // used while the profession has too little history. `mature`: the account
 // was first seen at least options.account_learning_period ago (the engine
-// knows it already). `windows` (optional) receives the account's windows
-// after the lookup.
-SignalScore ObserveLookup(const Event& event, bool subject_is_new,
-                          bool mature, const DetectorOptions& options,
+// knows it already). `at`: the buckets of event.time_ms under
+// options.windows (the engine's BucketClock finds them once per event).
+// `windows` (optional) receives the account's windows after the lookup.
+SignalScore ObserveLookup(const Event& event, const TimeBuckets& at,
+                          bool subject_is_new, bool mature,
+                          const DetectorOptions& options,
                           const engine::PeerBaseline& peers,
                           const engine::PeerBaseline& everyone,
                           engine::AccountState& account,

@@ -59,6 +59,7 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "detector/stats/bucket_clock.h"
 #include "detector/stats/state_codec.h"
 #include "detector/stats/window_spec.h"
 
@@ -142,6 +143,13 @@ class WindowedCounters {
   // allowed lateness.
   bool Add(const WindowSpec& spec, int64_t time_ms,
            const std::array<T, N>& values) {
+    return Add(spec, TimeBuckets::Of(spec, time_ms), values);
+  }
+  // The same at `at.time_ms`, whose buckets the caller has found (see
+  // bucket_clock.h): the form for a statistic updated at every event.
+  bool Add(const WindowSpec& spec, const TimeBuckets& at,
+           const std::array<T, N>& values) {
+    const int64_t time_ms = at.time_ms;
     if (newest_ms_ == kNotStarted) {
       newest_ms_ = time_ms;
     } else if (time_ms < newest_ms_ &&
@@ -154,14 +162,13 @@ class WindowedCounters {
     }
     if (time_ms >= newest_ms_) {
       // The common case, an event at or after the clock.
-      AddAtClock(spec, time_ms, values,
+      AddAtClock(spec, at, values,
                  std::make_integer_sequence<int, kHorizons>());
       newest_ms_ = time_ms;
       return true;
     }
     // A late event, within the lateness: its own bucket, if still kept.
-    AddLate(spec, time_ms, values,
-            std::make_integer_sequence<int, kHorizons>());
+    AddLate(spec, at, values, std::make_integer_sequence<int, kHorizons>());
     return true;
   }
 
@@ -197,7 +204,7 @@ class WindowedCounters {
     Totals totals;
     if (newest_ms_ == kNotStarted) return totals;
     std::array<Wide, kLayout.columns> wide{};
-    AddHorizonTotals(wide, std::make_integer_sequence<int, kHorizons>());
+    AddRows(wide);
     for (int k = 0; k < kLayout.columns; ++k) {
       totals.totals_[k] = Clamp(wide[k]);
     }
@@ -224,7 +231,12 @@ class WindowedCounters {
     }
     w.Put<uint8_t>(!empty());
     w.Put<int64_t>(newest_ms());
-    for (T v : buckets_) w.Put<T>(v);
+    for (int h = 0; h < kHorizons; ++h) {
+      for (int slot = 0; slot < kSlots; ++slot) {
+        const T* bucket = Bucket(h, slot);
+        for (int j = 0; j < kLayout.width[h]; ++j) w.Put<T>(bucket[j]);
+      }
+    }
   }
   static absl::StatusOr<WindowedCounters> Decode(StateReader& r) {
     WindowedCounters counters;
@@ -256,23 +268,14 @@ class WindowedCounters {
   // Wide enough for kSlots saturated buckets.
   using Wide = std::conditional_t<(sizeof(T) < 4), uint32_t, uint64_t>;
 
-  static int Slot(int64_t bucket) {
-    // Buckets of times after 1970 are not negative: an unsigned remainder
-    // by a constant is a multiply and a shift.
-    if (bucket >= 0) {
-      return static_cast<int>(static_cast<uint64_t>(bucket) % kSlots);
-    }
-    const int64_t m = bucket % kSlots;
-    return static_cast<int>(m < 0 ? m + kSlots : m);
-  }
+  static_assert(kSlots == TimeBuckets::kRingSlots);
+  static int Slot(int64_t bucket) { return TimeBuckets::RingSlotOf(bucket); }
   // Horizon h's slot `slot` (its width() counters).
   T* Bucket(int h, int slot) {
-    return buckets_.data() + kSlots * kLayout.first_column[h] +
-           slot * kLayout.width[h];
+    return buckets_.data() + slot * kLayout.columns + kLayout.first_column[h];
   }
   const T* Bucket(int h, int slot) const {
-    return buckets_.data() + kSlots * kLayout.first_column[h] +
-           slot * kLayout.width[h];
+    return buckets_.data() + slot * kLayout.columns + kLayout.first_column[h];
   }
   static T Saturate(T a, T b) {
     return a > kMax - b ? kMax : static_cast<T>(a + b);
@@ -285,78 +288,60 @@ class WindowedCounters {
     for (int slot = 0; slot < kSlots; ++slot) total += Bucket(h, slot)[j];
     return Clamp(total);
   }
-  // Horizon by horizon (the horizon a template argument, so that its width
-  // is a constant and the loops unroll): its slots are rows of width()
-  // counters.
-  template <int... h>
-  void AddHorizonTotals(std::array<Wide, kLayout.columns>& wide,
-                        std::integer_sequence<int, h...>) const {
-    (AddHorizonTotal<h>(wide), ...);
-  }
-  template <int h>
-  void AddHorizonTotal(std::array<Wide, kLayout.columns>& wide) const {
-    constexpr int kFirst = kLayout.first_column[h];
-    constexpr int kWidth = kLayout.width[h];
-    const T* block = Bucket(h, 0);
-#pragma GCC unroll 8
+  // Every kept pair's total at once: the rows are added as vectors of
+  // columns (eight 16-bit counters are one SSE register).
+  void AddRows(std::array<Wide, kLayout.columns>& wide) const {
     for (int slot = 0; slot < kSlots; ++slot) {
-#pragma GCC unroll 8
-      for (int j = 0; j < kWidth; ++j) {
-        wide[kFirst + j] += block[slot * kWidth + j];
-      }
+      const T* row = buckets_.data() + slot * kLayout.columns;
+#pragma GCC unroll 16
+      for (int k = 0; k < kLayout.columns; ++k) wide[k] += row[k];
     }
   }
   // An add at or after the clock, horizon by horizon (a template argument,
-  // so that the kept columns are constants and the loops unroll): each
-  // horizon's bucket is computed once, to advance to it and to add to it.
+  // so that the kept columns are constants and the loops unroll).
   template <int... h>
-  void AddAtClock(const WindowSpec& spec, int64_t time_ms,
+  void AddAtClock(const WindowSpec& spec, const TimeBuckets& at,
                   const std::array<T, N>& values,
                   std::integer_sequence<int, h...>) {
-    (AddAtClockTo<h>(spec, time_ms, values), ...);
+    (AddAtClockTo<h>(spec, at, values), ...);
   }
   template <int h>
-  void AddAtClockTo(const WindowSpec& spec, int64_t time_ms,
+  void AddAtClockTo(const WindowSpec& spec, const TimeBuckets& at,
                     const std::array<T, N>& values) {
     if constexpr (kLayout.width[h] > 0) {
       if (h >= spec.num_horizons()) return;
-      const int64_t bucket = spec.BucketOf(h, time_ms);
       // Most events stay in the newest bucket (the clock is at or after
-      // its start): nothing to clear, and its number need not be computed.
-      int64_t bucket_start;
-      if (time_ms > newest_ms_ &&
-          (__builtin_mul_overflow(bucket, spec.bucket_ms(h), &bucket_start) ||
-           newest_ms_ < bucket_start)) {
-        AdvanceHorizon(h, spec.BucketOf(h, newest_ms_), bucket);
+      // its start): nothing to clear, and the clock's bucket need not be
+      // computed.
+      if (at.time_ms > newest_ms_ && newest_ms_ < at.start_ms[h]) {
+        AdvanceHorizon(h, spec.BucketOf(h, newest_ms_), at.bucket[h]);
       }
-      AddToSlot<h>(Slot(bucket), values);
+      AddToSlot<h>(at.ring_slot[h], values);
     }
   }
   // A late add, within the lateness, horizon by horizon as above: into
   // its own bucket where that is still in the horizon's window.
   template <int... h>
-  void AddLate(const WindowSpec& spec, int64_t time_ms,
+  void AddLate(const WindowSpec& spec, const TimeBuckets& at,
                const std::array<T, N>& values,
                std::integer_sequence<int, h...>) {
-    (AddLateTo<h>(spec, time_ms, values), ...);
+    (AddLateTo<h>(spec, at, values), ...);
   }
   template <int h>
-  void AddLateTo(const WindowSpec& spec, int64_t time_ms,
+  void AddLateTo(const WindowSpec& spec, const TimeBuckets& at,
                  const std::array<T, N>& values) {
     if constexpr (kLayout.width[h] > 0) {
       if (h >= spec.num_horizons()) return;
       const int64_t current = spec.BucketOf(h, newest_ms_);
-      const int64_t bucket = spec.BucketOf(h, time_ms);
-      if (bucket < current - WindowSpec::kBucketsPerHorizon) return;
-      AddToSlot<h>(Slot(bucket), values);
+      if (at.bucket[h] < current - WindowSpec::kBucketsPerHorizon) return;
+      AddToSlot<h>(at.ring_slot[h], values);
     }
   }
   // Adds each kept counter of horizon h to its slot `slot_index`.
   template <int h>
   void AddToSlot(int slot_index, const std::array<T, N>& values) {
-    constexpr int kFirst = kLayout.first_column[h];
     constexpr int kWidth = kLayout.width[h];
-    T* slot = buckets_.data() + kSlots * kFirst + slot_index * kWidth;
+    T* slot = Bucket(h, slot_index);
 #pragma GCC unroll 8
     for (int j = 0; j < kWidth; ++j) {
       const T value = values[kLayout.counter[h][j]];
@@ -385,7 +370,9 @@ class WindowedCounters {
     const int64_t steps = std::min<int64_t>(new_bucket - old_bucket, kSlots);
     if (steps <= 0) return;
     if (steps == kSlots) {
-      std::fill_n(Bucket(h, 0), kSlots * width, T{0});
+      for (int slot = 0; slot < kSlots; ++slot) {
+        std::fill_n(Bucket(h, slot), width, T{0});
+      }
       return;
     }
     int slot = Slot(old_bucket + 1);
@@ -395,6 +382,10 @@ class WindowedCounters {
     }
   }
 
+  // Slot by slot ("rows"), each row every kept pair's bucket of that slot
+  // in its horizon's ring, horizon by horizon: a row is a vector of
+  // columns for TotalsAtClock, and a horizon's bucket is its columns of
+  // one row.
   std::array<T, kSlots * kLayout.columns> buckets_{};
   int64_t newest_ms_ = kNotStarted;
 };
