@@ -739,16 +739,21 @@ class DetectorImpl : public Detector {
     // is itself notable (>= 30).
     // Shared infrastructure only supports other evidence unless its alerts
     // are enabled (see DetectorOptions::shared_infrastructure_alerts).
+    // Most events have no family above 0: one pass over the scores finds
+    // the best and how many others are notable.
     const int shared = static_cast<int>(Family::kSharedInfrastructure);
+    std::array<double, kFamilyCount> scores;
+    for (int f = 0; f < kFamilyCount; ++f) scores[f] = family[f].score;
     int best = 0;
+    int notable = scores[0] >= 30;
     for (int f = 1; f < kFamilyCount; ++f) {
+      notable += scores[f] >= 30;
       if (f == shared && !options_.shared_infrastructure_alerts) continue;
-      if (family[f].score > family[best].score) best = f;
+      if (scores[f] > scores[best]) best = f;
     }
-    double risk = family[best].score;
-    for (int f = 0; f < kFamilyCount; ++f) {
-      if (f != best && family[f].score >= 30) risk += 10;
-    }
+    notable -= scores[best] >= 30;
+    double risk = scores[best];
+    for (int i = 0; i < notable; ++i) risk += 10;  // As many roundings.
     risk = std::min(100.0, risk);
     a.risk = risk;
     out.risk = risk;

@@ -58,10 +58,10 @@ SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
     a.last_nir_order = e.nir_order;
   }
   a.lookup_gaps.Observe(e.time_ms);
+  const int hour = HourProfile::HourOf(e.time_ms);
   const double unusual_hour_bits =
-      a.hours.total() >= 100 ? a.hours.Surprise(HourProfile::HourOf(e.time_ms))
-                             : 0;
-  a.hours.Observe(e.time_ms);
+      a.hours.total() >= 100 ? a.hours.Surprise(hour) : 0;
+  a.hours.ObserveHour(hour);
   if (windows_out != nullptr) {
     windows_out->totals = totals;
     windows_out->unusual_hour_bits = unusual_hour_bits;

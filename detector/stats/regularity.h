@@ -95,8 +95,9 @@ class GapRegularity {
 
 class HourProfile {
  public:
-  void Observe(int64_t time_ms) {
-    const int hour = HourOf(time_ms);
+  void Observe(int64_t time_ms) { ObserveHour(HourOf(time_ms)); }
+  // The same for an hour already found with HourOf. REQUIRES: 0 <= hour < 24.
+  void ObserveHour(int hour) {
     if (++counts_[hour] == 0) counts_[hour] = UINT16_MAX;  // Never wraps.
     if (++total_ >= kHalvingTotal) {
       total_ = 0;
