@@ -186,16 +186,16 @@ struct PeerSample {
 
 // What phase A finds for one event, for phase C (indices into per-batch
 // vectors; -1 for none). Phase B reads none of it: it gets its own copy of
-// what it needs in its worker's list (see Assignment).
+// what it needs in its part's list (see Assignment).
 struct Slot {
   uint32_t shard = 0;
-  uint32_t worker = 0;  // Of phase B: shard % workers.
+  uint32_t part = 0;  // Of phase B: shard % parts.
   int32_t login = -1;  // Successful logins: index into logins_.
   int32_t address_report = -1;
 };
 
-// One event of a worker's share of phase B: the event, and what phase A
-// found that B needs.
+// One event of a part of phase B: the event, and what phase A found that
+// B needs.
 struct Assignment {
   uint32_t index;  // In the batch.
   uint32_t shard;
@@ -214,13 +214,18 @@ struct AccountOutcome {
   bool learn_ratio = false;
 };
 
-// Phase B's work for one worker, written only by phase A before B starts
-// and by that worker during B: two workers never write the same cache
-// line. (When they shared one array of per-event slots, each writing the
-// events of its own shards, the lines passed from core to core at nearly
-// every event, and two threads detected no faster than one.)
-struct WorkerShare {
-  explicit WorkerShare(const WindowSpec* spec) : clock(spec) {}
+// Phase B is cut into as many parts as it has threads, each the events of
+// every shard s with s % parts equal to its index, in batch order: one
+// long list per part keeps the look-ahead prefetch running (a list per
+// shard restarted it at every shard, and one thread lost 14%). A part is a
+// unit of ForkJoin, run by whichever thread claims it. It is written only
+// by phase A before B starts and by that thread during B: two threads
+// never write the same cache line. (When they shared one array of
+// per-event slots, each writing the events of its own shards, the lines
+// passed from core to core at nearly every event, and two threads
+// detected no faster than one.)
+struct PartWork {
+  explicit PartWork(const WindowSpec* spec) : clock(spec) {}
 
   std::vector<Assignment> assignments;
   std::vector<AccountOutcome> outcomes;  // One per assignment.
@@ -228,7 +233,7 @@ struct WorkerShare {
   // position in `assignments`.
   std::vector<uint32_t> hints;
   size_t next = 0;  // Phase C's place in `outcomes`.
-  BucketClock clock;  // Of the worker's events, in order.
+  BucketClock clock;  // Of the part's events, in order.
 };
 
 struct Shard {
@@ -288,14 +293,13 @@ class DetectorImpl : public Detector {
     slots_.reserve(kMaxBatch);
     logins_.reserve(16);
     shard_remainder_factor_ = ~uint64_t{0} / shards_.size() + 1;
+    const int parts = pool_.threads();
+    parts_.reserve(parts);
+    for (int i = 0; i < parts; ++i) parts_.emplace_back(&options_.windows);
     for (size_t i = 0; i < shards_.size(); ++i) {
-      worker_of_shard_.push_back(static_cast<uint32_t>(i % pool_.workers()));
+      part_of_shard_.push_back(static_cast<uint32_t>(i % parts));
     }
-    worker_shares_.reserve(pool_.workers());
-    for (int i = 0; i < pool_.workers(); ++i) {
-      worker_shares_.emplace_back(&options_.windows);
-    }
-    for (WorkerShare& share : worker_shares_) {
+    for (PartWork& share : parts_) {
       share.assignments.reserve(kMaxBatch);
       share.outcomes.reserve(kMaxBatch);
       share.hints.reserve(kMaxBatch);
@@ -402,7 +406,7 @@ class DetectorImpl : public Detector {
       slots_.clear();
       logins_.clear();
       address_reports_.clear();
-      for (WorkerShare& share : worker_shares_) {
+      for (PartWork& share : parts_) {
         share.assignments.clear();
         share.next = 0;
       }
@@ -416,8 +420,8 @@ class DetectorImpl : public Detector {
         }
         Slot& slot = slots_.emplace_back();
         AddressPhase(e, slot);
-        worker_shares_[slot.worker].assignments.push_back(Assignment{
-                static_cast<uint32_t>(end - begin), slot.shard, slot.login});
+        parts_[slot.part].assignments.push_back(Assignment{
+            static_cast<uint32_t>(end - begin), slot.shard, slot.login});
       }
       // Phase B.
       const absl::Span<const Event> batch = events.subspan(begin, end - begin);
@@ -425,11 +429,12 @@ class DetectorImpl : public Detector {
         shard.reports.clear();
         shard.samples.clear();
       }
-      pool_.Run([&](int worker) { AccountPhases(batch, worker_shares_[worker]); });
+      pool_.Run(static_cast<int>(parts_.size()),
+                [&](int part) { AccountPhases(batch, parts_[part]); });
       // Phase C.
       for (size_t i = 0; i < batch.size(); ++i) {
         const Slot& slot = slots_[i];
-        WorkerShare& share = worker_shares_[slot.worker];
+        PartWork& share = parts_[slot.part];
         const AccountOutcome& outcome = share.outcomes[share.next++];
         IncidentAndLearningPhase(batch[i], slot, outcome);
         if (!risks.empty()) risks[begin + i] = outcome.risk;
@@ -491,7 +496,7 @@ class DetectorImpl : public Detector {
       watermark_set_ = true;
     }
     slot.shard = ShardOf(e.account);
-    slot.worker = worker_of_shard_[slot.shard];
+    slot.part = part_of_shard_[slot.shard];
     if (e.profession != kNoId && e.profession >= peers_.size() &&
         peers_.size() < kMaxProfessions) {
       peers_.resize(std::min<size_t>(e.profession + 1, kMaxProfessions));
@@ -598,8 +603,8 @@ class DetectorImpl : public Detector {
     return shard.account_windows.FindOrCreate(e.account, e.time_ms);
   }
 
-  // Phase B for one worker: its events in batch order.
-  void AccountPhases(absl::Span<const Event> batch, WorkerShare& share) {
+  // Phase B for one part: its events in batch order.
+  void AccountPhases(absl::Span<const Event> batch, PartWork& share) {
     const size_t n = share.assignments.size();
     share.outcomes.resize(n);
     share.hints.resize(n);
@@ -970,10 +975,10 @@ class DetectorImpl : public Detector {
   // Per batch.
   std::vector<Slot> slots_;
   std::vector<LoginContext> logins_;
-  std::vector<WorkerShare> worker_shares_;  // One per worker of pool_.
+  std::vector<PartWork> parts_;  // Phase B's, one per thread.
+  std::vector<uint32_t> part_of_shard_;  // shard % parts.
   // 2^64 / shards, rounded up (see ShardOf).
   uint64_t shard_remainder_factor_ = 0;
-  std::vector<uint32_t> worker_of_shard_;  // shard % workers.
   std::vector<AddressReport> address_reports_;
   ForkJoin pool_;
   const uint64_t peer_sample_threshold_;  // See PeerSampleChosen.

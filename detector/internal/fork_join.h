@@ -1,34 +1,38 @@
-// ForkJoin: a fixed set of worker threads that run one function on every
-// worker index and return when all have finished — the barrier-per-phase
-// parallelism the sharded detector needs (no queues, no futures, no
-// allocation per phase).
+// ForkJoin: runs a function on every unit of a phase (0..units-1) with the
+// calling thread and a fixed set of worker threads, and returns when every
+// unit is done — the barrier-per-phase parallelism the sharded detector
+// needs (no queues, no futures, no allocation per phase).
 //
-// Run(fn) calls fn(0) on the calling thread and fn(1..n-1) on the workers;
-// it returns when all calls have returned. With one worker it is a plain
-// call. Not reentrant; one Run at a time.
+// Units are claimed, not assigned: the caller and each worker take the next
+// unclaimed unit until none is left, and the caller waits only for units
+// that were claimed, never for a worker that has not woken up yet. A worker
+// that arrives after the last unit was claimed finds nothing to do. So a
+// phase never waits on a thread the OS has not scheduled: where threads
+// outnumber cores (a replay's reading thread beside two detection threads
+// on two cores) the caller does the work itself instead of waiting, and
+// two threads are never much slower than one. Which thread runs a unit
+// changes nothing for a caller whose units are independent.
 //
 // Waiting: the detector runs a phase for every batch of events (a minute
 // of event time, often a few hundred microseconds of work), so a worker
 // that went to sleep after each phase was woken ~5,000 times a second of
-// detection: on a VM each wake-up of an idle vCPU took tens of
-// microseconds, and two threads detected no faster than one. Workers and
-// the caller therefore poll for a while (kSpins yields, ~0.1-0.2 ms when
-// no other thread wants the CPU) before they sleep on a condition
-// variable, so a phase that follows soon starts without a wake-up. They
-// poll by yielding rather than spinning on a pause instruction: where
-// threads outnumber cores (a replay's reading thread beside two detection
-// threads on two cores) a pause spin took the CPU from the reader and made
-// the replay ~60% slower; a yield hands it over.
+// detection; on a VM each wake-up of an idle vCPU took tens of
+// microseconds. Workers and the caller therefore poll for a while (kSpins
+// yields, ~0.1-0.2 ms when no other thread wants the CPU) before they sleep
+// on a condition variable. They poll by yielding, not on a pause
+// instruction, so that a thread that wants the CPU gets it.
 //
-// Thread-safe for one caller of Run at a time.
+// Run with one thread, or one unit, is a plain loop. Not reentrant; one
+// Run at a time (thread-compatible for callers; workers are internal).
 //
 // Example:
-//   ForkJoin pool(2);
-//   pool.Run([&](int worker) { ProcessShardsOf(worker); });
+//   ForkJoin pool(/*threads=*/2);
+//   pool.Run(/*units=*/8, [&](int shard) { ProcessShard(shard); });
 #ifndef VIGIE_DETECTOR_INTERNAL_FORK_JOIN_H_
 #define VIGIE_DETECTOR_INTERNAL_FORK_JOIN_H_
 
 #include <atomic>
+#include <cassert>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -41,50 +45,56 @@ namespace vigie {
 
 class ForkJoin {
  public:
-  // REQUIRES: workers >= 1.
-  explicit ForkJoin(int workers) : workers_(workers) {
-    for (int i = 1; i < workers; ++i) {
-      threads_.emplace_back([this, i] { Loop(i); });
+  // The most units a phase may have.
+  static constexpr int kMaxUnits = 0xffff;
+
+  // REQUIRES: threads >= 1 (the caller and threads - 1 workers).
+  explicit ForkJoin(int threads) : threads_(threads) {
+    for (int i = 1; i < threads; ++i) {
+      workers_.emplace_back([this] { Loop(); });
     }
   }
   ~ForkJoin() {
     stop_.store(true);
-    generation_.fetch_add(1);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-    }
+    state_.store(state_.load() + (uint64_t{1} << 32));  // A new generation.
+    { std::lock_guard<std::mutex> lock(mu_); }
     start_.notify_all();
-    for (std::thread& t : threads_) t.join();
+    for (std::thread& t : workers_) t.join();
   }
   ForkJoin(const ForkJoin&) = delete;
   ForkJoin& operator=(const ForkJoin&) = delete;
 
-  int workers() const { return workers_; }
+  int threads() const { return threads_; }
 
-  void Run(absl::FunctionRef<void(int)> fn) {
-    if (workers_ == 1) {
-      fn(0);
+  // Calls fn(u) once for every u in [0, units), on the caller and on any
+  // worker that comes in time, and returns when all calls have returned.
+  // REQUIRES: 0 <= units <= kMaxUnits.
+  void Run(int units, absl::FunctionRef<void(int)> fn) {
+    assert(units >= 0 && units <= kMaxUnits);
+    if (threads_ == 1 || units <= 1) {
+      for (int u = 0; u < units; ++u) fn(u);
       return;
     }
     fn_ = &fn;
-    pending_.store(workers_ - 1);
+    done_.store(0);
+    // Publishes the phase: a new generation, its unit count, none claimed.
     // Sequentially consistent with a sleeper's count and its own check of
-    // the generation (see Loop): either the sleeper sees the new
-    // generation, or this sees the sleeper and wakes it.
-    generation_.fetch_add(1);
+    // the state (see Loop): either the sleeper sees the new generation, or
+    // this sees the sleeper and wakes it.
+    const uint64_t generation = (state_.load() >> 32) + 1;
+    state_.store(generation << 32 | uint64_t(units) << 16);
     if (sleepers_.load() > 0) {
       { std::lock_guard<std::mutex> lock(mu_); }
       start_.notify_all();
     }
-    fn(0);
-    for (int i = 0; i < kSpins && pending_.load() != 0; ++i) Pause();
-    if (pending_.load() != 0) {
+    Work(generation);
+    for (int i = 0; i < kSpins && done_.load() != units; ++i) Pause();
+    if (done_.load() != units) {
       std::unique_lock<std::mutex> lock(mu_);
       caller_sleeping_.store(true);
-      done_.wait(lock, [this] { return pending_.load() == 0; });
+      all_done_.wait(lock, [&] { return done_.load() == units; });
       caller_sleeping_.store(false);
     }
-    fn_ = nullptr;
   }
 
  private:
@@ -93,35 +103,55 @@ class ForkJoin {
 
   static void Pause() { std::this_thread::yield(); }
 
-  void Loop(int index) {
-    uint64_t seen = 0;
-    for (;;) {
-      for (int i = 0; i < kSpins && generation_.load() == seen; ++i) Pause();
-      if (generation_.load() == seen) {
-        std::unique_lock<std::mutex> lock(mu_);
-        sleepers_.fetch_add(1);
-        start_.wait(lock, [&] { return generation_.load() != seen; });
-        sleepers_.fetch_sub(1);
-      }
-      seen = generation_.load();
-      if (stop_.load()) return;
-      (*fn_)(index);
-      if (pending_.fetch_sub(1) == 1 && caller_sleeping_.load()) {
+  // Claims and runs units of `generation` until none is left. A claim
+  // succeeds only while the state still holds that generation, so a late
+  // thread never runs a unit of a phase that has ended (whose fn_ may be
+  // gone).
+  void Work(uint64_t generation) {
+    uint64_t state = state_.load();
+    while (true) {
+      if ((state >> 32) != generation) return;
+      const int units = static_cast<int>((state >> 16) & 0xffff);
+      const int next = static_cast<int>(state & 0xffff);
+      if (next >= units) return;
+      if (!state_.compare_exchange_weak(state, state + 1)) continue;
+      (*fn_)(next);
+      if (done_.fetch_add(1) + 1 == units && caller_sleeping_.load()) {
         { std::lock_guard<std::mutex> lock(mu_); }
-        done_.notify_one();
+        all_done_.notify_one();
       }
+      state = state_.load();
     }
   }
 
-  const int workers_;
-  std::vector<std::thread> threads_;
+  void Loop() {
+    uint64_t seen = 0;  // The last generation this worker took part in.
+    const auto fresh = [&] { return (state_.load() >> 32) != seen; };
+    for (;;) {
+      for (int i = 0; i < kSpins && !fresh(); ++i) Pause();
+      if (!fresh()) {
+        std::unique_lock<std::mutex> lock(mu_);
+        sleepers_.fetch_add(1);
+        start_.wait(lock, fresh);
+        sleepers_.fetch_sub(1);
+      }
+      if (stop_.load()) return;
+      seen = state_.load() >> 32;
+      Work(seen);
+    }
+  }
+
+  const int threads_;
+  std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable start_;
-  std::condition_variable done_;
-  // Set by Run before the generation moves; read by workers after.
+  std::condition_variable all_done_;
+  // The phase's function: set by Run before it publishes the phase, read
+  // only by a thread that has claimed one of its units.
   absl::FunctionRef<void(int)>* fn_ = nullptr;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
+  // Generation (bits 32-63), units (16-31), next unclaimed unit (0-15).
+  std::atomic<uint64_t> state_{0};
+  std::atomic<int> done_{0};  // Units of the current phase finished.
   std::atomic<int> sleepers_{0};
   std::atomic<bool> caller_sleeping_{false};
   std::atomic<bool> stop_{false};
