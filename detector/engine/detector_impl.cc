@@ -757,22 +757,31 @@ class DetectorImpl : public Detector {
     // is itself notable (>= 30).
     // Shared infrastructure only supports other evidence unless its alerts
     // are enabled (see DetectorOptions::shared_infrastructure_alerts).
-    // Most events have no family above 0: one pass over the scores finds
-    // the best and how many others are notable.
+    // Most events score 0 in every family (+0.0: no bit set), and then
+    // the best is the first family and the risk 0.
     const int shared = static_cast<int>(Family::kSharedInfrastructure);
     std::array<double, kFamilyCount> scores;
-    for (int f = 0; f < kFamilyCount; ++f) scores[f] = family[f].score;
-    int best = 0;
-    int notable = scores[0] >= 30;
-    for (int f = 1; f < kFamilyCount; ++f) {
-      notable += scores[f] >= 30;
-      if (f == shared && !options_.shared_infrastructure_alerts) continue;
-      if (scores[f] > scores[best]) best = f;
+    uint64_t any_bits = 0;
+    for (int f = 0; f < kFamilyCount; ++f) {
+      scores[f] = family[f].score;
+      uint64_t bits;
+      memcpy(&bits, &scores[f], sizeof(bits));
+      any_bits |= bits;
     }
-    notable -= scores[best] >= 30;
-    double risk = scores[best];
-    for (int i = 0; i < notable; ++i) risk += 10;  // As many roundings.
-    risk = std::min(100.0, risk);
+    int best = 0;
+    double risk = 0;
+    if (any_bits != 0) {
+      int notable = scores[0] >= 30;
+      for (int f = 1; f < kFamilyCount; ++f) {
+        notable += scores[f] >= 30;
+        if (f == shared && !options_.shared_infrastructure_alerts) continue;
+        if (scores[f] > scores[best]) best = f;
+      }
+      notable -= scores[best] >= 30;
+      risk = scores[best];
+      for (int i = 0; i < notable; ++i) risk += 10;  // As many roundings.
+      risk = std::min(100.0, risk);
+    }
     a.risk = risk;
     out.risk = risk;
     if (risk >= options_.alert_threshold) {
