@@ -299,10 +299,10 @@ class DetectorImpl : public Detector {
     for (size_t i = 0; i < shards_.size(); ++i) {
       part_of_shard_.push_back(static_cast<uint32_t>(i % parts));
     }
-    for (PartWork& share : parts_) {
-      share.assignments.reserve(kMaxBatch);
-      share.outcomes.reserve(kMaxBatch);
-      share.hints.reserve(kMaxBatch);
+    for (PartWork& part : parts_) {
+      part.assignments.reserve(kMaxBatch);
+      part.outcomes.reserve(kMaxBatch);
+      part.hints.reserve(kMaxBatch);
     }
     address_reports_.reserve(16);
     for (Shard& shard : shards_) {
@@ -406,9 +406,9 @@ class DetectorImpl : public Detector {
       slots_.clear();
       logins_.clear();
       address_reports_.clear();
-      for (PartWork& share : parts_) {
-        share.assignments.clear();
-        share.next = 0;
+      for (PartWork& part : parts_) {
+        part.assignments.clear();
+        part.next = 0;
       }
       size_t end = begin;
       for (; end < events.size() && end - begin < kMaxBatch; ++end) {
@@ -434,8 +434,8 @@ class DetectorImpl : public Detector {
       // Phase C.
       for (size_t i = 0; i < batch.size(); ++i) {
         const Slot& slot = slots_[i];
-        PartWork& share = parts_[slot.part];
-        const AccountOutcome& outcome = share.outcomes[share.next++];
+        PartWork& part = parts_[slot.part];
+        const AccountOutcome& outcome = part.outcomes[part.next++];
         IncidentAndLearningPhase(batch[i], slot, outcome);
         if (!risks.empty()) risks[begin + i] = outcome.risk;
       }
@@ -604,34 +604,33 @@ class DetectorImpl : public Detector {
   }
 
   // Phase B for one part: its events in batch order.
-  void AccountPhases(absl::Span<const Event> batch, PartWork& share) {
-    const size_t n = share.assignments.size();
-    share.outcomes.resize(n);
-    share.hints.resize(n);
+  void AccountPhases(absl::Span<const Event> batch, PartWork& part) {
+    const size_t n = part.assignments.size();
+    part.outcomes.resize(n);
+    part.hints.resize(n);
     for (size_t k = 0; k < n; ++k) {
       // Account states and novelty blocks are far apart in memory and
       // rarely cached; asking for those of later events first lets their
       // misses overlap with this event's work. The index entry comes
       // first, then (once it has arrived) the state it points to.
       if (k + kPrefetchIndexAhead < n) {
-        const Assignment& ahead = share.assignments[k + kPrefetchIndexAhead];
+        const Assignment& ahead = part.assignments[k + kPrefetchIndexAhead];
         PrefetchIndex(batch[ahead.index], ahead.shard);
       }
       if (k + kPrefetchStateAhead < n) {
-        const Assignment& ahead = share.assignments[k + kPrefetchStateAhead];
-        share.hints[k + kPrefetchStateAhead] =
+        const Assignment& ahead = part.assignments[k + kPrefetchStateAhead];
+        part.hints[k + kPrefetchStateAhead] =
             PrefetchState(batch[ahead.index], shards_[ahead.shard]);
       }
-      const Assignment& mine = share.assignments[k];
-      // The first events' states were asked for in Process, without a
-      // hint.
+      const Assignment& mine = part.assignments[k];
+      // A part's first events were not prefetched here: no hint.
       const uint32_t hint = k >= kPrefetchStateAhead
-                                ? share.hints[k]
+                                ? part.hints[k]
                                 : EntityTable<uint32_t, AccountState>::kNone;
-      share.outcomes[k] = AccountOutcome();
+      part.outcomes[k] = AccountOutcome();
       const Event& e = batch[mine.index];
-      AccountPhase(e, share.clock.At(e.time_ms), mine, hint,
-                   share.outcomes[k], shards_[mine.shard]);
+      AccountPhase(e, part.clock.At(e.time_ms), mine, hint, part.outcomes[k],
+                   shards_[mine.shard]);
     }
   }
 
@@ -683,8 +682,9 @@ class DetectorImpl : public Detector {
             novelty.TestAndInsert(ScopeOf(NoveltyScope::kSubject, e.account),
                                   e.subject);
         LookupWindows windows;
-        at(Family::kLookupEnumeration) = ObserveLookup(
-            e, time, new_subject, mature, options_, peers, everyone_, a, &windows);
+        at(Family::kLookupEnumeration) =
+            ObserveLookup(e, time, new_subject, mature, options_, peers,
+                          everyone_, a, &windows);
         at(Family::kLoginRisk) = ObserveSessionActivity(e, novelty, a);
         const PeerFeatures features =
             LookupWindowFeatures(windows.totals, windows.unusual_hour_bits);

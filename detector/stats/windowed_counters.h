@@ -29,9 +29,11 @@
 // wrapping: per bucket, and when summed. An empty window returns 0.
 //
 // Cost: Add O(kept pairs) amortised (buckets are cleared as time
-// advances); Sum O(7); TotalsAtClock, every kept pair at once, O(7 × kept
-// pairs) in one unrolled pass (an account's lookup reads its eight pairs
-// eleven times: one pass took 4% of a replay's instructions off). Size:
+// advances; given the event's TimeBuckets, it divides nothing); Sum O(7);
+// TotalsAtClock, every kept pair at once, O(7 × kept pairs): the buckets
+// are kept slot by slot, so it adds seven rows of kept pairs, which the
+// compiler vectorises (an account's lookup reads its eight pairs eleven
+// times: one pass took 4% of a replay's instructions off). Size:
 // kept pairs × 7 × sizeof(T) + 8 bytes, rounded up to 8 (120 bytes for the
 // eight uint16_t pairs an account's lookups keep; 288 for all twenty).
 // Thread-compatible.
