@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "detector/internal/stable_hash.h"
+#include "detector/stats/bucket_clock.h"
 #include "detector/stats/hyperloglog.h"
 #include "detector/stats/window_spec.h"
 #include "detector/stats/windowed_counters.h"
@@ -53,16 +54,64 @@ TEST(WindowSpec, RejectsBadHorizonsAndLateness) {
 
 // The reciprocal shortcut must agree with floor division everywhere: at
 // bucket edges, for negative times, near its exactness limit and beyond.
-TEST(WindowSpec, BucketOfIsExactFloorDivision) {
-  auto floor_div = [](int64_t t, int64_t g) {
-    const int64_t q = t / g;
-    return (t % g != 0 && (t < 0) != (g < 0)) ? q - 1 : q;
-  };
+// The default spec, and one whose horizons do not divide one another.
+std::vector<WindowSpec> TestSpecs() {
   std::vector<WindowSpec> specs = {WindowSpec()};
   specs.push_back(WindowSpec::Create({absl::Milliseconds(6), absl::Seconds(42),
                                       absl::Milliseconds(600006)},
                                      absl::ZeroDuration())
                       .value());
+  return specs;
+}
+
+// The clock's cached answer is what TimeBuckets::Of computes, for times
+// that stay in a span, cross a bucket edge at any horizon, go back, jump,
+// and sit at the ends of time (where a bucket's start leaves the int64
+// range), with horizons that do not divide one another.
+TEST(BucketClock, AnswersAsComputingFromScratch) {
+  const std::vector<WindowSpec> specs = TestSpecs();
+  std::mt19937_64 random(11);
+  for (const WindowSpec& spec : specs) {
+    BucketClock clock(&spec);
+    std::vector<int64_t> times = {INT64_MIN, INT64_MIN + 1, INT64_MAX, 0, -1};
+    int64_t t = 1646900102123;
+    for (int i = 0; i < 200000; ++i) {
+      switch (random() % 8) {
+        case 0: t -= static_cast<int64_t>(random() % 5000); break;
+        case 1: t += static_cast<int64_t>(random() % 100000000); break;
+        case 2: {  // To either side of a bucket edge.
+          const int h = static_cast<int>(random() % spec.num_horizons());
+          const int64_t edge = (spec.BucketOf(h, t) + 1) * spec.bucket_ms(h);
+          t = edge - 1 + static_cast<int64_t>(random() % 3);
+          break;
+        }
+        case 3: t = -t; break;
+        default: t += static_cast<int64_t>(random() % 200); break;
+      }
+      times.push_back(t);
+    }
+    for (int64_t time : times) {
+      const TimeBuckets& got = clock.At(time);
+      const TimeBuckets want = TimeBuckets::Of(spec, time);
+      ASSERT_EQ(got.time_ms, time);
+      for (int h = 0; h < spec.num_horizons(); ++h) {
+        ASSERT_EQ(got.bucket[h], want.bucket[h]) << time << " horizon " << h;
+        ASSERT_EQ(got.start_ms[h], want.start_ms[h]) << time << " " << h;
+        ASSERT_EQ(got.ring_slot[h], want.ring_slot[h]) << time << " " << h;
+        ASSERT_EQ(got.bucket[h], spec.BucketOf(h, time));
+        ASSERT_GE(got.ring_slot[h], 0);
+        ASSERT_LT(got.ring_slot[h], TimeBuckets::kRingSlots);
+      }
+    }
+  }
+}
+
+TEST(WindowSpec, BucketOfIsExactFloorDivision) {
+  auto floor_div = [](int64_t t, int64_t g) {
+    const int64_t q = t / g;
+    return (t % g != 0 && (t < 0) != (g < 0)) ? q - 1 : q;
+  };
+  const std::vector<WindowSpec> specs = TestSpecs();
   std::mt19937_64 random(7);
   for (const WindowSpec& spec : specs) {
     for (int h = 0; h < spec.num_horizons(); ++h) {

@@ -35,6 +35,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "detector/stats/bucket_clock.h"
 #include "detector/stats/state_codec.h"
 #include "detector/stats/window_spec.h"
 
@@ -72,10 +73,8 @@ class WindowedDistinct {
     std::vector<std::vector<Entry>> registers;
   };
 
-  static int Slot(int64_t bucket) {
-    const int64_t m = bucket % kSlots;
-    return static_cast<int>(m < 0 ? m + kSlots : m);
-  }
+  static_assert(kSlots == TimeBuckets::kRingSlots);
+  static int Slot(int64_t bucket) { return TimeBuckets::RingSlotOf(bucket); }
   void Advance(const WindowSpec& spec, int64_t time_ms);
   void Adjust(const WindowSpec& spec, int64_t time_ms, int32_t delta);
   void Purge(const WindowSpec& spec);
