@@ -118,10 +118,57 @@ TEST(Simulator, PlantsAndLabelsEveryCampaignKind) {
                        "session_hijack"}));
   std::set<std::string> traps;
   for (const BenignTrap& t : result.benign_traps) traps.insert(t.kind);
-  for (const char* kind : {"hospital_nat", "cgnat", "pharmacist",
+  for (const char* kind : {"hospital_nat", "mobile", "pharmacist",
                            "service_account", "night_shift"}) {
     EXPECT_TRUE(traps.count(kind)) << kind;
   }
+}
+
+// Every phenomenon of every named world happens and is labelled, in a
+// population big enough for the rare ones.
+TEST(Simulator, EveryWorldLabelsItsPhenomena) {
+  for (const std::string& name : WorldNames()) {
+    SimulationOptions options;
+    options.accounts = 1500;
+    options.days = 5;
+    options.seed = 3;
+    options.world = NamedWorld(name).value();
+    SimulationResult result;
+    Simulated(options, &result);
+    std::set<std::string> traps;
+    for (const BenignTrap& t : result.benign_traps) traps.insert(t.kind);
+    for (const char* kind :
+         {"roaming_session", "dual_stack", "ipv6_privacy",
+          "cgnat_per_connection", "mobile", "isp_renumbering", "vpn",
+          "multi_site", "shared_practice", "hospital_nat", "traveller",
+          "night_on_call", "new_device"}) {
+      EXPECT_TRUE(traps.count(kind)) << name << ": " << kind;
+    }
+  }
+}
+
+TEST(Simulator, SwitchedOffPhenomenaDoNotHappen) {
+  SimulationOptions options = Small(4);
+  options.days = 3;
+  ASSERT_TRUE(SetWorldParameter("roaming_session", "0", &options.world).ok());
+  ASSERT_TRUE(SetWorldParameter("vpn_share", "0", &options.world).ok());
+  SimulationResult result;
+  Simulated(options, &result);
+  for (const BenignTrap& t : result.benign_traps) {
+    EXPECT_NE(t.kind, "roaming_session");
+    EXPECT_NE(t.kind, "vpn");
+  }
+}
+
+TEST(Simulator, WorldParametersAreChecked) {
+  World world;
+  EXPECT_FALSE(NamedWorld("lunar_base").ok());
+  EXPECT_FALSE(SetWorldParameter("roaming_session", "1.5", &world).ok());
+  EXPECT_FALSE(SetWorldParameter("roaming_session", "x", &world).ok());
+  EXPECT_FALSE(SetWorldParameter("no_such_thing", "0", &world).ok());
+  EXPECT_FALSE(SetWorldParameter("hospital_nat_pool", "0", &world).ok());
+  EXPECT_TRUE(SetWorldParameter("hospital_nat_pool", "16", &world).ok());
+  EXPECT_EQ(world.hospital_nat_pool, 16);
 }
 
 TEST(Simulator, NoCampaignsMeansNoAttackEvents) {

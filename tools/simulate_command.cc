@@ -45,6 +45,7 @@ absl::Status RunSimulateCommand(const SimulateCommandOptions& options,
   sim.days = options.days;
   sim.seed = options.seed;
   sim.campaigns = options.campaigns;
+  sim.world = options.world;
   VIGIE_ASSIGN_OR_RETURN(
       simulate::SimulationResult result,
       simulate::Simulate(sim, [&writer](const AccessRecord& record) {

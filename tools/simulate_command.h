@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "detector/record_reader.h"
+#include "tools/simulate/world.h"
 
 namespace vigie {
 
@@ -25,6 +26,7 @@ struct SimulateCommandOptions {
   InputFormat format = InputFormat::kCsv;
   bool gzip = false;
   bool campaigns = true;
+  simulate::World world;
   std::string out_dir;
 };
 

@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "detector/ingest/pseudonymizer.h"
 #include "detector/internal/status_macros.h"
@@ -127,6 +128,11 @@ Flags:
   --format csv|jsonl|binary   event file format (default csv)
   --gzip             compress the event file (.gz)
   --no-campaigns     benign traffic only
+  --world NAME       network conditions: mixed (default), city_fibre,
+                     rural_mobile, hospital_group, ipv6_heavy
+  --set K=V[,K=V]    override the world's parameters (e.g.
+                     --set roaming_session=0,vpn_share=0.05); see
+                     docs/simulator.md for each one
   --out DIR          output directory (created if missing)
 )";
 
@@ -321,6 +327,8 @@ int Simulate(int argc, char** argv) {
                               {"format", true},
                               {"gzip", false},
                               {"no-campaigns", false},
+                              {"world", true},
+                              {"set", true},
                               {"out", true}});
   absl::Status parsed = cl.Parse(argc, argv, 2);
   if (!parsed.ok()) return Usage(std::string(parsed.message()), kSimulateUsage);
@@ -345,6 +353,21 @@ int Simulate(int argc, char** argv) {
   options.format = *format;
   options.gzip = cl.Has("gzip");
   options.campaigns = !cl.Has("no-campaigns");
+  absl::StatusOr<simulate::World> world =
+      simulate::NamedWorld(cl.Get("world", "mixed"));
+  if (!world.ok()) return Usage(std::string(world.status().message()), kSimulateUsage);
+  for (absl::string_view setting :
+       absl::StrSplit(cl.Get("set", ""), ',', absl::SkipEmpty())) {
+    const size_t eq = setting.find('=');
+    absl::Status set =
+        eq == absl::string_view::npos
+            ? absl::InvalidArgumentError(absl::StrCat(
+                  "--set: expected KEY=VALUE, got '", setting, "'"))
+            : simulate::SetWorldParameter(setting.substr(0, eq),
+                                          setting.substr(eq + 1), &*world);
+    if (!set.ok()) return Usage(std::string(set.message()), kSimulateUsage);
+  }
+  options.world = *world;
   options.out_dir = cl.Get("out", "");
   SimulateCommandSummary summary;
   absl::Status status = RunSimulateCommand(options, &summary);

@@ -9,6 +9,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "detector/ingest/time_format.h"
 #include "detector/internal/json_writer.h"
 #include "detector/record_reader.h"
@@ -121,7 +123,15 @@ absl::StatusOr<Labels> ParseLabels(const std::string& json) {
   dom::array traps;
   if (root["benign_traps"].get_array().get(traps) == simdjson::SUCCESS) {
     for (dom::element t : traps) {
-      labels.traps.emplace(Str(t["entity"]), Str(t["kind"]));
+      // An entity may take part in several phenomena: "a+b", sorted.
+      std::string& kinds = labels.traps[Str(t["entity"])];
+      const std::string kind = Str(t["kind"]);
+      std::vector<std::string> parts = absl::StrSplit(kinds, '+', absl::SkipEmpty());
+      if (std::find(parts.begin(), parts.end(), kind) == parts.end()) {
+        parts.push_back(kind);
+        std::sort(parts.begin(), parts.end());
+        kinds = absl::StrJoin(parts, "+");
+      }
     }
   }
   return labels;
@@ -280,11 +290,16 @@ Evaluation Evaluate(const Labels& labels, const std::vector<AlertLine>& alerts,
     if (true_positive) continue;
     ++e.false_incidents;
     const AlertLine& first = *lines.front();
-    std::string trap = "other";
+    // Counted once for each phenomenon its entity took part in.
     auto it = labels.traps.find(first.account);
     if (it == labels.traps.end()) it = labels.traps.find(first.ip);
-    if (it != labels.traps.end()) trap = it->second;
-    ++e.false_by_trap[trap];
+    if (it == labels.traps.end()) {
+      ++e.false_by_trap["other"];
+    } else {
+      for (absl::string_view kind : absl::StrSplit(it->second, '+')) {
+        ++e.false_by_trap[std::string(kind)];
+      }
+    }
   }
   e.account_days = static_cast<double>(labels.accounts) * labels.days;
   e.false_per_10k_account_days =

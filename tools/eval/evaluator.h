@@ -10,9 +10,11 @@
 // targets (hundreds of ordinary users), an alert that names an address must
 // name one of the campaign's.
 // An incident (alerts sharing vigie.incident.id) is a false incident when
-// none of its alerts belongs to any campaign; it is attributed to the
-// benign trap its entity is labelled with (hospital_nat, cgnat, traveller,
-// pharmacist, service_account, night_shift) or to "other".
+// none of its alerts belongs to any campaign; it is attributed to each
+// benign phenomenon its entity (the first alert's account, else address)
+// is labelled with (roaming_session, vpn, hospital_nat, pharmacist, ...;
+// see tools/simulate/world.h), so the attributions may add up to more
+// than the false incidents, or to "other" when it has none.
 //
 // Exposure (needs the events): the campaign's events are those whose
 // account and address both belong to the campaign, within its time span.
@@ -61,7 +63,8 @@ struct Labels {
   int64_t accounts = 0;
   int64_t days = 0;
   std::vector<LabeledCampaign> campaigns;
-  std::map<std::string, std::string> traps;  // entity -> trap kind
+  // entity -> its trap kinds, sorted and joined by "+".
+  std::map<std::string, std::string> traps;
 };
 
 struct AlertLine {

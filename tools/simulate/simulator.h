@@ -10,9 +10,12 @@
 // accounts doing steady batch lookups around the clock. Heavy-tailed daily
 // volumes (log-normal), per-account working hours with a lunch dip, quiet
 // weekends, sessions opened by a login with occasional typo failures, one or
-// two usual addresses per account (IPv4 and IPv6), mobile carrier-grade NAT
-// shared by many accounts, travellers on a new network for a day, browser
-// upgrades, rare exports and lookups answered "not found".
+// one or two usual lines per account at real French ISPs, browser upgrades,
+// rare exports and lookups answered "not found"; and the network
+// phenomena of the world it runs in (world.h: roaming sessions, dual-stack
+// lines, IPv6 temporary addresses, carrier-grade NAT, renumbering, VPNs,
+// multi-site doctors, shared practices, hospital NAT pools, travellers,
+// night calls, new devices), each labelled on the accounts it touched.
 //
 // Planted campaigns (each labelled with its accounts, addresses, start, end
 // and counts): chained_lookup (the 2022 incident: compromised accounts driven
@@ -42,6 +45,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "detector/access_record.h"
+#include "tools/simulate/world.h"
 
 namespace vigie {
 namespace simulate {
@@ -52,6 +56,7 @@ struct SimulationOptions {
   uint64_t seed = 1;
   int64_t start_time_ms = 1646611200000;  // 2022-03-07T00:00:00Z, a Monday.
   bool campaigns = true;          // Plant attack campaigns.
+  World world;                    // Network conditions (see world.h).
 };
 
 // Called for each event, in non-decreasing time order; the record's views
@@ -74,8 +79,9 @@ struct CampaignLabel {
 
 struct BenignTrap {
   std::string entity;  // An account name or an IP address.
-  std::string kind;    // hospital_nat, cgnat, traveller, pharmacist,
-                       // service_account, night_shift
+  std::string kind;    // A phenomenon of world.h (roaming_session, vpn,
+                       // ...), or pharmacist, service_account,
+                       // night_shift, mobile. An entity may have several.
 };
 
 struct SimulationResult {
