@@ -1,5 +1,7 @@
 #include "tools/config.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -87,6 +89,16 @@ absl::StatusOr<LookupBurstOptions> LookupBurstFromConfig(
   absl::Status valid = ValidateLookupBurstOptions(options);
   if (!valid.ok()) return valid;
   return options;
+}
+
+bool ResolveLocationDatabase(v1::EngineConfig* engine) {
+  if (engine->has_location_database()) {
+    if (engine->location_database() == "none") engine->set_location_database("");
+    return true;
+  }
+  if (access(kDefaultLocationDatabase, R_OK) != 0) return false;
+  engine->set_location_database(kDefaultLocationDatabase);
+  return true;
 }
 
 absl::StatusOr<DetectorOptions> DetectorOptionsFromConfig(

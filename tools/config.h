@@ -37,6 +37,15 @@ absl::StatusOr<LookupBurstOptions> LookupBurstFromConfig(
     const v1::DetectorConfig& config);
 // The engine's options from the configuration (defaults for absent
 // fields). InvalidArgument naming the field for bad values (e.g. a CIDR).
+// The libloc database used when the configuration names none.
+inline constexpr char kDefaultLocationDatabase[] =
+    "/var/lib/location/database.db";
+// Settles engine.location_database: unset means the default database when
+// that file exists (else none), "none" or "" means none, anything else is
+// the path. Returns false when it was unset and the default is missing,
+// for the caller to say so once.
+bool ResolveLocationDatabase(v1::EngineConfig* engine);
+
 absl::StatusOr<DetectorOptions> DetectorOptionsFromConfig(
     const v1::DetectorConfig& config);
 

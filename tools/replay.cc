@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -605,6 +606,13 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   v1::DetectorConfig config;
   if (!options.config_path.empty()) {
     VIGIE_ASSIGN_OR_RETURN(config, LoadDetectorConfig(options.config_path));
+  }
+  if (!ResolveLocationDatabase(config.mutable_engine())) {
+    std::fprintf(stderr,
+                 "vigie: no location database at %s (Debian package "
+                 "libloc-database): addresses are judged by their prefixes "
+                 "only, without autonomous system or country\n",
+                 kDefaultLocationDatabase);
   }
   VIGIE_ASSIGN_OR_RETURN(ReaderOptions reader_options,
                          ReaderOptionsFromConfig(config));

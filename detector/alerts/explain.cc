@@ -115,6 +115,21 @@ std::string Explain(const Evidence& e) {
           "impossible travel: the previous login's country is %.0f km/h "
           "away (limit %.0f km/h)",
           o, b);
+    case Feature::kSessionMovedKnown:
+      return "to a network this account has used before";
+    case Feature::kSessionMovedProvider:
+      return o > 0 ? absl::StrFormat(
+                         "to a provider this account never used (AS%.0f)", o)
+                   : "to a network this account never used";
+    case Feature::kSessionMovedRare:
+      return o > 0 ? absl::StrFormat(
+                         "a network only %.2g%% of the portal's logins come "
+                         "from",
+                         100 * o)
+                   : "a network none of the portal's logins came from";
+    case Feature::kSessionMovedCountry:
+      return absl::StrCat("in another country (",
+                          CountryString(static_cast<uint16_t>(o)), ")");
   }
   return FeatureName(e.feature);
 }

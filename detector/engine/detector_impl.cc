@@ -685,7 +685,7 @@ class DetectorImpl : public Detector {
         at(Family::kLookupEnumeration) =
             ObserveLookup(e, time, new_subject, mature, options_, peers,
                           everyone_, a, &windows);
-        at(Family::kLoginRisk) = ObserveSessionActivity(e, novelty, a);
+        at(Family::kLoginRisk) = ObserveSessionActivity(e, session_context_, novelty, a);
         const PeerFeatures features =
             LookupWindowFeatures(windows.totals, windows.unusual_hour_bits);
         double distance2 = -1;
@@ -739,7 +739,7 @@ class DetectorImpl : public Detector {
         at(Family::kBulkExport) =
             ObserveExport(e, options_, peers, everyone_, WindowsOf(e, shard),
                           &day_total);
-        at(Family::kLoginRisk) = ObserveSessionActivity(e, novelty, a);
+        at(Family::kLoginRisk) = ObserveSessionActivity(e, session_context_, novelty, a);
         if (!suspect) {
           PeerSample sample{};
           sample.profession = profession;
@@ -967,6 +967,8 @@ class DetectorImpl : public Detector {
   EntityTable<IpAddress, AddressAccounts> address_accounts_;
   std::unique_ptr<LocationDatabase> locations_;  // May be null.
   LoginPopulation population_;
+  // What phase B's session checks consult (read-only there).
+  SessionContext session_context_{locations_.get(), &population_};
   // Account ids that ever logged in successfully (1 bit each; read by the
   // address side, which must not touch account state).
   std::vector<bool> known_accounts_;

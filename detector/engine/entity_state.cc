@@ -29,7 +29,7 @@ IpAddress GetIp(StateReader& r) {
 }  // namespace
 
 void EncodeAccount(StateWriter& w, const AccountState& a) {
-  w.Put<uint8_t>(5);
+  w.Put<uint8_t>(6);
   a.lookup_counts.Encode(w);
   a.lookup_gaps.Encode(w);
   a.hours.Encode(w);
@@ -49,10 +49,13 @@ void EncodeAccount(StateWriter& w, const AccountState& a) {
   w.Put<double>(a.risk);
   for (uint16_t n : a.distinct_origins) w.Put(n);
   w.Put(a.login_country);
+  w.Put(a.session_asn);
 }
 
 bool DecodeAccount(StateReader& r, AccountState* a) {
-  if (r.Get<uint8_t>() != 5) r.Fail();
+  // Version 5 had no session AS: 0, unknown, until the next login.
+  const uint8_t version = r.Get<uint8_t>();
+  if (version != 5 && version != 6) r.Fail();
   if (!r.ok()) return false;
   DecodeInto(r, &a->lookup_counts) && DecodeInto(r, &a->lookup_gaps) &&
       DecodeInto(r, &a->hours) && DecodeInto(r, &a->new_per_hour);
@@ -71,6 +74,7 @@ bool DecodeAccount(StateReader& r, AccountState* a) {
   a->risk = static_cast<float>(r.Get<double>());
   for (uint16_t& n : a->distinct_origins) n = r.Get<uint16_t>();
   a->login_country = r.Get<uint16_t>();
+  a->session_asn = version >= 6 ? r.Get<uint32_t>() : 0;
   return r.ok();
 }
 

@@ -86,8 +86,12 @@ struct AccountState {
   // A lookup's session check (ObserveSessionActivity) reads the login
   // count and the two latest login addresses.
   uint32_t logins = 0;
+  // The AS of login_ip (0: unknown), in what would be padding.
+  uint32_t session_asn = 0;
   int64_t first_seen_ms = 0;     // Event time the account was first seen.
-  IpAddress login_ip;  // Address of the latest successful login.
+  // The session's address: that of the latest successful login, or where
+  // the session moved since without raising the account's risk.
+  IpAddress login_ip;
   IpAddress previous_login_ip;  // The one before login_ip.
   // Only logins and exports from here on.
   uint32_t failures_since_success = 0;

@@ -35,7 +35,9 @@ LoginPopulation::LoginPopulation(int width_bits)
       counters_(static_cast<size_t>(kLoginFeatureCount) * kRows
                     << width_bits,
                 0),
-      distinct_(kLoginFeatureCount, HyperLogLog(12)) {}
+      distinct_(kLoginFeatureCount, HyperLogLog(12)) {
+  epoch_as_keys_.reserve(4096);
+}
 
 size_t LoginPopulation::CounterIndex(int feature, int row,
                                      uint64_t key) const {
@@ -65,6 +67,11 @@ PopulationOdds LoginPopulation::ObserveLogin(const LoginKeys& keys) {
   }
   for (int k = 0; k < kLoginFeatureCount; ++k) {
     if (keys[k] == 0) continue;
+    if (k == kLoginAs) {
+      // Counted only while the epoch's log has room (see FrozenAsShare).
+      if (epoch_as_keys_.size() >= kMaxEpochAsLogins) continue;
+      epoch_as_keys_.push_back(keys[k]);
+    }
     uint32_t count = UINT32_MAX;
     for (int row = 0; row < kRows; ++row) {
       count = std::min(count, Counter(k, row, keys[k]));
@@ -90,14 +97,32 @@ void LoginPopulation::LearnRatio(double log10_ratio) {
   ratios_.Add(std::max(0.0, log10_ratio + kRatioShift));
 }
 
+double LoginPopulation::FrozenAsShare(uint64_t as_key) const {
+  if (as_key == 0 || frozen_as_logins_ == 0) return 0;
+  uint32_t count = UINT32_MAX;
+  for (int row = 0; row < kRows; ++row) {
+    const size_t index = CounterIndex(kLoginAs, row, as_key);
+    uint32_t c = counters_[index];
+    if (c == UINT32_MAX) continue;  // Saturated: stays as it is.
+    for (uint64_t key : epoch_as_keys_) {
+      if (key == as_key || CounterIndex(kLoginAs, row, key) == index) --c;
+    }
+    count = std::min(count, c);
+  }
+  if (count == UINT32_MAX) return 1;
+  return std::min(1.0, count / static_cast<double>(frozen_as_logins_));
+}
+
 void LoginPopulation::Refresh() {
+  epoch_as_keys_.clear();
+  frozen_as_logins_ = logins_[kLoginAs];
   if (ratios_.count() == ratios_at_refresh_) return;
   ratios_at_refresh_ = ratios_.count();
   ratio_top_ = ratios_.Quantile(0.999) - kRatioShift;
 }
 
 void LoginPopulation::Encode(StateWriter& w) const {
-  w.Put<uint8_t>(1);
+  w.Put<uint8_t>(2);
   w.Put<int32_t>(width_bits_);
   for (uint32_t c : counters_) w.Put(c);
   for (const HyperLogLog& h : distinct_) w.PutBytes(h.Serialize());
@@ -106,10 +131,16 @@ void LoginPopulation::Encode(StateWriter& w) const {
   ratios_.Encode(w);
   w.Put(ratio_top_);
   w.Put(ratios_at_refresh_);
+  w.Put(frozen_as_logins_);
+  w.Put<uint64_t>(epoch_as_keys_.size());
+  for (uint64_t key : epoch_as_keys_) w.Put(key);
 }
 
 bool LoginPopulation::Decode(StateReader& r) {
-  if (r.Get<uint8_t>() != 1) r.Fail();
+  // Version 1 had no epoch log: its epoch restarts from the restored
+  // counters.
+  const uint8_t version = r.Get<uint8_t>();
+  if (version != 1 && version != 2) r.Fail();
   if (r.Get<int32_t>() != width_bits_) r.Fail();  // Other memory options.
   if (!r.ok()) return false;
   for (uint32_t& c : counters_) c = r.Get<uint32_t>();
@@ -134,6 +165,21 @@ bool LoginPopulation::Decode(StateReader& r) {
   ratios_ = *std::move(ratios);
   ratio_top_ = r.Get<double>();
   ratios_at_refresh_ = r.Get<uint64_t>();
+  epoch_as_keys_.clear();
+  if (version == 1) {
+    frozen_as_logins_ = logins_[kLoginAs];
+    return r.ok();
+  }
+  frozen_as_logins_ = r.Get<uint64_t>();
+  const uint64_t keys = r.Get<uint64_t>();
+  if (!r.ok() || keys > kMaxEpochAsLogins ||
+      frozen_as_logins_ > logins_[kLoginAs]) {
+    r.Fail();
+    return false;
+  }
+  for (uint64_t i = 0; i < keys && r.ok(); ++i) {
+    epoch_as_keys_.push_back(r.Get<uint64_t>());
+  }
   return r.ok();
 }
 

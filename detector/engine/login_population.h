@@ -15,7 +15,13 @@
 //
 // It also keeps the distribution of benign logins' log10 likelihood
 // ratios, so a login is scored against how unusual the portal's own
-// logins get (frozen per epoch, like the peer baselines).
+// logins get (frozen per epoch, like the peer baselines), and answers how
+// common an autonomous system is among the portal's logins as of the
+// epoch's start (FrozenAsShare), for the session checks of the parallel
+// account phase: the AS keys counted during the epoch are logged (at most
+// kMaxEpochAsLogins a epoch; further AS logins of that epoch are not
+// counted) and subtracted from the counters they touched, so the answer
+// does not depend on how the epoch's events were batched.
 //
 // Memory fixed at construction: bytes() (~2 MiB by default; the engine
 // narrows the sketches under small memory limits). Cost per login: 15
@@ -86,6 +92,16 @@ class LoginPopulation {
   void LearnRatio(double log10_ratio);
   void Refresh();
   double ratio_top() const { return ratio_top_; }
+
+  // The share of the portal's successful logins with a known AS, as at
+  // the latest Refresh, whose AS key (LoginKeys[kLoginAs]) is `as_key`;
+  // 0 for an AS never seen or before any login. Count-min: never below
+  // the true share, above it by at most ~e/2^width_bits of the logins.
+  // Reads only; safe to call from several threads while nothing writes.
+  double FrozenAsShare(uint64_t as_key) const;
+  static constexpr size_t kMaxEpochAsLogins = 65536;
+  // The logins with a known AS that FrozenAsShare counts against.
+  uint64_t frozen_as_logins() const { return frozen_as_logins_; }
   bool ratio_warm() const { return ratios_.count() >= 1000; }
 
   void Encode(StateWriter& w) const;
@@ -104,6 +120,9 @@ class LoginPopulation {
   std::vector<HyperLogLog> distinct_;
   std::array<double, kLoginFeatureCount> distinct_estimate_{};
   std::array<uint64_t, kLoginFeatureCount> logins_{};
+  // AS keys counted since the latest Refresh, and the AS logins then.
+  std::vector<uint64_t> epoch_as_keys_;
+  uint64_t frozen_as_logins_ = 0;
   QuantileSketch ratios_;
   double ratio_top_ = 0;
   uint64_t ratios_at_refresh_ = 0;

@@ -57,6 +57,7 @@ Location LocationDatabase::Lookup(const IpAddress& ip) const {
   }
   loc_network* network = nullptr;
   Location where;
+  absl::MutexLock lock(&mutex_);
   if (loc_database_lookup(db_, &address, &network) != 0 || network == nullptr) {
     return where;
   }

@@ -9,8 +9,10 @@
 //
 // Lookups go through libloc's memory-mapped tree (a few hundred ns and one
 // small allocation inside libloc); the engine calls it once per address it
-// starts tracking and caches the answer in the address's state.
-// Thread-compatible (one lookup at a time).
+// starts tracking and caches the answer in the address's state, and for
+// the rare lookup that comes from another address than its session's.
+// Thread-safe: lookups are serialised by a mutex (libloc's objects are
+// reference-counted without atomics).
 //
 // Example:
 //   auto db = LocationDatabase::Open("/var/lib/location/database.db");
@@ -24,6 +26,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/string_view.h"
 #include "detector/geo/country_code.h"
 #include "detector/ip_address.h"
@@ -54,6 +57,7 @@ class LocationDatabase {
   LocationDatabase(loc_ctx* ctx, loc_database* db) : ctx_(ctx), db_(db) {}
   loc_ctx* ctx_;
   loc_database* db_;
+  mutable absl::Mutex mutex_;
 };
 
 }  // namespace vigie

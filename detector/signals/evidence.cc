@@ -29,6 +29,10 @@ const char* FeatureName(Feature feature) {
     case Feature::kNewCountryForAccount: return "new_country_for_account";
     case Feature::kNewAsForAccount: return "new_as_for_account";
     case Feature::kImpossibleTravel: return "impossible_travel_kmh";
+    case Feature::kSessionMovedKnown: return "session_moved_known_network";
+    case Feature::kSessionMovedProvider: return "session_moved_new_provider";
+    case Feature::kSessionMovedRare: return "session_moved_rare_network";
+    case Feature::kSessionMovedCountry: return "session_moved_country";
   }
   return "unknown";
 }

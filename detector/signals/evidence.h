@@ -42,6 +42,11 @@ enum class Feature : uint8_t {
   kNewCountryForAccount,  // observed: ISO country code as two chars.
   kNewAsForAccount,       // observed: autonomous system number.
   kImpossibleTravel,      // observed: km/h, baseline: the limit.
+  // A session continuing from another address (ObserveSessionActivity).
+  kSessionMovedKnown,     // To a network the account has used.
+  kSessionMovedProvider,  // observed: AS it moved to (0: unknown).
+  kSessionMovedRare,      // observed: that AS's share of logins.
+  kSessionMovedCountry,   // observed: ISO country code as two chars.
 };
 
 // Dimensions of the peer-group model's feature vector (family 6), in order.

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "detector/geo/country_positions.h"
+#include "detector/geo/location_database.h"
 
 namespace vigie {
 namespace {
@@ -30,6 +31,10 @@ void PrefetchNovelty(const engine::LoginKeys& keys, uint32_t account,
 
 }  // namespace
 
+uint64_t AsKey(uint32_t asn) {
+  return asn == 0 ? 0 : (uint64_t{1} << 40) | asn;
+}
+
 uint64_t ScopeOf(NoveltyScope scope, uint32_t account) {
   return (static_cast<uint64_t>(scope) << 32) | account;
 }
@@ -48,7 +53,7 @@ engine::LoginKeys LoginKeysOf(const Event& e, uint16_t country, uint32_t asn) {
   engine::LoginKeys keys;
   keys[engine::kLoginAddress] = OriginKey(e.ip);
   keys[engine::kLoginNetwork] = OriginKey(e.ip.Network());
-  keys[engine::kLoginAs] = asn == 0 ? 0 : (uint64_t{1} << 40) | asn;
+  keys[engine::kLoginAs] = AsKey(asn);
   keys[engine::kLoginCountry] = country == 0 ? 0 : (uint64_t{2} << 40) | country;
   keys[engine::kLoginAgent] = e.user_agent_hash;
   return keys;
@@ -128,23 +133,90 @@ SignalScore ObserveSuccessfulLogin(const Event& e,
   a.lookup_gaps = GapRegularity();
   a.previous_login_ip = a.login_ip;
   a.login_ip = e.ip;
+  a.session_asn = origin.asn;
   a.login_ms = e.time_ms;
   a.login_ip_new = experienced && is_new[engine::kLoginAddress];
   ++a.logins;
   return s;
 }
 
-SignalScore ObserveSessionActivity(const Event& e, NoveltyFilter& novelty,
+namespace {
+
+// The block an address's neighbours share: /24 for IPv4, /64 for IPv6 (an
+// interface's temporary addresses, RFC 8981, stay inside its /64).
+bool SameBlock(const IpAddress& a, const IpAddress& b) {
+  if (a.is_v4() != b.is_v4()) return false;
+  if (a.is_v4()) return (a.lo() >> 8) == (b.lo() >> 8);
+  return a.hi() == b.hi();
+}
+
+// Points for how rare the network is among the portal's `logins`: none
+// from 1% of them up, 10 a decade below, at most 30. A share below 1 in
+// `logins` cannot be told from it (an AS not seen yet in a young
+// population may be common), so it counts as 1 in `logins`.
+double RarityPoints(double share, uint64_t logins) {
+  if (logins == 0) return 0;
+  const double floor = 1.0 / static_cast<double>(logins);
+  return std::clamp(10 * (-std::log10(std::max(share, floor)) - 2), 0.0,
+                    30.0);
+}
+
+}  // namespace
+
+SignalScore ObserveSessionActivity(const Event& e,
+                                   const SessionContext& context,
+                                   NoveltyFilter& novelty,
                                    engine::AccountState& a) {
   SignalScore s;
   if (a.logins == 0 || e.ip == a.login_ip || e.ip == a.previous_login_ip) {
     return s;
   }
+  // Within the session's own block: a NAT pool's neighbour, a new
+  // temporary IPv6 address. The session follows it.
+  if (SameBlock(e.ip, a.login_ip)) {
+    a.login_ip = e.ip;
+    return s;
+  }
+  Location where;
+  if (context.locations != nullptr) where = context.locations->Lookup(e.ip);
+  const uint32_t account = e.account;
   const bool new_ip = !novelty.Contains(
-      ScopeOf(NoveltyScope::kAddress, e.account), OriginKey(e.ip));
-  // To an address the account used before (another of its sessions, a
-  // hospital's second NAT address): weak. To a new one: a stolen session.
-  s.Add(new_ip ? 60 : 25, Evidence{Feature::kIpSwitchWithoutLogin, 1, 0, 0});
+      ScopeOf(NoveltyScope::kAddress, account), OriginKey(e.ip));
+  const bool known =
+      !new_ip ||
+      novelty.Contains(ScopeOf(NoveltyScope::kNetwork, account),
+                       OriginKey(e.ip.Network())) ||
+      (where.asn != 0 &&
+       (where.asn == a.session_asn ||
+        novelty.Contains(ScopeOf(NoveltyScope::kAs, account),
+                         AsKey(where.asn))));
+  s.Add(0, Evidence{Feature::kIpSwitchWithoutLogin, 1, 0, 0});
+  if (known) {
+    // The same provider (dual stack, carrier NAT, renumbering) or a
+    // network the account works from: weak; the session follows it.
+    s.Add(10, Evidence{Feature::kSessionMovedKnown, 1, 0, 0});
+    a.login_ip = e.ip;
+    if (where.asn != 0) a.session_asn = where.asn;
+    return s;
+  }
+  // A provider the account never used: a phone's first use of its mobile
+  // data, or a stolen session. How common that provider is among the
+  // portal's users, and whether it is abroad, tells them apart.
+  s.Add(30, Evidence{Feature::kSessionMovedProvider,
+                     static_cast<double>(where.asn), 0, 0});
+  if (where.asn != 0 && context.population != nullptr) {
+    const double share = context.population->FrozenAsShare(AsKey(where.asn));
+    const double points =
+        RarityPoints(share, context.population->frozen_as_logins());
+    if (points > 0) {
+      s.Add(points, Evidence{Feature::kSessionMovedRare, share, 0.01, 0});
+    }
+  }
+  if (where.country != 0 && a.login_country != 0 &&
+      where.country != a.login_country) {
+    s.Add(20, Evidence{Feature::kSessionMovedCountry,
+                       static_cast<double>(where.country), 0, 0});
+  }
   if (new_ip) s.Add(0, Evidence{Feature::kNewIpForAccount, 1, 0, 0});
   return s;
 }

@@ -19,12 +19,28 @@
 //  - impossible travel: the previous login's country is further than
 //    `max_travel_kmh` allows in the time between them (35 points: with a
 //    new address abroad, an alert recommending step-up authentication).
-// On each lookup or export: lookups from an address other than the
-// session's login address without a new login (a stolen session) score 25
-// when the account used that address before (concurrent sessions), 60
-// when it is new to the account.
+// On each lookup or export from an address other than the session's
+// (ObserveSessionActivity), judged by how far it moved:
+//  - within the session's /24 (IPv4) or /64 (IPv6): nothing; the session
+//    follows it (a NAT pool's neighbour, a new temporary IPv6 address);
+//  - to an address, network or autonomous system the account has used, or
+//    the session's own AS (dual stack, carrier NAT, renumbering, a
+//    second site): 10, and the session follows it;
+//  - to a provider the account never used: 30 (a phone's first use of its
+//    mobile data looks like this), + up to 30 the rarer that AS is among
+//    the portal's logins (10 a decade below 1%, a share below 1/n of n
+//    logins counted as 1/n: a hosting provider nobody logs in from scores
+//    60 once the portal has seen 100,000 logins), + 20 when it is in
+//    another country. The
+//    session does not follow, so every later event from there is judged
+//    the same way.
+// Without a location database the AS and country are unknown: a move to a
+// network the account never used scores 30.
 //
-// Cost: up to five novelty probes per login, no allocation.
+// Cost: up to five novelty probes per login, no allocation; a session
+// check costs nothing while the address stays the session's, and up to
+// four novelty probes, a location lookup (under a mutex) and a count-min
+// read when it moves.
 // Thread-compatible.
 #ifndef VIGIE_DETECTOR_SIGNALS_LOGIN_RISK_H_
 #define VIGIE_DETECTOR_SIGNALS_LOGIN_RISK_H_
@@ -38,6 +54,8 @@
 
 namespace vigie {
 
+class LocationDatabase;
+
 // Novelty scopes: which kind of value is paired with the account.
 enum class NoveltyScope : uint64_t {
   kSubject = 1,
@@ -48,6 +66,8 @@ enum class NoveltyScope : uint64_t {
   kCountry = 6,
 };
 uint64_t ScopeOf(NoveltyScope scope, uint32_t account);
+// An AS number as a login feature key (LoginKeys[kLoginAs]); 0 for 0.
+uint64_t AsKey(uint32_t asn);
 
 // Hints the novelty blocks and population counters a successful login of
 // `e` will read for the features its event alone names (address, network,
@@ -81,8 +101,18 @@ SignalScore ObserveSuccessfulLogin(const Event& event,
                                    engine::AccountState& account,
                                    double* log10_ratio);
 
+// What a session check may consult about an address new to the session:
+// where it is (null: no location database) and how common its AS is among
+// the portal's logins (null: not used).
+struct SessionContext {
+  const LocationDatabase* locations = nullptr;
+  const engine::LoginPopulation* population = nullptr;
+};
+
 // On an authenticated action (lookup, export) by the account.
-SignalScore ObserveSessionActivity(const Event& event, NoveltyFilter& novelty,
+SignalScore ObserveSessionActivity(const Event& event,
+                                   const SessionContext& context,
+                                   NoveltyFilter& novelty,
                                    engine::AccountState& account);
 
 }  // namespace vigie

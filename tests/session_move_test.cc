@@ -1,0 +1,151 @@
+// A session that continues from another address, judged by how far it
+// moved (signals/login_risk.h), with Debian's libloc database: the network
+// phenomena of the simulator's worlds open no incident, a stolen session
+// replayed from a hosting provider or from abroad does.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "detector/detector.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace vigie {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kDatabase[] = "/var/lib/location/database.db";
+constexpr int64_t kT0 = 1646900000000;  // 2022-03-10T08:13:20Z
+constexpr int64_t kSec = 1000;
+constexpr int64_t kMinute = 60 * kSec;
+
+class Sink : public AlertSink {
+ public:
+  void Emit(const v1::Alert& alert) override { alerts.push_back(alert); }
+  std::vector<v1::Alert> Opened() const {
+    std::vector<v1::Alert> out;
+    for (const v1::Alert& a : alerts) {
+      if (a.incident_state() == v1::INCIDENT_OPENED) out.push_back(a);
+    }
+    return out;
+  }
+  std::vector<v1::Alert> alerts;
+};
+
+IpAddress Ip(const char* text) { return IpAddress::Parse(text).value(); }
+
+class SessionMoveTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DetectorOptions options;
+    options.location_database = kDatabase;
+    options.max_state_bytes = size_t{64} << 20;
+    auto created = Detector::Create(
+        options, [](uint32_t a) { return absl::StrCat("acct", a); }, &sink_);
+    ASSERT_TRUE(created.ok()) << created.status()
+                              << " (scripts/install-deps.sh installs "
+                                 "libloc-database)";
+    detector_ = *std::move(created);
+    // A portal's population: 100,000 logins of 2,000 other accounts from
+    // French consumer ISPs' fixed lines and mobile carriers, over a day.
+    const char* kPrefixes[] = {"90.0.", "78.112.", "82.64.", "176.128.",
+                               "37.165.", "77.205.", "80.215."};
+    for (int i = 0; i < 100000; ++i) {
+      const int p = i % 7;
+      Event e = Make(t_ - 86400 * kSec + i * 800, 1000 + i % 2000,
+                     Ip(absl::StrCat(kPrefixes[p], (i / 7) % 250, ".",
+                                     1 + (i / 1750) % 250)
+                            .c_str()),
+                     Action::kLogin);
+      detector_->Observe(e);
+    }
+    // The account under test logs in from its Orange line, as usual.
+    for (int d = 0; d < 5; ++d) {
+      detector_->Observe(
+          Make(t_ - (5 - d) * 3600 * kSec, 7, Ip("90.0.12.34"), Action::kLogin));
+    }
+  }
+
+  Event Make(int64_t t, uint32_t account, IpAddress ip, Action action) {
+    Event e;
+    e.time_ms = t;
+    e.account = account;
+    e.ip = ip;
+    e.action = action;
+    e.outcome = Outcome::kSuccess;
+    e.profession = 1;
+    e.user_agent_hash = 77;
+    return e;
+  }
+  double Lookup(int64_t t, const char* ip, uint64_t subject) {
+    Event e = Make(t, 7, Ip(ip), Action::kLookup);
+    e.subject = subject;
+    e.subject_flags = kSubjectPresent;
+    return detector_->Observe(e);
+  }
+  // A session from the Orange line: login, two lookups.
+  void StartSession() {
+    detector_->Observe(Make(t_, 7, Ip("90.0.12.34"), Action::kLogin));
+    Lookup(t_ + kMinute, "90.0.12.34", 1);
+    Lookup(t_ + 2 * kMinute, "90.0.12.34", 2);
+  }
+
+  int64_t t_ = kT0 + 86400 * kSec;
+  Sink sink_;
+  std::unique_ptr<Detector> detector_;
+};
+
+TEST_F(SessionMoveTest, RoamingOntoACommonMobileCarrierIsNotAnIncident) {
+  StartSession();
+  // Off the Wi-Fi, onto Free Mobile's carrier NAT, then another address of
+  // its pool per connection.
+  const double first = Lookup(t_ + 3 * kMinute, "37.166.4.9", 3);
+  EXPECT_EQ(first, 30);  // A provider the account never used, common.
+  // The session does not follow a new provider: each of its addresses is
+  // judged the same way, never an incident on its own.
+  EXPECT_EQ(Lookup(t_ + 4 * kMinute, "37.170.99.1", 4), 30);
+  EXPECT_TRUE(sink_.Opened().empty());
+}
+
+TEST_F(SessionMoveTest, DualStackAndTemporaryIpv6AddressesAreNotIncidents) {
+  StartSession();
+  // The same line's IPv6 (Orange), then a new temporary address in its /64.
+  EXPECT_LE(Lookup(t_ + 3 * kMinute, "2a01:cb00:1:2::aa", 3), 30);
+  EXPECT_EQ(Lookup(t_ + 4 * kMinute, "2a01:cb00:1:2::bb", 4), 0);
+  EXPECT_TRUE(sink_.Opened().empty());
+}
+
+TEST_F(SessionMoveTest, RenumberingWithinTheProviderIsWeak) {
+  StartSession();
+  // Orange gives the line another block: same AS as the session's.
+  EXPECT_EQ(Lookup(t_ + 3 * kMinute, "81.250.7.7", 3), 10);
+  EXPECT_TRUE(sink_.Opened().empty());
+}
+
+TEST_F(SessionMoveTest, StolenSessionReplayedFromAHostingProviderOpens) {
+  StartSession();
+  // OVH: no login of the portal ever came from it.
+  EXPECT_GE(Lookup(t_ + 5 * kMinute, "51.68.40.7", 3), 60);
+  const std::vector<v1::Alert> opened = sink_.Opened();
+  ASSERT_EQ(opened.size(), 1u);
+  EXPECT_EQ(opened[0].rule_name(), "login_risk");
+  EXPECT_THAT(opened[0].message(), HasSubstr("AS16276"));
+  EXPECT_THAT(opened[0].message(),
+              HasSubstr("none of the portal's logins came from"));
+  // The session does not follow the intruder: the next request from there
+  // is judged the same way.
+  EXPECT_GE(Lookup(t_ + 6 * kMinute, "51.68.40.7", 4), 60);
+}
+
+TEST_F(SessionMoveTest, StolenSessionReplayedFromAbroadOpens) {
+  StartSession();
+  EXPECT_GE(Lookup(t_ + 5 * kMinute, "80.24.77.1", 3), 60);  // Telefonica, ES.
+  ASSERT_EQ(sink_.Opened().size(), 1u);
+  EXPECT_THAT(sink_.Opened()[0].message(), HasSubstr("another country (ES)"));
+}
+
+}  // namespace
+}  // namespace vigie
