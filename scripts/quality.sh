@@ -27,8 +27,8 @@ printf '%s\n' cbfc9a72fcd9bd53d0e5f309f49f36602d4a940205a836c07df7e691b6268e7f \
   > "$work/key"
 chmod 600 "$work/key"
 "$vigie" eval --help >/dev/null
-printf '| world | accounts × days | seed | detector | campaigns detected | chained lookups: records exposed before 1st alert | low-and-slow: records exposed before 1st alert | kinds missed | false incidents / 10k account-days | entity AUC |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| world | accounts × days | seed | detector | campaigns detected | chained lookups: records exposed before 1st alert | low-and-slow: records exposed before 1st alert | kinds missed | taken-over accounts named | false incidents / 10k account-days | entity AUC |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|\n'
 for world in $worlds; do
   for size in $sizes; do
     accounts=${size%x*}

@@ -32,7 +32,7 @@ AccountState SomeAccount(const IpAddress& login, const IpAddress& previous) {
   a.last_nir_prefix = 1840575;
   a.last_nir_order = 112;
   a.login_ip = login;
-  a.previous_login_ip = previous;
+  a.previous_login_hash = AddressHash(previous);
   a.login_ms = kStart - 600000;
   a.login_ip_new = true;
   a.logins = 17;

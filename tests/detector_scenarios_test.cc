@@ -51,7 +51,12 @@ class DetectorScenarios : public ::testing::Test {
     sim.accounts = 2000;
     sim.days = 2;
     sim.seed = 1;
+    std::set<std::pair<std::string, std::string>> logins;
     auto result = simulate::Simulate(sim, [&](const AccessRecord& record) {
+      if (record.action == Action::kLogin &&
+          record.outcome == Outcome::kSuccess) {
+        logins.emplace(std::string(record.account), record.ip.ToString());
+      }
       Event e;
       encoder.Encode(record, &e);
       detector->Observe(e);
@@ -60,6 +65,18 @@ class DetectorScenarios : public ::testing::Test {
     ASSERT_TRUE(result.ok());
     detector->Flush();
     result_ = new simulate::SimulationResult(*std::move(result));
+    // Accounts a stuffing or spray logged into from one of its addresses.
+    taken_over_ = new std::set<std::string>();
+    for (const simulate::CampaignLabel& c : result_->campaigns) {
+      if (c.kind != "password_spray" && c.kind != "credential_stuffing") {
+        continue;
+      }
+      for (const std::string& ip : c.ips) {
+        for (const std::string& account : c.accounts) {
+          if (logins.count({account, ip})) taken_over_->insert(account);
+        }
+      }
+    }
   }
 
   // Opened incidents naming any of the campaign's accounts or addresses
@@ -83,10 +100,30 @@ class DetectorScenarios : public ::testing::Test {
 
   static Collect* sink_;
   static simulate::SimulationResult* result_;
+  static std::set<std::string>* taken_over_;
 };
 
 Collect* DetectorScenarios::sink_ = nullptr;
 simulate::SimulationResult* DetectorScenarios::result_ = nullptr;
+std::set<std::string>* DetectorScenarios::taken_over_ = nullptr;
+
+// Every account the stuffing got into is named by an incident of its own,
+// recommending a password reset, not only the attacking address.
+TEST_F(DetectorScenarios, AccountsTakenOverByStuffingAreNamed) {
+  ASSERT_FALSE(taken_over_->empty());
+  for (const std::string& account : *taken_over_) {
+    bool named = false;
+    for (const v1::Alert& a : sink_->opened) {
+      if (a.account() != account || a.rule_name() != "credential_attack") {
+        continue;
+      }
+      named = true;
+      EXPECT_EQ(a.recommended_action(), v1::FORCE_PASSWORD_RESET);
+      EXPECT_THAT(a.message(), HasSubstr("a stolen password that worked"));
+    }
+    EXPECT_TRUE(named) << account;
+  }
+}
 
 TEST_F(DetectorScenarios, ChainedLookupsAreEnumeration) {
   const std::vector<v1::Alert> found = IncidentsFor("chained_lookup");
@@ -157,6 +194,7 @@ TEST_F(DetectorScenarios, BenignTrapsRaiseAtMostTheTwoKnownIncidents) {
     }
     attackers.insert(c.accounts.begin(), c.accounts.end());
   }
+  attackers.insert(taken_over_->begin(), taken_over_->end());
   std::map<std::string, int> traps;
   std::set<std::string> alerted;
   for (const simulate::BenignTrap& trap : result_->benign_traps) {

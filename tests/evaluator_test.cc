@@ -187,6 +187,38 @@ TEST(ParseLabels, RejectsMalformedLabels) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// Accounts a stuffing logged into: named when an alert names the account
+// within the campaign's span (+1 h); a success from another address, or a
+// failure, takes nothing over.
+TEST(Evaluate, CountsAccountsTakenOverAndNamed) {
+  Labels labels;
+  LabeledCampaign c;
+  c.id = "credential_stuffing-1";
+  c.kind = "credential_stuffing";
+  c.accounts = {"dr.a", "dr.b", "dr.c"};
+  c.ips = {"88.1.1.1"};
+  c.start_ms = kT0;
+  c.end_ms = kT0 + 60 * kMin;
+  labels.campaigns.push_back(c);
+  labels.accounts = 10;
+  labels.days = 1;
+  std::vector<EventFacts> events = {
+      {kT0 + kMin, "dr.a", "88.1.1.1", false, 0, true},
+      {kT0 + 2 * kMin, "dr.b", "88.1.1.1", false, 0, true},
+      {kT0 + 3 * kMin, "dr.c", "90.1.1.1", false, 0, true},   // Own line.
+      {kT0 + 4 * kMin, "dr.c", "88.1.1.1", false, 0, false},  // Failed.
+  };
+  std::vector<AlertLine> alerts = {
+      Alert(kT0 + kMin, "dr.a", "88.1.1.1", 75, "i1"),
+      Alert(kT0 + 200 * kMin, "dr.b", "88.1.1.1", 75, "i2"),  // Too late.
+  };
+  Evaluation e = Evaluate(labels, alerts, &events);
+  ASSERT_TRUE(e.taken_over.has_value());
+  EXPECT_EQ(*e.taken_over, 2);
+  EXPECT_EQ(e.taken_over_named, 1);
+  EXPECT_FALSE(Evaluate(labels, alerts, nullptr).taken_over.has_value());
+}
+
 TEST(FormatTableRow, SummarisesOneDetector) {
   Labels labels = TwoCampaigns();
   std::vector<EventFacts> events = Events();
@@ -194,7 +226,7 @@ TEST(FormatTableRow, SummarisesOneDetector) {
       Alert(kT0 + 3 * kMin + 30000, "dr.a", "51.68.1.2", 80, "i1")};
   Evaluation e = Evaluate(labels, alerts, &events);
   EXPECT_EQ(FormatTableRow("| 100×2 | 1 ", "vigie", e),
-            "| 100×2 | 1 | vigie | 1/2 | 4 | n/a | bulk_export | 0.00 | 0.667 |\n");
+            "| 100×2 | 1 | vigie | 1/2 | 4 | n/a | bulk_export | 0/0 | 0.00 | 0.667 |\n");
 }
 
 }  // namespace

@@ -127,6 +127,12 @@ std::string Explain(const Evidence& e) {
                          "from",
                          100 * o)
                    : "a network none of the portal's logins came from";
+    case Feature::kLoginFromAttackingAddress:
+      return absl::StrFormat(
+          "logged in successfully from an address where %.0f different "
+          "accounts failed to log in in %s (threshold %.0f): a stolen "
+          "password that worked",
+          o, in, b);
     case Feature::kSessionMovedCountry:
       return absl::StrCat("in another country (",
                           CountryString(static_cast<uint16_t>(o)), ")");

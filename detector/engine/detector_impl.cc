@@ -171,6 +171,7 @@ struct AddressReport {
 // A successful login's context, from phase A (address side) to B.
 struct LoginContext {
   SignalScore shared;
+  SignalScore attacking_address;  // The address is spraying or stuffing.
   LoginOrigin origin;
 };
 
@@ -531,6 +532,8 @@ class DetectorImpl : public Detector {
       }
       LoginContext login;
       login.shared = shared;
+      login.attacking_address = ObserveLoginFromAddress(
+          e, options_, address_few_failures_, address_failures_);
       login.origin.country = ip.country;
       login.origin.asn = ip.asn;
       login.origin.keys = LoginKeysOf(e, ip.country, ip.asn);
@@ -671,6 +674,10 @@ class DetectorImpl : public Detector {
           const LoginContext& login = logins_[in.login];
           at(Family::kLoginRisk) = ObserveSuccessfulLogin(
               e, options_, login.origin, novelty, a, &out.log10_ratio);
+          if (login.attacking_address.score >
+              at(Family::kCredentialAttack).score) {
+            at(Family::kCredentialAttack) = login.attacking_address;
+          }
           at(Family::kSharedInfrastructure) = login.shared;
           out.learn_ratio = !suspect && std::isfinite(out.log10_ratio);
         }

@@ -40,7 +40,7 @@ void EncodeAccount(StateWriter& w, const AccountState& a) {
   w.Put(a.last_nir_prefix);
   w.Put(a.last_nir_order);
   PutIp(w, a.login_ip);
-  PutIp(w, a.previous_login_ip);
+  w.Put(a.previous_login_hash);
   w.Put(a.login_ms);
   w.Put<uint8_t>(a.login_ip_new);
   w.Put(a.logins);
@@ -65,7 +65,11 @@ bool DecodeAccount(StateReader& r, AccountState* a) {
   a->last_nir_prefix = r.Get<uint32_t>();
   a->last_nir_order = r.Get<uint16_t>();
   a->login_ip = GetIp(r);
-  a->previous_login_ip = GetIp(r);
+  if (version >= 6) {
+    a->previous_login_hash = r.Get<uint32_t>();
+  } else {
+    a->previous_login_hash = AddressHash(GetIp(r));
+  }
   a->login_ms = r.Get<int64_t>();
   a->login_ip_new = r.Get<uint8_t>() != 0;
   a->logins = r.Get<uint32_t>();

@@ -61,6 +61,17 @@ inline constexpr uint32_t kLookupWindowsRead =
     KeptOver(kNotFound, {WindowSpec::kTenMinutes}) |
     KeptOver(kInvalidKeys, {WindowSpec::kTenMinutes});
 
+// A 32-bit digest of an address, for per-account state that must stay
+// small (a collision costs at most one missed or one extra session
+// check); never 0, which means "none".
+inline uint32_t AddressHash(const IpAddress& ip) {
+  uint64_t x = ip.hi() * 0x9e3779b97f4a7c15ull ^ ip.lo();
+  x ^= x >> 29;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 32;
+  return static_cast<uint32_t>(x) | 1;
+}
+
 // What lookups read and write comes first (with the session check's
 // login addresses and login count) and what only logins and exports need
 // (login features) last, so that scoring a
@@ -76,7 +87,7 @@ struct AccountState {
   // Small fields next to each other, where HourProfile leaves room.
   uint16_t last_nir_order = 0;
   bool seen = false;
-  bool login_ip_new = false;    // The latest login's address was new.
+  bool login_ip_new = false;    // The latest login's network was new.
   Ewma new_per_hour;  // Own baseline of kNewSubjects over 1 h.
   uint32_t last_nir_prefix = 0;
   uint32_t profession = 0;
@@ -92,7 +103,9 @@ struct AccountState {
   // The session's address: that of the latest successful login, or where
   // the session moved since without raising the account's risk.
   IpAddress login_ip;
-  IpAddress previous_login_ip;  // The one before login_ip.
+  // The previous login's address, hashed (AddressHash, never 0; 0: none):
+  // a lookup from there is the account's other session.
+  uint32_t previous_login_hash = 0;
   // Only logins and exports from here on.
   uint32_t failures_since_success = 0;
   uint16_t login_country = 0;  // Of the latest login, 0 if unknown.

@@ -74,7 +74,41 @@ SignalScore ScoreAddressFailure(const Event& e, bool known_account,
   return score;
 }
 
+template <typename Failures>
+SignalScore ScoreLoginFrom(const Event& e, const DetectorOptions& options,
+                           const Failures& ip) {
+  const WindowSpec& w = options.windows;
+  SignalScore score;
+  const double hour = ip.failing_accounts.Count(w, kHour, e.time_ms);
+  const double day = ip.failing_accounts.Count(w, kDay, e.time_ms);
+  const double hour_threshold =
+      static_cast<double>(options.failing_accounts_per_ip_hour);
+  const double day_threshold =
+      static_cast<double>(options.failing_accounts_per_ip_day);
+  const bool by_hour = hour / hour_threshold >= day / day_threshold;
+  const double observed = by_hour ? hour : day;
+  const double limit = by_hour ? hour_threshold : day_threshold;
+  if (observed >= limit) {
+    score.Add(75, Evidence{Feature::kLoginFromAttackingAddress, observed,
+                           limit, w.horizon_ms(by_hour ? kHour : kDay)});
+  }
+  return score;
+}
+
 }  // namespace
+
+SignalScore ObserveLoginFromAddress(
+    const Event& e, const DetectorOptions& options,
+    EntityTable<IpAddress, engine::AddressFewFailures>& few_sets,
+    EntityTable<IpAddress, engine::AddressFailures>& wide_sets) {
+  if (const engine::AddressFailures* wide = wide_sets.Find(e.ip)) {
+    return ScoreLoginFrom(e, options, *wide);
+  }
+  if (const engine::AddressFewFailures* few = few_sets.Find(e.ip)) {
+    return ScoreLoginFrom(e, options, *few);
+  }
+  return SignalScore();
+}
 
 SignalScore ObserveAddressFailure(const Event& e, bool known_account,
                                   const DetectorOptions& options,

@@ -11,6 +11,10 @@
 // threshold, +4 per account beyond; +10 when most are unknown names).
 // Shared egress (hospital NAT, carrier NAT) sees a few typos a day from many
 // accounts, far below these counts.
+// A successful login from an address at or above those counts (the
+// stuffing or spray got in) scores 75 on the account it got into, so that
+// every account taken over is named by an incident of its own (the
+// recommended action: force a password reset), not only the address.
 //
 // The two sides are separate so the sharded engine can run the account
 // side on the account's shard and the address side serially.
@@ -52,6 +56,15 @@ SignalScore ObserveAddressFailure(
 SignalScore ObserveAddressFailure(const Event& event, bool known_account,
                                   const DetectorOptions& options,
                                   engine::AddressFailures& address);
+
+// The address's side of a successful login: 75 when the address is
+// attacking (its failing accounts at or above either threshold), else 0.
+// Reads the tables only (no expiry, no touch).
+// REQUIRES: event.action == kLogin, event.outcome == kSuccess.
+SignalScore ObserveLoginFromAddress(
+    const Event& event, const DetectorOptions& options,
+    EntityTable<IpAddress, engine::AddressFewFailures>& few_sets,
+    EntityTable<IpAddress, engine::AddressFailures>& wide_sets);
 
 }  // namespace vigie
 

@@ -47,6 +47,8 @@ enum class Feature : uint8_t {
   kSessionMovedProvider,  // observed: AS it moved to (0: unknown).
   kSessionMovedRare,      // observed: that AS's share of logins.
   kSessionMovedCountry,   // observed: ISO country code as two chars.
+  // observed: accounts failing from the login's address, baseline: limit.
+  kLoginFromAttackingAddress,
 };
 
 // Dimensions of the peer-group model's feature vector (family 6), in order.

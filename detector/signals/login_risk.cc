@@ -94,23 +94,24 @@ SignalScore ObserveSuccessfulLogin(const Event& e,
   }
   *log10_ratio =
       experienced ? ratio : std::numeric_limits<double>::quiet_NaN();
+  // Novelty is nested (a new country is a new AS, network and address):
+  // one fact, "somewhere new", scored by how deep it goes, 10 a level.
   if (experienced && is_new[engine::kLoginAddress]) {
-    s.Add(25, Evidence{Feature::kNewIpForAccount, 1, 0, 0});
+    s.Add(10, Evidence{Feature::kNewIpForAccount, 1, 0, 0});
     if (is_new[engine::kLoginNetwork]) {
-      s.Add(15, Evidence{Feature::kNewNetworkForAccount, 1, 0, 0});
+      s.Add(10, Evidence{Feature::kNewNetworkForAccount, 1, 0, 0});
     }
     if (is_new[engine::kLoginAs]) {
-      s.Add(5, Evidence{Feature::kNewAsForAccount,
+      s.Add(10, Evidence{Feature::kNewAsForAccount,
                          static_cast<double>(origin.asn), 0, 0});
     }
     if (is_new[engine::kLoginCountry]) {
       s.Add(10, Evidence{Feature::kNewCountryForAccount,
                          static_cast<double>(origin.country), 0, 0});
     }
-  }
-  if (experienced && is_new[engine::kLoginAddress] &&
-      is_new[engine::kLoginAgent]) {
-    s.Add(10, Evidence{Feature::kNewUserAgentForAccount, 1, 0, 0});
+    if (is_new[engine::kLoginAgent]) {
+      s.Add(10, Evidence{Feature::kNewUserAgentForAccount, 1, 0, 0});
+    }
   }
   if (experienced && origin.ratio_warm && ratio > origin.ratio_top) {
     s.Add(std::min(30.0, 10 * (ratio - origin.ratio_top)),
@@ -131,11 +132,14 @@ SignalScore ObserveSuccessfulLogin(const Event& e,
   // A new session: timing regularity is measured within it, not across the
   // night before.
   a.lookup_gaps = GapRegularity();
-  a.previous_login_ip = a.login_ip;
+  a.previous_login_hash = a.logins > 0 ? engine::AddressHash(a.login_ip) : 0;
   a.login_ip = e.ip;
   a.session_asn = origin.asn;
   a.login_ms = e.time_ms;
-  a.login_ip_new = experienced && is_new[engine::kLoginAddress];
+  // What later lookups of the session count as "from somewhere new": a
+  // network the account never used; a new address of a known network (a
+  // NAT pool's neighbour) is not.
+  a.login_ip_new = experienced && is_new[engine::kLoginNetwork];
   ++a.logins;
   return s;
 }
@@ -168,8 +172,9 @@ SignalScore ObserveSessionActivity(const Event& e,
                                    NoveltyFilter& novelty,
                                    engine::AccountState& a) {
   SignalScore s;
-  if (a.logins == 0 || e.ip == a.login_ip || e.ip == a.previous_login_ip) {
-    return s;
+  if (a.logins == 0 || e.ip == a.login_ip ||
+      engine::AddressHash(e.ip) == a.previous_login_hash) {
+    return s;  // The session's address, or its other session's.
   }
   // Within the session's own block: a NAT pool's neighbour, a new
   // temporary IPv6 address. The session follows it.

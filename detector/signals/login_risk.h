@@ -3,10 +3,12 @@
 //
 // On each successful login of an account with at least
 // `logins_before_novelty` earlier logins:
-//  - novelty: an address the account never used scores 25, + 15 for a new
-//    network (/24 or /48), + 10 for a new user agent, and with a location
-//    database + 5 for a new autonomous system and + 10 for a new country
-//    (a traveller abroad, 55, stays below the default alert threshold);
+//  - novelty, nested (a new country is also a new AS, network and
+//    address: one fact, scored by how deep it goes): 10 for an address
+//    the account never used, + 10 for a new network (/24 or /48), + 10 for
+//    a new autonomous system and + 10 for a new country (with a location
+//    database), + 10 for a new user agent; a traveller abroad on a new
+//    laptop, 50, stays below the default incident threshold;
 //  - likelihood ratio: log10 LR = sum over the five features k of
 //    log10 p(x_k | population) - log10 p(x_k | account), with the paper's
 //    smoothing (see engine/login_population.h); p(account | attack) /

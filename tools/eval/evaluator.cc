@@ -206,7 +206,8 @@ absl::StatusOr<std::vector<EventFacts>> LoadEventFacts(
     facts.push_back(EventFacts{
         record.time_ms, std::string(record.account), record.ip.ToString(),
         record.action == Action::kLookup && record.outcome == Outcome::kSuccess,
-        record.action == Action::kExport ? record.records : 0});
+        record.action == Action::kExport ? record.records : 0,
+        record.action == Action::kLogin && record.outcome == Outcome::kSuccess});
   }
   return facts;
 }
@@ -239,6 +240,42 @@ absl::StatusOr<std::map<std::string, double>> LoadScores(
   }
   return scores;
 }
+
+namespace {
+
+void CountTakenOver(const Labels& labels, const std::vector<AlertLine>& alerts,
+                    const std::vector<EventFacts>& events, Evaluation* e) {
+  // Each account a credential attack logged into, and the span of the
+  // campaign that did (an incident the campaign opened on the account
+  // before the login, as brute force does, names it too).
+  std::map<std::string, std::pair<int64_t, int64_t>> taken;
+  for (const LabeledCampaign& c : labels.campaigns) {
+    if (c.kind != "credential_stuffing" && c.kind != "password_spray" &&
+        c.kind != "brute_force") {
+      continue;
+    }
+    for (const EventFacts& f : events) {
+      if (!f.successful_login || f.time_ms < c.start_ms ||
+          f.time_ms > c.end_ms || !c.accounts.count(f.account) ||
+          !c.ips.count(f.ip)) {
+        continue;
+      }
+      taken.emplace(f.account, std::make_pair(c.start_ms, c.end_ms));
+    }
+  }
+  e->taken_over = static_cast<int64_t>(taken.size());
+  for (const auto& [account, span] : taken) {
+    for (const AlertLine& a : alerts) {
+      if (a.account == account && a.time_ms >= span.first &&
+          a.time_ms <= span.second + 3600000) {
+        ++e->taken_over_named;
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
 
 Evaluation Evaluate(const Labels& labels, const std::vector<AlertLine>& alerts,
                     const std::vector<EventFacts>* events,
@@ -276,6 +313,7 @@ Evaluation Evaluate(const Labels& labels, const std::vector<AlertLine>& alerts,
   for (const auto& [kind, values] : exposures_by_kind) {
     e.median_exposed_by_kind[kind] = Median(values);
   }
+  if (events != nullptr) CountTakenOver(labels, alerts, *events, &e);
   // Incidents.
   std::map<std::string, std::vector<const AlertLine*>> incidents;
   for (const AlertLine& a : alerts) incidents[a.incident_id].push_back(&a);
@@ -372,6 +410,12 @@ std::string FormatEvaluation(const std::string& name, const Evaluation& e) {
   }
   absl::StrAppendFormat(&out, "  detected %d of %d campaigns\n", detected,
                         e.campaigns.size());
+  if (e.taken_over.has_value()) {
+    absl::StrAppendFormat(
+        &out, "  accounts taken over by credential attacks: %d, named by an "
+              "alert: %d\n",
+        *e.taken_over, e.taken_over_named);
+  }
   absl::StrAppendFormat(
       &out,
       "  incidents: %d; false: %d = %.2f per 10,000 account-days (%.0f "
@@ -396,9 +440,9 @@ std::string FormatEvaluation(const std::string& name, const Evaluation& e) {
 std::string TableHeader() {
   return "| accounts × days | seed | detector | campaigns detected | chained "
          "lookups: records exposed before 1st alert (median) | low-and-slow: "
-         "records exposed | undetected kinds | false incidents / 10k "
-         "account-days | entity AUC |\n"
-         "|---|---|---|---|---|---|---|---|---|\n";
+         "records exposed | undetected kinds | taken-over accounts named | "
+         "false incidents / 10k account-days | entity AUC |\n"
+         "|---|---|---|---|---|---|---|---|---|---|\n";
 }
 
 std::string FormatTableRow(const std::string& leading_cells,
@@ -418,10 +462,14 @@ std::string FormatTableRow(const std::string& leading_cells,
   for (const std::string& kind : missed) {
     absl::StrAppend(&missed_text, missed_text.empty() ? "" : ", ", kind);
   }
-  return absl::StrFormat("%s| %s | %d/%d | %s | %s | %s | %.2f | %s |\n",
+  const std::string named =
+      e.taken_over.has_value()
+          ? absl::StrCat(e.taken_over_named, "/", *e.taken_over)
+          : std::string("n/a");
+  return absl::StrFormat("%s| %s | %d/%d | %s | %s | %s | %s | %.2f | %s |\n",
                          leading_cells, name, detected, e.campaigns.size(),
                          median("chained_lookup"), median("low_and_slow"),
-                         missed_text.empty() ? "none" : missed_text,
+                         missed_text.empty() ? "none" : missed_text, named,
                          e.false_per_10k_account_days,
                          e.auc.has_value() ? absl::StrFormat("%.3f", *e.auc)
                                            : std::string("n/a"));
@@ -463,7 +511,12 @@ std::string EvaluationToJson(const std::string& name, const Evaluation& e) {
     absl::StrAppend(&out, ":", n);
     first = false;
   }
-  out.append("},\"median_records_exposed_by_kind\":{");
+  out.append("}");
+  if (e.taken_over.has_value()) {
+    absl::StrAppend(&out, ",\"taken_over_accounts\":", *e.taken_over,
+                    ",\"taken_over_accounts_named\":", e.taken_over_named);
+  }
+  out.append(",\"median_records_exposed_by_kind\":{");
   first = true;
   for (const auto& [kind, m] : e.median_exposed_by_kind) {
     out.append(first ? "" : ",");

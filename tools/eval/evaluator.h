@@ -16,6 +16,11 @@
 // see tools/simulate/world.h), so the attributions may add up to more
 // than the false incidents, or to "other" when it has none.
 //
+// Accounts taken over (needs the events): those a credential_stuffing,
+// password_spray or brute_force campaign logged into successfully from
+// one of its addresses; each is named when an alert names its account
+// between the campaign's start and one hour after its end.
+//
 // Exposure (needs the events): the campaign's events are those whose
 // account and address both belong to the campaign, within its time span.
 // Records exposed = successful lookups + exported records. "Before the first
@@ -83,6 +88,7 @@ struct EventFacts {
   std::string ip;
   bool successful_lookup;
   uint64_t exported_records;
+  bool successful_login = false;
 };
 
 absl::StatusOr<Labels> LoadLabels(const std::string& path);
@@ -116,6 +122,11 @@ struct Evaluation {
   std::optional<double> auc;
   // Median exposure before the first alert, per campaign kind.
   std::map<std::string, double> median_exposed_by_kind;
+  // Accounts a credential attack (stuffing, spray, brute force) logged
+  // into, and how many of them an alert naming the account reported
+  // between the campaign's start and an hour after its end. Needs events.
+  std::optional<int64_t> taken_over;
+  int64_t taken_over_named = 0;
 };
 
 Evaluation Evaluate(const Labels& labels, const std::vector<AlertLine>& alerts,
@@ -125,8 +136,9 @@ Evaluation Evaluate(const Labels& labels, const std::vector<AlertLine>& alerts,
 // Human-readable report, several lines.
 std::string FormatEvaluation(const std::string& name, const Evaluation& e);
 // One markdown table row: | name | detected | median records exposed before
-// the first alert for chained_lookup, low_and_slow | false incidents per
-// 10,000 account-days | AUC |, after the given leading cells.
+// the first alert for chained_lookup, low_and_slow | kinds missed | taken-
+// over accounts named (named/taken over) | false incidents per 10,000
+// account-days | AUC |, after the given leading cells.
 std::string FormatTableRow(const std::string& leading_cells,
                            const std::string& name, const Evaluation& e);
 std::string TableHeader();
