@@ -147,5 +147,43 @@ TEST_F(SessionMoveTest, StolenSessionReplayedFromAbroadOpens) {
   EXPECT_THAT(sink_.Opened()[0].message(), HasSubstr("another country (ES)"));
 }
 
+// Before the damage: a session whose login came from a new country
+// carries that risk. Its first export past the daily floor is an incident
+// and Observe returns a high risk on that very export; a small export is
+// medium (returned for the portal to ask for a second factor), no
+// incident.
+TEST_F(SessionMoveTest, BulkExportInASessionFromANewCountryIsStoppedAtOnce) {
+  detector_->Observe(Make(t_, 7, Ip("80.24.77.1"), Action::kLogin));  // ES.
+  EXPECT_TRUE(sink_.Opened().empty());
+  Event small = Make(t_ + kMinute, 7, Ip("80.24.77.1"), Action::kExport);
+  small.has_records = true;
+  small.records = 12;
+  const double medium = detector_->Observe(small);
+  EXPECT_GE(medium, 40);
+  EXPECT_LT(medium, 60);
+  EXPECT_TRUE(sink_.Opened().empty());
+  Event bulk = Make(t_ + 2 * kMinute, 7, Ip("80.24.77.1"), Action::kExport);
+  bulk.has_records = true;
+  bulk.records = 600;  // Past the 500-a-day floor, 53 on its own.
+  EXPECT_GE(detector_->Observe(bulk), 60);
+  ASSERT_EQ(sink_.Opened().size(), 1u);
+  EXPECT_THAT(sink_.Opened()[0].message(),
+              HasSubstr("in a session whose login was already risky"));
+}
+
+// A login from the account's own line: its exports carry nothing, and
+// the same 600 records stay below an incident.
+TEST_F(SessionMoveTest, ExportInAnOrdinarySessionCarriesNothing) {
+  detector_->Observe(Make(t_, 7, Ip("90.0.12.34"), Action::kLogin));
+  Event e = Make(t_ + kMinute, 7, Ip("90.0.12.34"), Action::kExport);
+  e.has_records = true;
+  e.records = 12;
+  EXPECT_EQ(detector_->Observe(e), 0);
+  e.time_ms += kMinute;
+  e.records = 600;
+  EXPECT_LT(detector_->Observe(e), 60);
+  EXPECT_TRUE(sink_.Opened().empty());
+}
+
 }  // namespace
 }  // namespace vigie

@@ -127,6 +127,9 @@ std::string Explain(const Evidence& e) {
                          "from",
                          100 * o)
                    : "a network none of the portal's logins came from";
+    case Feature::kRiskySession:
+      return absl::StrFormat(
+          "in a session whose login was already risky (score %.0f)", o);
     case Feature::kLoginFromAttackingAddress:
       return absl::StrFormat(
           "logged in successfully from an address where %.0f different "

@@ -692,7 +692,8 @@ class DetectorImpl : public Detector {
         at(Family::kLookupEnumeration) =
             ObserveLookup(e, time, new_subject, mature, options_, peers,
                           everyone_, a, &windows);
-        at(Family::kLoginRisk) = ObserveSessionActivity(e, session_context_, novelty, a);
+        at(Family::kLoginRisk) =
+            ObserveSessionActivity(e, session_context_, novelty, a);
         const PeerFeatures features =
             LookupWindowFeatures(windows.totals, windows.unusual_hour_bits);
         double distance2 = -1;
@@ -746,7 +747,15 @@ class DetectorImpl : public Detector {
         at(Family::kBulkExport) =
             ObserveExport(e, options_, peers, everyone_, WindowsOf(e, shard),
                           &day_total);
-        at(Family::kLoginRisk) = ObserveSessionActivity(e, session_context_, novelty, a);
+        at(Family::kLoginRisk) =
+            ObserveSessionActivity(e, session_context_, novelty, a);
+        {
+          const SignalScore carried = RiskySession(
+              a, day_total > options_.min_exported_records_per_day);
+          if (carried.score > at(Family::kLoginRisk).score) {
+            at(Family::kLoginRisk) = carried;
+          }
+        }
         if (!suspect) {
           PeerSample sample{};
           sample.profession = profession;

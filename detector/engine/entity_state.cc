@@ -1,5 +1,7 @@
 #include "detector/engine/entity_state.h"
 
+#include <algorithm>
+
 namespace vigie {
 namespace engine {
 namespace {
@@ -41,6 +43,7 @@ void EncodeAccount(StateWriter& w, const AccountState& a) {
   w.Put(a.last_nir_order);
   PutIp(w, a.login_ip);
   w.Put(a.previous_login_hash);
+  w.Put(a.login_risk);
   w.Put(a.login_ms);
   w.Put<uint8_t>(a.login_ip_new);
   w.Put(a.logins);
@@ -67,6 +70,7 @@ bool DecodeAccount(StateReader& r, AccountState* a) {
   a->login_ip = GetIp(r);
   if (version >= 6) {
     a->previous_login_hash = r.Get<uint32_t>();
+    a->login_risk = std::min<uint8_t>(r.Get<uint8_t>(), 100);
   } else {
     a->previous_login_hash = AddressHash(GetIp(r));
   }

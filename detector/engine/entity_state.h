@@ -88,6 +88,9 @@ struct AccountState {
   uint16_t last_nir_order = 0;
   bool seen = false;
   bool login_ip_new = false;    // The latest login's network was new.
+  // The latest successful login's login-risk score (0-100), which the
+  // session's later exports and lookup bursts carry (RiskySession).
+  uint8_t login_risk = 0;
   Ewma new_per_hour;  // Own baseline of kNewSubjects over 1 h.
   uint32_t last_nir_prefix = 0;
   uint32_t profession = 0;

@@ -35,6 +35,7 @@ const char* FeatureName(Feature feature) {
     case Feature::kSessionMovedCountry: return "session_moved_country";
     case Feature::kLoginFromAttackingAddress:
       return "login_from_attacking_address";
+    case Feature::kRiskySession: return "risky_session_login_score";
   }
   return "unknown";
 }

@@ -49,6 +49,7 @@ enum class Feature : uint8_t {
   kSessionMovedCountry,   // observed: ISO country code as two chars.
   // observed: accounts failing from the login's address, baseline: limit.
   kLoginFromAttackingAddress,
+  kRiskySession,  // observed: the session's login score, baseline: limit.
 };
 
 // Dimensions of the peer-group model's feature vector (family 6), in order.

@@ -117,6 +117,14 @@ SignalScore ObserveSuccessfulLogin(const Event& e,
     s.Add(std::min(30.0, 10 * (ratio - origin.ratio_top)),
           Evidence{Feature::kUnusualOrigin, ratio, origin.ratio_top, 0});
   }
+  // An hour the account almost never works at (the lookups' cue): not
+  // evidence against the login itself, but it makes the session's later
+  // exports riskier (RiskySession).
+  const int hour = HourProfile::HourOf(e.time_ms);
+  const double hour_points =
+      experienced && a.hours.total() >= 100 && a.hours.Surprise(hour) >= 7
+          ? 10
+          : 0;
   // Impossible travel since the previous login.
   if (a.logins > 0 && origin.country != 0 && a.login_country != 0) {
     const std::optional<double> km =
@@ -136,6 +144,8 @@ SignalScore ObserveSuccessfulLogin(const Event& e,
   a.login_ip = e.ip;
   a.session_asn = origin.asn;
   a.login_ms = e.time_ms;
+  a.login_risk =
+      static_cast<uint8_t>(std::clamp(s.score + hour_points, 0.0, 100.0));
   // What later lookups of the session count as "from somewhere new": a
   // network the account never used; a new address of a known network (a
   // NAT pool's neighbour) is not.
@@ -223,6 +233,16 @@ SignalScore ObserveSessionActivity(const Event& e,
                        static_cast<double>(where.country), 0, 0});
   }
   if (new_ip) s.Add(0, Evidence{Feature::kNewIpForAccount, 1, 0, 0});
+  return s;
+}
+
+SignalScore RiskySession(const engine::AccountState& a,
+                         bool above_export_floor) {
+  SignalScore s;
+  if (a.login_risk < kRiskyLogin) return s;
+  s.Add(above_export_floor ? std::min(100, a.login_risk + 20) : a.login_risk,
+        Evidence{Feature::kRiskySession, static_cast<double>(a.login_risk),
+                 kRiskyLogin, 0});
   return s;
 }
 

@@ -38,6 +38,14 @@
 //    the same way.
 // Without a location database the AS and country are unknown: a move to a
 // network the account never used scores 30.
+// Before the damage (RiskySession): a login's score, + 10 at an hour the
+// account almost never works, stays with its session. From
+// kRiskyLogin up (a new provider on a new device, a new country, an
+// unlikely origin), each export of the session carries it: as the
+// login's score (a medium risk that Observe returns on the export itself,
+// for the portal to ask for a second factor), and + 20 once the day's
+// exported records pass `min_exported_records_per_day` (a new country's
+// bulk export: 60, an incident before its records are served).
 //
 // Cost: up to five novelty probes per login, no allocation; a session
 // check costs nothing while the address stays the session's, and up to
@@ -116,6 +124,15 @@ SignalScore ObserveSessionActivity(const Event& event,
                                    const SessionContext& context,
                                    NoveltyFilter& novelty,
                                    engine::AccountState& account);
+
+// A login score from which the session's later actions carry it.
+inline constexpr int kRiskyLogin = 40;
+
+// What the session's login risk adds to an export (see the header
+// comment); `above_export_floor`: the day's exported records, this one
+// included, exceed min_exported_records_per_day.
+SignalScore RiskySession(const engine::AccountState& account,
+                         bool above_export_floor);
 
 }  // namespace vigie
 
