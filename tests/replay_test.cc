@@ -390,6 +390,20 @@ TEST(DetectorOptionsFromConfig, ReadsTheEngineSectionAndRejectsBadNetworks) {
   zero.mutable_engine()->set_alert_threshold(0);
   EXPECT_EQ(DetectorOptionsFromConfig(zero).status().code(),
             absl::StatusCode::kInvalidArgument);
+  // Risk tiers: the tier that opens incidents sets the threshold; a tier
+  // and a threshold together, or an unknown tier, are refused by name.
+  v1::DetectorConfig medium;
+  medium.mutable_engine()->set_incident_tier("medium");
+  EXPECT_EQ(DetectorOptionsFromConfig(medium)->alert_threshold, 45);
+  v1::DetectorConfig both = medium;
+  both.mutable_engine()->set_alert_threshold(70);
+  EXPECT_THAT(std::string(DetectorOptionsFromConfig(both).status().message()),
+              HasSubstr("not both"));
+  v1::DetectorConfig unknown;
+  unknown.mutable_engine()->set_incident_tier("severe");
+  EXPECT_THAT(
+      std::string(DetectorOptionsFromConfig(unknown).status().message()),
+      HasSubstr("engine.incident_tier"));
   // The printed defaults parse and give the built-in options.
   absl::StatusOr<v1::DetectorConfig> defaults =
       ParseDetectorConfig(DefaultConfigText(), "defaults");

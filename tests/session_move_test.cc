@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "detector/alerts/alert_json.h"
 #include "detector/detector.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -131,6 +132,7 @@ TEST_F(SessionMoveTest, StolenSessionReplayedFromAHostingProviderOpens) {
   EXPECT_GE(Lookup(t_ + 5 * kMinute, "51.68.40.7", 3), 60);
   const std::vector<v1::Alert> opened = sink_.Opened();
   ASSERT_EQ(opened.size(), 1u);
+  EXPECT_THAT(AlertToEcsJson(opened[0]), HasSubstr("\"risk_tier\":\"high\""));
   EXPECT_EQ(opened[0].rule_name(), "login_risk");
   EXPECT_THAT(opened[0].message(), HasSubstr("AS16276"));
   EXPECT_THAT(opened[0].message(),

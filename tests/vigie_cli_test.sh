@@ -90,7 +90,7 @@ check "resume from the end" "$vigie" replay --key-file "$tmp/key" --alerts "$tmp
 check "the resumed run gives identical alerts" cmp -s "$tmp/a_csv.jsonl" "$tmp/a_ckpt.jsonl"
 check "resuming another input is refused" test "$(status_of "$vigie" replay --key-file "$tmp/key" --alerts "$tmp/a_ckpt.jsonl" --resume "$tmp/c.ckpt" "$tmp/bad.csv")" = 1
 
-check "config defaults print" bash -c "'$vigie' config --print-defaults | grep -q alert_threshold"
+check "config defaults print" bash -c "'$vigie' config --print-defaults | grep -q incident_tier"
 "$vigie" config --print-defaults >"$tmp/defaults.conf"
 check "printed defaults are a valid config" "$vigie" replay --config "$tmp/defaults.conf" "$tmp/bad.csv"
 check "defaults say how the peers sample" grep -q "peer_sample_one_in: 4" "$tmp/defaults.conf"

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "detector/alerts/severity.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
@@ -124,6 +125,24 @@ absl::StatusOr<DetectorOptions> DetectorOptionsFromConfig(
   VIGIE_DOUBLE_FIELD(cold_start_new_per_day)
   VIGIE_DOUBLE_FIELD(min_exported_records_per_day)
 #undef VIGIE_DOUBLE_FIELD
+  if (c.has_incident_tier()) {
+    if (c.has_alert_threshold()) {
+      return absl::InvalidArgumentError(
+          "engine: set incident_tier or alert_threshold, not both");
+    }
+    const std::string& tier = c.incident_tier();
+    if (tier == "high") {
+      o.alert_threshold = kHighTierRisk;
+    } else if (tier == "medium") {
+      o.alert_threshold = kMediumTierRisk;
+    } else if (tier == "low") {
+      o.alert_threshold = kLowTierRisk;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "engine.incident_tier must be high, medium or low, not \"", tier,
+          "\""));
+    }
+  }
   if (c.has_alert_threshold()) {
     if (!(c.alert_threshold() > 0 && c.alert_threshold() <= 100)) {
       return absl::InvalidArgumentError(
@@ -286,7 +305,9 @@ std::string DefaultConfigText() {
   config.set_mode(v1::DETECTION_MODE_VIGIE);
   DetectorOptions engine;
   v1::EngineConfig* e = config.mutable_engine();
-  e->set_alert_threshold(engine.alert_threshold);
+  // The default threshold is the high tier's: printed as the tier, the
+  // form an operator changes.
+  e->set_incident_tier(TierName(TierOf(engine.alert_threshold)));
   e->set_update_step(engine.update_step);
   e->set_quiet_seconds_to_close(absl::ToInt64Seconds(engine.quiet_to_close));
   e->set_account_learning_seconds(

@@ -1,6 +1,7 @@
 #include "detector/alerts/alert_json.h"
 
 #include "absl/strings/str_cat.h"
+#include "detector/alerts/severity.h"
 #include "detector/ingest/time_format.h"
 #include "detector/internal/json_writer.h"
 
@@ -78,7 +79,9 @@ std::string AlertToEcsJson(const v1::Alert& alert) {
     AppendJsonString(reason.text(), &out);
     out.append("}");
   }
-  out.append("],\"recommended_action\":");
+  out.append("],\"risk_tier\":\"");
+  out.append(TierName(TierOf(alert.risk_score())));
+  out.append("\",\"recommended_action\":");
   AppendJsonString(RecommendedActionName(alert.recommended_action()), &out);
   out.append("}}");
   return out;
