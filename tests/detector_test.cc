@@ -160,6 +160,33 @@ TEST_F(DetectorTest, TravellerLoggingInFromANewNetworkDoesNotAlertAlone) {
   EXPECT_TRUE(sink_.Opened().empty());
 }
 
+// Credential stuffing that got in before it was recognised: the account
+// that logged in from the address, minutes before the address failed on
+// eight others, is named by an incident of its own (a password reset);
+// an account that then logs in from the address is named at once.
+TEST_F(DetectorTest, AccountsAStuffingAddressGotIntoAreNamed) {
+  const uint32_t kStuffer = 0x4e000042;
+  detector_->Observe(Make(kT0, 40, kStuffer, Action::kLogin));
+  EXPECT_TRUE(sink_.Opened().empty());
+  for (uint32_t k = 0; k < 8; ++k) {
+    detector_->Observe(Make(kT0 + (k + 1) * 20 * kSec, 100 + k, kStuffer,
+                            Action::kLogin, Outcome::kFailure));
+  }
+  bool named = false;
+  for (const v1::Alert& a : sink_.Opened()) {
+    if (a.account() != "acct40") continue;
+    named = true;
+    EXPECT_EQ(a.rule_name(), "credential_attack");
+    EXPECT_EQ(a.recommended_action(), v1::FORCE_PASSWORD_RESET);
+    EXPECT_THAT(a.message(), HasSubstr("a stolen password that worked"));
+  }
+  EXPECT_TRUE(named);
+  detector_->Observe(Make(kT0 + 300 * kSec, 41, kStuffer, Action::kLogin));
+  ASSERT_FALSE(sink_.Opened().empty());
+  EXPECT_EQ(sink_.Opened().back().account(), "acct41");
+  EXPECT_EQ(sink_.Opened().back().rule_name(), "credential_attack");
+}
+
 TEST_F(DetectorTest, BulkExportFarAboveTheBaselineSuspendsTheAccount) {
   Event e = Make(kT0, 5, 0x60000001, Action::kExport);
   e.has_records = true;

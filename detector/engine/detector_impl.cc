@@ -166,6 +166,10 @@ struct AccountReport {
 struct AddressReport {
   SignalScore score;
   Family family;
+  // For a spraying or stuffing address: the accounts it logged into in
+  // the last hour, before it was recognised (RecentLoginsFrom).
+  std::array<uint32_t, kAddressAccountsTracked> fallen;
+  int fallen_count = 0;
 };
 
 // A successful login's context, from phase A (address side) to B.
@@ -549,10 +553,15 @@ class DetectorImpl : public Detector {
     const double address_risk = std::max(credential.score, shared_score);
     if (address_risk >= options_.alert_threshold && !ip.allowlisted) {
       slot.address_report = static_cast<int32_t>(address_reports_.size());
-      address_reports_.push_back(
-          AddressReport{by_credentials ? credential : shared,
-                        by_credentials ? Family::kCredentialAttack
-                                       : Family::kSharedInfrastructure});
+      AddressReport& report = address_reports_.emplace_back();
+      report.score = by_credentials ? credential : shared;
+      report.family = by_credentials ? Family::kCredentialAttack
+                                     : Family::kSharedInfrastructure;
+      if (by_credentials) {
+        report.fallen_count = RecentLoginsFrom(e, options_, ip,
+                                               address_accounts_,
+                                               &report.fallen);
+      }
     }
   }
 
@@ -814,6 +823,7 @@ class DetectorImpl : public Detector {
     if (slot.address_report >= 0) {
       const AddressReport& r = address_reports_[slot.address_report];
       ReportAddress(e, r.score, r.family);
+      for (int i = 0; i < r.fallen_count; ++i) ReportFallen(e, r, r.fallen[i]);
     }
     Shard& shard = shards_[slot.shard];
     if (outcome.account_report >= 0 && !AccountAllowlisted(e.account)) {
@@ -938,6 +948,23 @@ class DetectorImpl : public Detector {
     absl::StrAppend(&message, "; from ", alert.source_ip());
     alert.set_message(message);
     tracker_.Fire(std::string(incident), alert, e.time_ms);
+  }
+
+  // An account that logged in successfully from an address that is now
+  // known to be stuffing or spraying: its own incident (a password reset),
+  // stamped at the address's event.
+  void ReportFallen(const Event& e, const AddressReport& r, uint32_t account) {
+    if (AccountAllowlisted(account)) return;
+    Event fallen = e;
+    fallen.account = account;
+    std::array<SignalScore, kFamilyCount> family;
+    SignalScore& credential =
+        family[static_cast<int>(Family::kCredentialAttack)];
+    const Evidence& attack = r.score.evidence[0];
+    credential.Add(75, Evidence{Feature::kLoginFromAttackingAddress,
+                                attack.observed, attack.baseline,
+                                attack.window_ms});
+    ReportAccount(fallen, family, Family::kCredentialAttack, 75);
   }
 
   void ReportAddress(const Event& e, const SignalScore& score, Family family) {

@@ -40,6 +40,28 @@ AccountSet* AddAccount(const Event& e, engine::AddressState& ip,
 
 }  // namespace
 
+int RecentLoginsFrom(
+    const Event& e, const DetectorOptions& options,
+    const engine::AddressState& ip,
+    EntityTable<IpAddress, engine::AddressAccounts>& sets,
+    std::array<uint32_t, engine::kAddressAccountsTracked>* out) {
+  const WindowSpec& w = options.windows;
+  if (!ip.seen || e.time_ms - ip.first_seen_ms >= kSharedUseYoungMs) return 0;
+  if (!ip.accounts_in_table) {
+    if (!AccountSet::CountOne(w, kHour, ip.lone_account_minute, e.time_ms)) {
+      return 0;
+    }
+    (*out)[0] = ip.lone_account;
+    return 1;
+  }
+  const engine::AddressAccounts* set = sets.Find(e.ip);
+  if (set == nullptr) return 0;
+  int n = 0;
+  set->accounts.ForEachIn(w, kHour, e.time_ms,
+                          [&](uint32_t id) { (*out)[n++] = id; });
+  return n;
+}
+
 SignalScore ObserveSharedUse(
     const Event& e, int64_t stream_start_ms, const DetectorOptions& options,
     engine::AddressState& ip,

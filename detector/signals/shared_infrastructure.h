@@ -27,6 +27,9 @@
 #ifndef VIGIE_DETECTOR_SIGNALS_SHARED_INFRASTRUCTURE_H_
 #define VIGIE_DETECTOR_SIGNALS_SHARED_INFRASTRUCTURE_H_
 
+#include <array>
+#include <cstdint>
+
 #include "detector/detector_options.h"
 #include "detector/engine/entity_state.h"
 #include "detector/event.h"
@@ -38,6 +41,17 @@ namespace vigie {
 
 // How long an address counts as young (and its accounts are read).
 inline constexpr int64_t kSharedUseYoungMs = 24 * 3600 * 1000;
+
+// The accounts that logged in successfully from the event's address in
+// the last hour, as far as its young-address state keeps them (at most
+// kAddressAccountsTracked; none once the address is a day old): when the
+// address turns out to be stuffing or spraying, the accounts it already
+// got into. Reads only. Returns how many it wrote to `out`.
+int RecentLoginsFrom(
+    const Event& event, const DetectorOptions& options,
+    const engine::AddressState& address,
+    EntityTable<IpAddress, engine::AddressAccounts>& sets,
+    std::array<uint32_t, engine::kAddressAccountsTracked>* out);
 
 // REQUIRES: a successful login. `stream_start_ms`: first event time seen.
 // `sets`: where the address's accounts go once it has two or more.

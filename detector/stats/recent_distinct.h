@@ -106,6 +106,16 @@ class RecentDistinct {
 
   int size() const { return size_; }
 
+  // Calls f(id) for each kept id last seen within horizon h's window
+  // ending at now_ms (an id pushed out is not among them).
+  template <typename F>
+  void ForEachIn(const WindowSpec& spec, int h, int64_t now_ms, F&& f) const {
+    const int64_t first = FirstBucket(spec, h, now_ms);
+    for (int i = 0; i < size_; ++i) {
+      if (InWindow(spec, h, ages_[i], first)) f(ids_[i]);
+    }
+  }
+
   bool Holds(uint32_t id) const {
     for (int i = 0; i < size_; ++i) {
       if (ids_[i] == id) return true;
