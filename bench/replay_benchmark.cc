@@ -5,7 +5,13 @@
 //   bazel run -c opt --config=opt //bench:replay_benchmark
 //
 // Arguments: benign accounts (two days of traffic each; 2,000 accounts make
-// ~305,000 events), detection threads. Alerts go to /dev/null. The page
+// ~305,000 events), detection threads. BM_ReplayFile replays a log of the
+// caller's instead (VIGIE_BENCH_LOG=path, any format; VIGIE_BENCH_CONFIG=
+// a config file), so that two builds are compared on the same events
+// whatever their simulators write:
+//
+//   VIGIE_BENCH_LOG=/tmp/events.pb bazel-bin/bench/replay_benchmark \
+//       --benchmark_filter=BM_ReplayFile Alerts go to /dev/null. The page
 // cache holds the log after the first iteration, so this measures the
 // engine and the parsers, not the disk.
 #include <benchmark/benchmark.h>
@@ -18,6 +24,7 @@
 #include <string>
 #include <utility>
 
+#include "detector/record_reader.h"
 #include "detector/record_writer.h"
 #include "tools/replay.h"
 #include "tools/simulate/simulator.h"
@@ -87,13 +94,51 @@ const Log& SimulatedLog(int accounts, InputFormat format) {
   return log;
 }
 
+void Replay(benchmark::State& state, const Log& log, int threads,
+            const std::string& config_path);
+
 void ReplayFormat(benchmark::State& state, InputFormat format) {
-  const Log& log = SimulatedLog(static_cast<int>(state.range(0)), format);
+  Replay(state, SimulatedLog(static_cast<int>(state.range(0)), format),
+         static_cast<int>(state.range(1)), "");
+}
+
+// The caller's log (VIGIE_BENCH_LOG), counted once.
+void BM_ReplayFile(benchmark::State& state) {
+  static const Log* log = [] {
+    auto* l = new Log();
+    const char* path = std::getenv("VIGIE_BENCH_LOG");
+    if (path == nullptr) return l;
+    l->path = path;
+    auto reader = OpenRecordReader(l->path, ReaderOptions());
+    if (!reader.ok()) return l;
+    AccessRecord record;
+    RecordError error;
+    while ((*reader)->Next(&record, &error) != RecordReader::Result::kEnd) {
+      ++l->events;
+    }
+    FILE* f = fopen(l->path.c_str(), "rb");
+    fseek(f, 0, SEEK_END);
+    l->bytes = ftell(f);
+    fclose(f);
+    return l;
+  }();
+  if (log->path.empty()) {
+    state.SkipWithError("set VIGIE_BENCH_LOG to a log file");
+    return;
+  }
+  const char* config = std::getenv("VIGIE_BENCH_CONFIG");
+  Replay(state, *log, static_cast<int>(state.range(0)),
+         config != nullptr ? config : "");
+}
+
+void Replay(benchmark::State& state, const Log& log, int threads,
+            const std::string& config_path) {
   ReplayOptions options;
+  options.config_path = config_path;
   options.inputs = {log.path};
   options.alerts_path = "/dev/null";
   options.progress = false;
-  options.threads = static_cast<int>(state.range(1));
+  options.threads = threads;
   // A fixed key: the benchmark must not depend on a key file.
   const std::string key_path = TempDir() + "/pseudonym.key";
   if (access(key_path.c_str(), R_OK) != 0) {
@@ -137,6 +182,7 @@ void BM_ReplayJsonLines(benchmark::State& state) {
 VIGIE_REPLAY_SIZES(BM_ReplayBinary);
 VIGIE_REPLAY_SIZES(BM_ReplayCsv);
 VIGIE_REPLAY_SIZES(BM_ReplayJsonLines);
+BENCHMARK(BM_ReplayFile)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace vigie
