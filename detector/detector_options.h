@@ -99,6 +99,10 @@ struct DetectorOptions {
   // (signal family 2) and impossible travel; empty: not used. Detector
   // creation fails if it is set but cannot be opened. Default: empty.
   std::string location_database;
+  // Autonomous systems to treat as hosting providers, beyond the built-in
+  // list (detector/geo/hosting_networks.h): a session that moves into one,
+  // or a login from one, is riskier. Default: none.
+  std::vector<uint32_t> hosting_asns;
   // Consecutive logins from countries further apart than this speed allows
   // are impossible travel. Default: 1000 km/h.
   double max_travel_kmh = 1000;

@@ -11,6 +11,7 @@
 #include "detector/detector.h"
 #include "detector/engine/login_population.h"
 #include "detector/geo/country_positions.h"
+#include "detector/geo/hosting_networks.h"
 #include "detector/geo/location_database.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -40,6 +41,26 @@ TEST(LocationDatabase, FindsCountryAndAutonomousSystem) {
   Location lan = (*db)->Lookup(Ip("10.1.2.3"));
   EXPECT_EQ(lan.country, 0);
   EXPECT_EQ(lan.asn, 0u);
+}
+
+TEST(LocationDatabase, FlagsAnonymousProxies) {
+  auto db = LocationDatabase::Open(kDatabase);
+  ASSERT_TRUE(db.ok()) << db.status();
+  // A Tor exit network, flagged A1 in the database; Orange is not.
+  EXPECT_TRUE((*db)->Lookup(Ip("185.220.101.1")).anonymous);
+  EXPECT_FALSE((*db)->Lookup(Ip("90.0.1.1")).anonymous);
+}
+
+TEST(HostingNetworks, KnowsTheLargeProvidersAndTheOperatorsOwn) {
+  EXPECT_TRUE(IsHostingAs(16276));   // OVH.
+  EXPECT_TRUE(IsHostingAs(24940));   // Hetzner.
+  EXPECT_TRUE(IsHostingAs(212238));  // Datacamp (VPN exits).
+  EXPECT_FALSE(IsHostingAs(3215));   // Orange.
+  EXPECT_FALSE(IsHostingAs(35540));  // OVH's telecom arm: a consumer ISP.
+  EXPECT_FALSE(IsHostingAs(13335));  // Cloudflare (WARP users browse).
+  EXPECT_FALSE(IsHostingAs(0));
+  EXPECT_TRUE(IsHostingAs(64500, {64496, 64500}));
+  EXPECT_FALSE(IsHostingAs(64501, {64496, 64500}));
 }
 
 TEST(LocationDatabase, MissingOrForeignFilesAreErrors) {

@@ -399,6 +399,14 @@ TEST(DetectorOptionsFromConfig, ReadsTheEngineSectionAndRejectsBadNetworks) {
   both.mutable_engine()->set_alert_threshold(70);
   EXPECT_THAT(std::string(DetectorOptionsFromConfig(both).status().message()),
               HasSubstr("not both"));
+  v1::DetectorConfig hosting;
+  hosting.mutable_engine()->add_hosting_asns(64500);
+  EXPECT_EQ(DetectorOptionsFromConfig(hosting)->hosting_asns,
+            std::vector<uint32_t>{64500});
+  hosting.mutable_engine()->add_hosting_asns(0);
+  EXPECT_THAT(
+      std::string(DetectorOptionsFromConfig(hosting).status().message()),
+      HasSubstr("engine.hosting_asns"));
   v1::DetectorConfig unknown;
   unknown.mutable_engine()->set_incident_tier("severe");
   EXPECT_THAT(

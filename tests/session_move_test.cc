@@ -142,6 +142,41 @@ TEST_F(SessionMoveTest, StolenSessionReplayedFromAHostingProviderOpens) {
   EXPECT_GE(Lookup(t_ + 6 * kMinute, "51.68.40.7", 4), 60);
 }
 
+// An operator's own hosting list: a move into such an AS weighs as a move
+// into a data centre.
+TEST(SessionMoveOptions, TheOperatorsHostingAsnsCount) {
+  for (bool listed : {false, true}) {
+    DetectorOptions options;
+    options.location_database = kDatabase;
+    options.max_state_bytes = size_t{32} << 20;
+    if (listed) options.hosting_asns = {64500, 51207};  // Free Mobile, here.
+    Sink sink;
+    auto detector = Detector::Create(
+                        options,
+                        [](uint32_t a) { return absl::StrCat("acct", a); },
+                        &sink)
+                        .value();
+    Event e;
+    e.account = 7;
+    e.action = Action::kLogin;
+    e.outcome = Outcome::kSuccess;
+    e.user_agent_hash = 77;
+    e.ip = Ip("90.0.12.34");
+    for (int d = 0; d < 5; ++d) {
+      e.time_ms = kT0 + d * 3600 * kSec;
+      detector->Observe(e);
+    }
+    e.action = Action::kLookup;
+    e.subject = 1;
+    e.subject_flags = kSubjectPresent;
+    e.ip = Ip("37.166.4.9");
+    e.time_ms += kMinute;
+    // 30 + the rarity a population of 5 logins can claim (none), + 20
+    // when listed.
+    EXPECT_EQ(detector->Observe(e), listed ? 50 : 30);
+  }
+}
+
 TEST_F(SessionMoveTest, StolenSessionReplayedFromAbroadOpens) {
   StartSession();
   EXPECT_GE(Lookup(t_ + 5 * kMinute, "80.24.77.1", 3), 60);  // Telefonica, ES.

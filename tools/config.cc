@@ -211,6 +211,13 @@ absl::StatusOr<DetectorOptions> DetectorOptionsFromConfig(
     }
     o.max_travel_kmh = c.max_travel_kmh();
   }
+  for (uint32_t asn : c.hosting_asns()) {
+    if (asn == 0) {
+      return absl::InvalidArgumentError(
+          "engine.hosting_asns: 0 is not an autonomous system number");
+    }
+    o.hosting_asns.push_back(asn);
+  }
   for (const std::string& account : c.allowlisted_accounts()) {
     o.allowlisted_accounts.push_back(account);
   }

@@ -127,6 +127,11 @@ std::string Explain(const Evidence& e) {
                          "from",
                          100 * o)
                    : "a network none of the portal's logins came from";
+    case Feature::kHostingNetwork:
+      return absl::StrFormat(
+          "from a hosting provider's or anonymising network (AS%.0f), not "
+          "where people browse from",
+          o);
     case Feature::kRiskySession:
       return absl::StrFormat(
           "in a session whose login was already risky (score %.0f)", o);

@@ -37,6 +37,15 @@ namespace engine {
 namespace {
 
 
+// The options with hosting_asns sorted and without repeats, as
+// IsHostingAs searches them.
+DetectorOptions SortedHostingAsns(DetectorOptions options) {
+  std::vector<uint32_t>& asns = options.hosting_asns;
+  std::sort(asns.begin(), asns.end());
+  asns.erase(std::unique(asns.begin(), asns.end()), asns.end());
+  return options;
+}
+
 v1::RecommendedAction ActionFor(Family family, double risk) {
   switch (family) {
     case Family::kLookupEnumeration:
@@ -268,7 +277,7 @@ class DetectorImpl : public Detector {
                EntityTable<IpAddress, AddressAccounts> address_accounts,
                std::unique_ptr<LocationDatabase> locations,
                int population_width_bits)
-      : options_(options),
+      : options_(SortedHostingAsns(options)),
         account_table_options_(account_table_options),
         account_windows_table_options_(account_windows_table_options),
         address_table_options_(address_table_options),
@@ -1011,7 +1020,8 @@ class DetectorImpl : public Detector {
   std::unique_ptr<LocationDatabase> locations_;  // May be null.
   LoginPopulation population_;
   // What phase B's session checks consult (read-only there).
-  SessionContext session_context_{locations_.get(), &population_};
+  SessionContext session_context_{locations_.get(), &population_,
+                                  &options_.hosting_asns};
   // Account ids that ever logged in successfully (1 bit each; read by the
   // address side, which must not touch account state).
   std::vector<bool> known_accounts_;

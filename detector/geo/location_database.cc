@@ -64,6 +64,8 @@ Location LocationDatabase::Lookup(const IpAddress& ip) const {
   const char* country = loc_network_get_country_code(network);
   if (country != nullptr) where.country = CountryCode(country);
   where.asn = loc_network_get_asn(network);
+  where.anonymous =
+      loc_network_has_flag(network, LOC_NETWORK_FLAG_ANONYMOUS_PROXY) != 0;
   loc_network_unref(network);
   return where;
 }

@@ -39,6 +39,7 @@ namespace vigie {
 struct Location {
   uint16_t country = 0;  // 0: unknown.
   uint32_t asn = 0;      // 0: unknown.
+  bool anonymous = false;  // libloc's "anonymous proxy" flag (A1).
 };
 
 class LocationDatabase {

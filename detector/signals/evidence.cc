@@ -36,6 +36,7 @@ const char* FeatureName(Feature feature) {
     case Feature::kLoginFromAttackingAddress:
       return "login_from_attacking_address";
     case Feature::kRiskySession: return "risky_session_login_score";
+    case Feature::kHostingNetwork: return "hosting_network";
   }
   return "unknown";
 }

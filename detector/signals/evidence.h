@@ -50,6 +50,7 @@ enum class Feature : uint8_t {
   // observed: accounts failing from the login's address, baseline: limit.
   kLoginFromAttackingAddress,
   kRiskySession,  // observed: the session's login score, baseline: limit.
+  kHostingNetwork,  // observed: the AS (hosting provider or proxy).
 };
 
 // Dimensions of the peer-group model's feature vector (family 6), in order.

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "detector/geo/country_positions.h"
+#include "detector/geo/hosting_networks.h"
 #include "detector/geo/location_database.h"
 
 namespace vigie {
@@ -231,6 +232,12 @@ SignalScore ObserveSessionActivity(const Event& e,
       where.country != a.login_country) {
     s.Add(20, Evidence{Feature::kSessionMovedCountry,
                        static_cast<double>(where.country), 0, 0});
+  }
+  if (where.anonymous ||
+      (where.asn != 0 && context.hosting_asns != nullptr &&
+       IsHostingAs(where.asn, *context.hosting_asns))) {
+    s.Add(20, Evidence{Feature::kHostingNetwork,
+                       static_cast<double>(where.asn), 0, 0});
   }
   if (new_ip) s.Add(0, Evidence{Feature::kNewIpForAccount, 1, 0, 0});
   return s;

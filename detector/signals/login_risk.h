@@ -8,7 +8,9 @@
 //    the account never used, + 10 for a new network (/24 or /48), + 10 for
 //    a new autonomous system and + 10 for a new country (with a location
 //    database), + 10 for a new user agent; a traveller abroad on a new
-//    laptop, 50, stays below the default incident threshold;
+//    laptop, 50, stays below the default incident threshold (so does a
+//    user's first login through a commercial VPN: its exits are hosting
+//    networks, which weigh only on sessions that move there);
 //  - likelihood ratio: log10 LR = sum over the five features k of
 //    log10 p(x_k | population) - log10 p(x_k | account), with the paper's
 //    smoothing (see engine/login_population.h); p(account | attack) /
@@ -31,11 +33,12 @@
 //  - to a provider the account never used: 30 (a phone's first use of its
 //    mobile data looks like this), + up to 30 the rarer that AS is among
 //    the portal's logins (10 a decade below 1%, a share below 1/n of n
-//    logins counted as 1/n: a hosting provider nobody logs in from scores
-//    60 once the portal has seen 100,000 logins), + 20 when it is in
-//    another country. The
-//    session does not follow, so every later event from there is judged
-//    the same way.
+//    logins counted as 1/n: a network nobody logs in from gets the 30
+//    once the portal has seen 100,000 logins), + 20 when it is in another
+//    country, + 20 when it is a hosting provider's network or an
+//    anonymous proxy (detector/geo/hosting_networks.h, libloc's flag).
+//    The session does not follow, so every later event from there is
+//    judged the same way.
 // Without a location database the AS and country are unknown: a move to a
 // network the account never used scores 30.
 // Before the damage (RiskySession): a login's score, + 10 at an hour the
@@ -54,6 +57,9 @@
 // Thread-compatible.
 #ifndef VIGIE_DETECTOR_SIGNALS_LOGIN_RISK_H_
 #define VIGIE_DETECTOR_SIGNALS_LOGIN_RISK_H_
+
+#include <cstdint>
+#include <vector>
 
 #include "detector/detector_options.h"
 #include "detector/engine/entity_state.h"
@@ -117,6 +123,8 @@ SignalScore ObserveSuccessfulLogin(const Event& event,
 struct SessionContext {
   const LocationDatabase* locations = nullptr;
   const engine::LoginPopulation* population = nullptr;
+  // The operator's hosting ASNs, sorted (DetectorOptions::hosting_asns).
+  const std::vector<uint32_t>* hosting_asns = nullptr;
 };
 
 // On an authenticated action (lookup, export) by the account.
