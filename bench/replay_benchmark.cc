@@ -10,10 +10,11 @@
 // a config file), so that two builds are compared on the same events
 // whatever their simulators write:
 //
-//   VIGIE_BENCH_LOG=/tmp/events.pb bazel-bin/bench/replay_benchmark \
-//       --benchmark_filter=BM_ReplayFile Alerts go to /dev/null. The page
-// cache holds the log after the first iteration, so this measures the
-// engine and the parsers, not the disk.
+//   VIGIE_BENCH_LOG=/tmp/events.pb bazel-bin/bench/replay_benchmark
+//       --benchmark_filter=BM_ReplayFile          (one command line)
+//
+// Alerts go to /dev/null. The page cache holds the log after the first
+// iteration, so this measures the engine and the parsers, not the disk.
 #include <benchmark/benchmark.h>
 #include <ftw.h>
 #include <sys/stat.h>

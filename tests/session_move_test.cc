@@ -142,6 +142,24 @@ TEST_F(SessionMoveTest, StolenSessionReplayedFromAHostingProviderOpens) {
   EXPECT_GE(Lookup(t_ + 6 * kMinute, "51.68.40.7", 4), 60);
 }
 
+// A traveller logged in abroad whose phone then carries the session home
+// through its French carrier: France is the account's own country, so the
+// move weighs as a new provider only.
+TEST_F(SessionMoveTest, TravellersPhoneComingHomeIsNotAnotherCountry) {
+  detector_->Observe(Make(t_, 7, Ip("80.24.77.1"), Action::kLogin));  // ES.
+  EXPECT_EQ(Lookup(t_ + 3 * kMinute, "37.166.4.9", 3), 30);
+  EXPECT_TRUE(sink_.Opened().empty());
+}
+
+// A session logged in from France used from Morocco five minutes later:
+// a country the account never used, further than anyone travels since.
+TEST_F(SessionMoveTest, SessionUsedFromAFarCountryMinutesLaterIsImpossible) {
+  StartSession();
+  EXPECT_GE(Lookup(t_ + 5 * kMinute, "105.128.7.9", 3), 85);
+  ASSERT_EQ(sink_.Opened().size(), 1u);
+  EXPECT_THAT(sink_.Opened()[0].message(), HasSubstr("impossible travel"));
+}
+
 // An operator's own hosting list: a move into such an AS weighs as a move
 // into a data centre.
 TEST(SessionMoveOptions, TheOperatorsHostingAsnsCount) {

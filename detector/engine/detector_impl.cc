@@ -1021,7 +1021,8 @@ class DetectorImpl : public Detector {
   LoginPopulation population_;
   // What phase B's session checks consult (read-only there).
   SessionContext session_context_{locations_.get(), &population_,
-                                  &options_.hosting_asns};
+                                  &options_.hosting_asns,
+                                  options_.max_travel_kmh};
   // Account ids that ever logged in successfully (1 bit each; read by the
   // address side, which must not touch account state).
   std::vector<bool> known_accounts_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "detector/geo/country_positions.h"
 #include "detector/geo/hosting_networks.h"
@@ -36,6 +37,10 @@ uint64_t AsKey(uint32_t asn) {
   return asn == 0 ? 0 : (uint64_t{1} << 40) | asn;
 }
 
+uint64_t CountryKey(uint16_t country) {
+  return country == 0 ? 0 : (uint64_t{2} << 40) | country;
+}
+
 uint64_t ScopeOf(NoveltyScope scope, uint32_t account) {
   return (static_cast<uint64_t>(scope) << 32) | account;
 }
@@ -55,7 +60,7 @@ engine::LoginKeys LoginKeysOf(const Event& e, uint16_t country, uint32_t asn) {
   keys[engine::kLoginAddress] = OriginKey(e.ip);
   keys[engine::kLoginNetwork] = OriginKey(e.ip.Network());
   keys[engine::kLoginAs] = AsKey(asn);
-  keys[engine::kLoginCountry] = country == 0 ? 0 : (uint64_t{2} << 40) | country;
+  keys[engine::kLoginCountry] = CountryKey(country);
   keys[engine::kLoginAgent] = e.user_agent_hash;
   return keys;
 }
@@ -228,10 +233,24 @@ SignalScore ObserveSessionActivity(const Event& e,
       s.Add(points, Evidence{Feature::kSessionMovedRare, share, 0.01, 0});
     }
   }
+  // Another country, one the account never logged in from: the way out
+  // (a traveller's phone coming home through its French carrier is not),
+  // and impossible when it is further than anyone travels since the
+  // session's login.
   if (where.country != 0 && a.login_country != 0 &&
-      where.country != a.login_country) {
+      where.country != a.login_country &&
+      !novelty.Contains(ScopeOf(NoveltyScope::kCountry, account),
+                        CountryKey(where.country))) {
     s.Add(20, Evidence{Feature::kSessionMovedCountry,
                        static_cast<double>(where.country), 0, 0});
+    const std::optional<double> km =
+        TravelDistanceKm(a.login_country, where.country);
+    const double hours =
+        std::max<double>(e.time_ms - a.login_ms, 60 * 1000) / 3600000.0;
+    if (km && *km > 0 && *km / hours > context.max_travel_kmh) {
+      s.Add(35, Evidence{Feature::kImpossibleTravel, *km / hours,
+                         context.max_travel_kmh, e.time_ms - a.login_ms});
+    }
   }
   if (where.anonymous ||
       (where.asn != 0 && context.hosting_asns != nullptr &&

@@ -34,11 +34,14 @@
 //    mobile data looks like this), + up to 30 the rarer that AS is among
 //    the portal's logins (10 a decade below 1%, a share below 1/n of n
 //    logins counted as 1/n: a network nobody logs in from gets the 30
-//    once the portal has seen 100,000 logins), + 20 when it is in another
-//    country, + 20 when it is a hosting provider's network or an
-//    anonymous proxy (detector/geo/hosting_networks.h, libloc's flag).
-//    The session does not follow, so every later event from there is
-//    judged the same way.
+//    once the portal has seen 100,000 logins), + 20 when it is in a
+//    country the account never logged in from (+ 35 more when it is too
+//    far to have travelled there since the session's login, at
+//    `max_travel_kmh`; a traveller's phone coming home through its own
+//    carrier is neither), + 20 when it is a hosting provider's network
+//    or an anonymous proxy (detector/geo/hosting_networks.h, libloc's
+//    flag). The session does not follow, so every later event from there
+//    is judged the same way.
 // Without a location database the AS and country are unknown: a move to a
 // network the account never used scores 30.
 // Before the damage (RiskySession): a login's score, + 10 at an hour the
@@ -84,6 +87,8 @@ enum class NoveltyScope : uint64_t {
 uint64_t ScopeOf(NoveltyScope scope, uint32_t account);
 // An AS number as a login feature key (LoginKeys[kLoginAs]); 0 for 0.
 uint64_t AsKey(uint32_t asn);
+// A country code as a login feature key (LoginKeys[kLoginCountry]).
+uint64_t CountryKey(uint16_t country);
 
 // Hints the novelty blocks and population counters a successful login of
 // `e` will read for the features its event alone names (address, network,
@@ -125,6 +130,7 @@ struct SessionContext {
   const engine::LoginPopulation* population = nullptr;
   // The operator's hosting ASNs, sorted (DetectorOptions::hosting_asns).
   const std::vector<uint32_t>* hosting_asns = nullptr;
+  double max_travel_kmh = 1000;  // DetectorOptions::max_travel_kmh.
 };
 
 // On an authenticated action (lookup, export) by the account.
