@@ -2,6 +2,7 @@
 // moved (signals/login_risk.h), with Debian's libloc database: the network
 // phenomena of the simulator's worlds open no incident, a stolen session
 // replayed from a hosting provider or from abroad does.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -158,6 +159,50 @@ TEST_F(SessionMoveTest, SessionUsedFromAFarCountryMinutesLaterIsImpossible) {
   EXPECT_GE(Lookup(t_ + 5 * kMinute, "105.128.7.9", 3), 85);
   ASSERT_EQ(sink_.Opened().size(), 1u);
   EXPECT_THAT(sink_.Opened()[0].message(), HasSubstr("impossible travel"));
+}
+
+// The world's other phenomena (tools/simulate/world.h), each as the
+// account under test would live it: none opens an incident, none reaches
+// the high tier.
+TEST_F(SessionMoveTest, OrdinaryNetworkLifeOpensNoIncident) {
+  double top = 0;
+  auto login = [&](int64_t t, const char* ip, uint64_t agent = 77) {
+    Event e = Make(t, 7, Ip(ip), Action::kLogin);
+    e.user_agent_hash = agent;
+    top = std::max(top, detector_->Observe(e));
+  };
+  auto lookup = [&](int64_t t, const char* ip, uint64_t subject) {
+    top = std::max(top, Lookup(t, ip, subject));
+  };
+  int64_t t = t_;
+  // Carrier NAT per connection: a session on 4G, each request from
+  // another address of Free Mobile's pool.
+  login(t, "37.165.10.1");
+  lookup(t + kMinute, "37.170.200.7", 1);
+  lookup(t + 2 * kMinute, "37.164.3.99", 2);
+  // A commercial VPN (Datacamp's Paris exits), first use.
+  t += 3 * 3600 * kSec;
+  login(t, "156.146.63.20");
+  lookup(t + kMinute, "156.146.63.20", 3);
+  // A second site: the hospital (research network) on Tuesday.
+  t += 3 * 3600 * kSec;
+  login(t, "193.48.2.9");
+  lookup(t + kMinute, "193.48.2.17", 4);  // Its NAT pool's neighbour.
+  // A new laptop at home.
+  t += 3 * 3600 * kSec;
+  login(t, "90.0.12.34", 99);
+  lookup(t + kMinute, "90.0.12.34", 5);
+  // On call at 3 am, from home.
+  t += 12 * 3600 * kSec;
+  login(t, "90.0.12.34");
+  lookup(t + kMinute, "90.0.12.34", 6);
+  // The ISP renumbers the line; the household's IPv6 comes and goes.
+  t += 6 * 3600 * kSec;
+  login(t, "217.128.40.2");
+  lookup(t + kMinute, "2a01:cb00:77:1::5", 7);
+  lookup(t + 2 * kMinute, "217.128.40.2", 8);
+  EXPECT_TRUE(sink_.Opened().empty());
+  EXPECT_LT(top, 60);
 }
 
 // An operator's own hosting list: a move into such an AS weighs as a move
