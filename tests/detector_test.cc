@@ -129,7 +129,7 @@ TEST_F(DetectorTest, HospitalNatSharedByAHundredAccountsDoesNotAlert) {
 }
 
 // Without a location database a session's move to a network the account
-// never used is recorded (30), not an incident: a phone's first use of its
+// never used is recorded (25), not an incident: a phone's first use of its
 // mobile data looks the same (tests/session_move_test.cc has the cases a
 // location database tells apart).
 TEST_F(DetectorTest, SessionMoveWithoutLocationIsRecordedNotAnIncident) {
@@ -141,7 +141,7 @@ TEST_F(DetectorTest, SessionMoveWithoutLocationIsRecordedNotAnIncident) {
   detector_->Observe(Lookup(t + 60 * kSec, 3, 0x50000001, 1));
   const double risk =
       detector_->Observe(Lookup(t + 5 * 60 * kSec, 3, 0x5a000009, 2));
-  EXPECT_EQ(risk, 30);
+  EXPECT_EQ(risk, 25);
   // Within the session's /24: nothing.
   EXPECT_EQ(detector_->Observe(Lookup(t + 6 * 60 * kSec, 3, 0x50000077, 3)),
             0);

@@ -105,17 +105,17 @@ TEST_F(SessionMoveTest, RoamingOntoACommonMobileCarrierIsNotAnIncident) {
   // Off the Wi-Fi, onto Free Mobile's carrier NAT, then another address of
   // its pool per connection.
   const double first = Lookup(t_ + 3 * kMinute, "37.166.4.9", 3);
-  EXPECT_EQ(first, 30);  // A provider the account never used, common.
+  EXPECT_EQ(first, 25);  // A provider the account never used, common.
   // The session does not follow a new provider: each of its addresses is
   // judged the same way, never an incident on its own.
-  EXPECT_EQ(Lookup(t_ + 4 * kMinute, "37.170.99.1", 4), 30);
+  EXPECT_EQ(Lookup(t_ + 4 * kMinute, "37.170.99.1", 4), 25);
   EXPECT_TRUE(sink_.Opened().empty());
 }
 
 TEST_F(SessionMoveTest, DualStackAndTemporaryIpv6AddressesAreNotIncidents) {
   StartSession();
   // The same line's IPv6 (Orange), then a new temporary address in its /64.
-  EXPECT_LE(Lookup(t_ + 3 * kMinute, "2a01:cb00:1:2::aa", 3), 30);
+  EXPECT_LE(Lookup(t_ + 3 * kMinute, "2a01:cb00:1:2::aa", 3), 25);
   EXPECT_EQ(Lookup(t_ + 4 * kMinute, "2a01:cb00:1:2::bb", 4), 0);
   EXPECT_TRUE(sink_.Opened().empty());
 }
@@ -148,7 +148,7 @@ TEST_F(SessionMoveTest, StolenSessionReplayedFromAHostingProviderOpens) {
 // move weighs as a new provider only.
 TEST_F(SessionMoveTest, TravellersPhoneComingHomeIsNotAnotherCountry) {
   detector_->Observe(Make(t_, 7, Ip("80.24.77.1"), Action::kLogin));  // ES.
-  EXPECT_EQ(Lookup(t_ + 3 * kMinute, "37.166.4.9", 3), 30);
+  EXPECT_EQ(Lookup(t_ + 3 * kMinute, "37.166.4.9", 3), 25);
   EXPECT_TRUE(sink_.Opened().empty());
 }
 
@@ -234,9 +234,9 @@ TEST(SessionMoveOptions, TheOperatorsHostingAsnsCount) {
     e.subject_flags = kSubjectPresent;
     e.ip = Ip("37.166.4.9");
     e.time_ms += kMinute;
-    // 30 + the rarity a population of 5 logins can claim (none), + 20
+    // 25 + the rarity a population of 5 logins can claim (none), + 25
     // when listed.
-    EXPECT_EQ(detector->Observe(e), listed ? 50 : 30);
+    EXPECT_EQ(detector->Observe(e), listed ? 50 : 25);
   }
 }
 

@@ -221,9 +221,9 @@ SignalScore ObserveSessionActivity(const Event& e,
     return s;
   }
   // A provider the account never used: a phone's first use of its mobile
-  // data, or a stolen session. How common that provider is among the
+  // data, or a stolen session: weak on its own (the low tier). How common that provider is among the
   // portal's users, and whether it is abroad, tells them apart.
-  s.Add(30, Evidence{Feature::kSessionMovedProvider,
+  s.Add(25, Evidence{Feature::kSessionMovedProvider,
                      static_cast<double>(where.asn), 0, 0});
   if (where.asn != 0 && context.population != nullptr) {
     const double share = context.population->FrozenAsShare(AsKey(where.asn));
@@ -255,7 +255,7 @@ SignalScore ObserveSessionActivity(const Event& e,
   if (where.anonymous ||
       (where.asn != 0 && context.hosting_asns != nullptr &&
        IsHostingAs(where.asn, *context.hosting_asns))) {
-    s.Add(20, Evidence{Feature::kHostingNetwork,
+    s.Add(25, Evidence{Feature::kHostingNetwork,
                        static_cast<double>(where.asn), 0, 0});
   }
   if (new_ip) s.Add(0, Evidence{Feature::kNewIpForAccount, 1, 0, 0});
