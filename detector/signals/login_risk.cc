@@ -241,7 +241,7 @@ SignalScore ObserveSessionActivity(const Event& e,
       where.country != a.login_country &&
       !novelty.Contains(ScopeOf(NoveltyScope::kCountry, account),
                         CountryKey(where.country))) {
-    s.Add(20, Evidence{Feature::kSessionMovedCountry,
+    s.Add(30, Evidence{Feature::kSessionMovedCountry,
                        static_cast<double>(where.country), 0, 0});
     const std::optional<double> km =
         TravelDistanceKm(a.login_country, where.country);

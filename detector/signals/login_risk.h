@@ -31,18 +31,22 @@
 //    the session's own AS (dual stack, carrier NAT, renumbering, a
 //    second site): 10, and the session follows it;
 //  - to a provider the account never used: 25, a weak anomaly (a phone's
-//    first use of its mobile data looks like this), + up to 30 the rarer
-//    that AS is among
-//    the portal's logins (10 a decade below 1%, a share below 1/n of n
-//    logins counted as 1/n: a network nobody logs in from gets the 30
-//    once the portal has seen 100,000 logins), + 20 when it is in a
-//    country the account never logged in from (+ 35 more when it is too
-//    far to have travelled there since the session's login, at
-//    `max_travel_kmh`; a traveller's phone coming home through its own
-//    carrier is neither), + 25 when it is a hosting provider's network
-//    or an anonymous proxy (detector/geo/hosting_networks.h, libloc's
-//    flag): a data centre is a second fact as strong as the first. The session does not follow, so every later event from there
-//    is judged the same way.
+//    first use of its mobile data looks like this), and more for what is
+//    true of the place:
+//      + up to 30 the rarer that AS is among the portal's logins (10 a
+//        decade below 1%; a share below 1/n of n logins counts as 1/n, so
+//        a network nobody logs in from gets the 30 once the portal has
+//        seen 100,000 logins);
+//      + 30 when it is in a country the account never logged in from
+//        (rarer within a session than a new provider at home), and 35
+//        more when it is too far to have travelled there since the
+//        session's login, at `max_travel_kmh` (a traveller's phone coming
+//        home through its own carrier is neither);
+//      + 25 when it is a hosting provider's network or an anonymous proxy
+//        (detector/geo/hosting_networks.h, libloc's flag): a data centre
+//        is a second fact as strong as the first.
+//    The session does not follow, so every later event from there is
+//    judged the same way.
 // Without a location database the AS and country are unknown: a move to a
 // network the account never used scores 25.
 // Before the damage (RiskySession): a login's score, + 10 at an hour the
