@@ -3,7 +3,9 @@
 # (tools/simulate/world.h) for three seeds, replays each log through Vigie
 # (with Debian's libloc database, the default) and through the rules
 # baseline (Sigma / fail2ban style) in the same run, and prints the
-# markdown quality table of docs/detection.md (vigie eval --table-row).
+# markdown quality table of docs/detection.md (vigie eval --table-row);
+# about 5 minutes on 2 cores. KEEP_FALSE_INCIDENTS=1 also prints each
+# run's false incidents by phenomenon on standard error.
 #
 #   scripts/quality.sh                          # every world, 2000x7, seeds 1 2 3
 #   WORLDS="mixed" SIZES="500x2" SEEDS="1" scripts/quality.sh
