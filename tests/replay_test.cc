@@ -422,6 +422,26 @@ TEST(DetectorOptionsFromConfig, ReadsTheEngineSectionAndRejectsBadNetworks) {
   EXPECT_EQ(d->cold_start_new_per_hour, DetectorOptions().cold_start_new_per_hour);
 }
 
+// The location database: the default file when the configuration names
+// none and it is there (the caller says once when it is not), "none" to
+// go without, any other path as given.
+TEST(ResolveLocationDatabase, DefaultWhenPresentNoneOnRequest) {
+  v1::EngineConfig unset;
+  EXPECT_TRUE(ResolveLocationDatabase(&unset, "/var/lib/location/database.db"));
+  EXPECT_EQ(unset.location_database(), "/var/lib/location/database.db");
+  v1::EngineConfig missing;
+  EXPECT_FALSE(ResolveLocationDatabase(&missing, "/nonexistent/location.db"));
+  EXPECT_EQ(missing.location_database(), "");
+  v1::EngineConfig none;
+  none.set_location_database("none");
+  EXPECT_TRUE(ResolveLocationDatabase(&none, "/var/lib/location/database.db"));
+  EXPECT_EQ(none.location_database(), "");
+  v1::EngineConfig mine;
+  mine.set_location_database("/srv/geo/location.db");
+  EXPECT_TRUE(ResolveLocationDatabase(&mine, "/var/lib/location/database.db"));
+  EXPECT_EQ(mine.location_database(), "/srv/geo/location.db");
+}
+
 TEST(ParseByteSize, ReadsSuffixesAsPowersOf1024) {
   EXPECT_EQ(ParseByteSize("1048576").value(), 1048576);
   EXPECT_EQ(ParseByteSize("256M").value(), int64_t{256} << 20);

@@ -92,13 +92,16 @@ absl::StatusOr<LookupBurstOptions> LookupBurstFromConfig(
   return options;
 }
 
-bool ResolveLocationDatabase(v1::EngineConfig* engine) {
+bool ResolveLocationDatabase(v1::EngineConfig* engine,
+                             const char* default_path) {
   if (engine->has_location_database()) {
-    if (engine->location_database() == "none") engine->set_location_database("");
+    if (engine->location_database() == "none") {
+      engine->set_location_database("");
+    }
     return true;
   }
-  if (access(kDefaultLocationDatabase, R_OK) != 0) return false;
-  engine->set_location_database(kDefaultLocationDatabase);
+  if (access(default_path, R_OK) != 0) return false;
+  engine->set_location_database(default_path);
   return true;
 }
 

@@ -40,11 +40,13 @@ absl::StatusOr<LookupBurstOptions> LookupBurstFromConfig(
 // The libloc database used when the configuration names none.
 inline constexpr char kDefaultLocationDatabase[] =
     "/var/lib/location/database.db";
-// Settles engine.location_database: unset means the default database when
-// that file exists (else none), "none" or "" means none, anything else is
+// Settles engine.location_database: unset means `default_path` when that
+// file can be read (else none), "none" or "" means none, anything else is
 // the path. Returns false when it was unset and the default is missing,
 // for the caller to say so once.
-bool ResolveLocationDatabase(v1::EngineConfig* engine);
+bool ResolveLocationDatabase(
+    v1::EngineConfig* engine,
+    const char* default_path = kDefaultLocationDatabase);
 
 absl::StatusOr<DetectorOptions> DetectorOptionsFromConfig(
     const v1::DetectorConfig& config);
