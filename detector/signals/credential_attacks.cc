@@ -43,6 +43,30 @@ SignalScore ObserveAccountLogin(const Event& e, const DetectorOptions& options,
 
 namespace {
 
+// An address's failing accounts on the scale (hour or day) where they
+// are furthest towards their threshold.
+struct FailingAccounts {
+  double observed;
+  double limit;
+  int horizon;  // kHour or kDay.
+};
+
+template <typename Failures>
+FailingAccounts CountFailing(const Event& e, const DetectorOptions& options,
+                             const Failures& ip) {
+  const WindowSpec& w = options.windows;
+  const double hour = ip.failing_accounts.Count(w, kHour, e.time_ms);
+  const double day = ip.failing_accounts.Count(w, kDay, e.time_ms);
+  const double hour_threshold =
+      static_cast<double>(options.failing_accounts_per_ip_hour);
+  const double day_threshold =
+      static_cast<double>(options.failing_accounts_per_ip_day);
+  if (hour / hour_threshold >= day / day_threshold) {
+    return {hour, hour_threshold, kHour};
+  }
+  return {day, day_threshold, kDay};
+}
+
 template <typename Failures>
 SignalScore ScoreAddressFailure(const Event& e, bool known_account,
                                 const DetectorOptions& options,
@@ -51,24 +75,15 @@ SignalScore ScoreAddressFailure(const Event& e, bool known_account,
   SignalScore score;
   ip.failing_accounts.Add(e.time_ms, e.account);
   if (!known_account) ip.unknown_accounts.Add(e.time_ms, e.account);
-  const double hour = ip.failing_accounts.Count(w, kHour, e.time_ms);
-  const double day = ip.failing_accounts.Count(w, kDay, e.time_ms);
-  const double hour_threshold =
-      static_cast<double>(options.failing_accounts_per_ip_hour);
-  const double day_threshold =
-      static_cast<double>(options.failing_accounts_per_ip_day);
-  const bool by_hour = hour / hour_threshold >= day / day_threshold;
-  const double observed = by_hour ? hour : day;
-  const double limit = by_hour ? hour_threshold : day_threshold;
-  if (observed >= limit) {
-    score.Add(50 + 4 * (observed - limit),
-              Evidence{Feature::kFailingAccountsPerIp, observed, limit,
-                       w.horizon_ms(by_hour ? kHour : kDay)});
-    const double unknown =
-        ip.unknown_accounts.Count(w, by_hour ? kHour : kDay, e.time_ms);
-    if (unknown * 2 >= observed) {
+  const FailingAccounts f = CountFailing(e, options, ip);
+  if (f.observed >= f.limit) {
+    score.Add(50 + 4 * (f.observed - f.limit),
+              Evidence{Feature::kFailingAccountsPerIp, f.observed, f.limit,
+                       w.horizon_ms(f.horizon)});
+    const double unknown = ip.unknown_accounts.Count(w, f.horizon, e.time_ms);
+    if (unknown * 2 >= f.observed) {
       score.Add(10, Evidence{Feature::kUnknownAccountsPerIp, unknown, 0,
-                             w.horizon_ms(by_hour ? kHour : kDay)});
+                             w.horizon_ms(f.horizon)});
     }
   }
   return score;
@@ -77,20 +92,11 @@ SignalScore ScoreAddressFailure(const Event& e, bool known_account,
 template <typename Failures>
 SignalScore ScoreLoginFrom(const Event& e, const DetectorOptions& options,
                            const Failures& ip) {
-  const WindowSpec& w = options.windows;
   SignalScore score;
-  const double hour = ip.failing_accounts.Count(w, kHour, e.time_ms);
-  const double day = ip.failing_accounts.Count(w, kDay, e.time_ms);
-  const double hour_threshold =
-      static_cast<double>(options.failing_accounts_per_ip_hour);
-  const double day_threshold =
-      static_cast<double>(options.failing_accounts_per_ip_day);
-  const bool by_hour = hour / hour_threshold >= day / day_threshold;
-  const double observed = by_hour ? hour : day;
-  const double limit = by_hour ? hour_threshold : day_threshold;
-  if (observed >= limit) {
-    score.Add(75, Evidence{Feature::kLoginFromAttackingAddress, observed,
-                           limit, w.horizon_ms(by_hour ? kHour : kDay)});
+  const FailingAccounts f = CountFailing(e, options, ip);
+  if (f.observed >= f.limit) {
+    score.Add(75, Evidence{Feature::kLoginFromAttackingAddress, f.observed,
+                           f.limit, options.windows.horizon_ms(f.horizon)});
   }
   return score;
 }

@@ -22,6 +22,18 @@ constexpr NoveltyScope kScopes[engine::kLoginFeatureCount] = {
     NoveltyScope::kAddress, NoveltyScope::kNetwork, NoveltyScope::kAs,
     NoveltyScope::kCountry, NoveltyScope::kUserAgent};
 
+// 35 when going from one country to the other in `elapsed_ms` (at least a
+// minute) is faster than `max_kmh` by the country-distance table.
+void AddImpossibleTravel(uint16_t from, uint16_t to, int64_t elapsed_ms,
+                         double max_kmh, SignalScore* s) {
+  const std::optional<double> km = TravelDistanceKm(from, to);
+  const double hours = std::max<double>(elapsed_ms, 60 * 1000) / 3600000.0;
+  if (km && *km > 0 && *km / hours > max_kmh) {
+    s->Add(35, Evidence{Feature::kImpossibleTravel, *km / hours, max_kmh,
+                        elapsed_ms});
+  }
+}
+
 // Prefetches the novelty blocks of the login's non-zero keys.
 void PrefetchNovelty(const engine::LoginKeys& keys, uint32_t account,
                      const NoveltyFilter& novelty) {
@@ -133,14 +145,8 @@ SignalScore ObserveSuccessfulLogin(const Event& e,
           : 0;
   // Impossible travel since the previous login.
   if (a.logins > 0 && origin.country != 0 && a.login_country != 0) {
-    const std::optional<double> km =
-        TravelDistanceKm(a.login_country, origin.country);
-    const double hours =
-        std::max<double>(e.time_ms - a.login_ms, 60 * 1000) / 3600000.0;
-    if (km && *km > 0 && *km / hours > options.max_travel_kmh) {
-      s.Add(35, Evidence{Feature::kImpossibleTravel, *km / hours,
-                         options.max_travel_kmh, e.time_ms - a.login_ms});
-    }
+    AddImpossibleTravel(a.login_country, origin.country,
+                        e.time_ms - a.login_ms, options.max_travel_kmh, &s);
   }
   if (origin.country != 0) a.login_country = origin.country;
   // A new session: timing regularity is measured within it, not across the
@@ -243,14 +249,8 @@ SignalScore ObserveSessionActivity(const Event& e,
                         CountryKey(where.country))) {
     s.Add(30, Evidence{Feature::kSessionMovedCountry,
                        static_cast<double>(where.country), 0, 0});
-    const std::optional<double> km =
-        TravelDistanceKm(a.login_country, where.country);
-    const double hours =
-        std::max<double>(e.time_ms - a.login_ms, 60 * 1000) / 3600000.0;
-    if (km && *km > 0 && *km / hours > context.max_travel_kmh) {
-      s.Add(35, Evidence{Feature::kImpossibleTravel, *km / hours,
-                         context.max_travel_kmh, e.time_ms - a.login_ms});
-    }
+    AddImpossibleTravel(a.login_country, where.country,
+                        e.time_ms - a.login_ms, context.max_travel_kmh, &s);
   }
   if (where.anonymous ||
       (where.asn != 0 && context.hosting_asns != nullptr &&
