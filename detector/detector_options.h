@@ -100,8 +100,8 @@ struct DetectorOptions {
   // creation fails if it is set but cannot be opened. Default: empty.
   std::string location_database;
   // Autonomous systems to treat as hosting providers, beyond the built-in
-  // list (detector/geo/hosting_networks.h): a session that moves into one,
-  // or a login from one, is riskier. Default: none.
+  // list (detector/geo/hosting_networks.h): a session that moves into one
+  // is riskier. Default: none.
   std::vector<uint32_t> hosting_asns;
   // Consecutive logins from countries further apart than this speed allows
   // are impossible travel. Default: 1000 km/h.

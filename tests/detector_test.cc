@@ -7,24 +7,14 @@
 #include "detector/detector.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/collecting_sink.h"
 
 namespace vigie {
 namespace {
 
 using ::testing::HasSubstr;
 
-class Sink : public AlertSink {
- public:
-  void Emit(const v1::Alert& alert) override { alerts.push_back(alert); }
-  std::vector<v1::Alert> Opened() const {
-    std::vector<v1::Alert> out;
-    for (const v1::Alert& a : alerts) {
-      if (a.incident_state() == v1::INCIDENT_OPENED) out.push_back(a);
-    }
-    return out;
-  }
-  std::vector<v1::Alert> alerts;
-};
+using Sink = CollectingSink;
 
 constexpr int64_t kT0 = 1646900000000;  // 2022-03-10T08:13:20Z
 constexpr int64_t kSec = 1000;

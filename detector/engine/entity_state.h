@@ -26,6 +26,7 @@
 
 #include "detector/engine/peer_model.h"
 #include "detector/internal/prefetch.h"
+#include "detector/internal/stable_hash.h"
 #include "detector/ip_address.h"
 #include "detector/stats/quantile_sketch.h"
 #include "detector/stats/recent_distinct.h"
@@ -65,11 +66,9 @@ inline constexpr uint32_t kLookupWindowsRead =
 // small (a collision costs at most one missed or one extra session
 // check); never 0, which means "none".
 inline uint32_t AddressHash(const IpAddress& ip) {
-  uint64_t x = ip.hi() * 0x9e3779b97f4a7c15ull ^ ip.lo();
-  x ^= x >> 29;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 32;
-  return static_cast<uint32_t>(x) | 1;
+  return static_cast<uint32_t>(
+             internal::SplitMix64(internal::SplitMix64(ip.hi()) ^ ip.lo())) |
+         1;
 }
 
 // What lookups read and write comes first (with the session check's
@@ -89,7 +88,7 @@ struct AccountState {
   bool seen = false;
   bool login_ip_new = false;    // The latest login's network was new.
   // The latest successful login's login-risk score (0-100), which the
-  // session's later exports and lookup bursts carry (RiskySession).
+  // session's later exports carry (RiskySession).
   uint8_t login_risk = 0;
   Ewma new_per_hour;  // Own baseline of kNewSubjects over 1 h.
   uint32_t last_nir_prefix = 0;

@@ -105,7 +105,7 @@ double LoginPopulation::FrozenAsShare(uint64_t as_key) const {
     uint32_t c = counters_[index];
     if (c == UINT32_MAX) continue;  // Saturated: stays as it is.
     for (uint64_t key : epoch_as_keys_) {
-      if (key == as_key || CounterIndex(kLoginAs, row, key) == index) --c;
+      if (CounterIndex(kLoginAs, row, key) == index) --c;
     }
     count = std::min(count, c);
   }

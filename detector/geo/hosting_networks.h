@@ -16,7 +16,8 @@
 // ordinary users browse from them. Operators add theirs with
 // engine.hosting_asns.
 //
-// Cost: a binary search in a 31-entry table (and in the operator's list). Thread-safe (constant data).
+// Cost: a binary search in a 31-entry table, and one in the operator's
+// list. Thread-safe (constant data).
 //
 // Example:
 //   if (IsHostingAs(16276)) { /* OVH */ }

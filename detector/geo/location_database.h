@@ -26,8 +26,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "detector/geo/country_code.h"
 #include "detector/ip_address.h"
 

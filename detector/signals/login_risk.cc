@@ -227,8 +227,9 @@ SignalScore ObserveSessionActivity(const Event& e,
     return s;
   }
   // A provider the account never used: a phone's first use of its mobile
-  // data, or a stolen session: weak on its own (the low tier). How common that provider is among the
-  // portal's users, and whether it is abroad, tells them apart.
+  // data, or a stolen session; weak on its own (the low tier). What is
+  // true of the place (how common among the portal's users, abroad, a
+  // data centre) tells them apart.
   s.Add(25, Evidence{Feature::kSessionMovedProvider,
                      static_cast<double>(where.asn), 0, 0});
   if (where.asn != 0 && context.population != nullptr) {

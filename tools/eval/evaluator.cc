@@ -9,8 +9,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "detector/ingest/time_format.h"
 #include "detector/internal/json_writer.h"
 #include "detector/record_reader.h"
@@ -123,15 +121,7 @@ absl::StatusOr<Labels> ParseLabels(const std::string& json) {
   dom::array traps;
   if (root["benign_traps"].get_array().get(traps) == simdjson::SUCCESS) {
     for (dom::element t : traps) {
-      // An entity may take part in several phenomena: "a+b", sorted.
-      std::string& kinds = labels.traps[Str(t["entity"])];
-      const std::string kind = Str(t["kind"]);
-      std::vector<std::string> parts = absl::StrSplit(kinds, '+', absl::SkipEmpty());
-      if (std::find(parts.begin(), parts.end(), kind) == parts.end()) {
-        parts.push_back(kind);
-        std::sort(parts.begin(), parts.end());
-        kinds = absl::StrJoin(parts, "+");
-      }
+      labels.traps[Str(t["entity"])].insert(Str(t["kind"]));
     }
   }
   return labels;
@@ -334,9 +324,7 @@ Evaluation Evaluate(const Labels& labels, const std::vector<AlertLine>& alerts,
     if (it == labels.traps.end()) {
       ++e.false_by_trap["other"];
     } else {
-      for (absl::string_view kind : absl::StrSplit(it->second, '+')) {
-        ++e.false_by_trap[std::string(kind)];
-      }
+      for (const std::string& kind : it->second) ++e.false_by_trap[kind];
     }
   }
   e.account_days = static_cast<double>(labels.accounts) * labels.days;

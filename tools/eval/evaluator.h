@@ -68,8 +68,8 @@ struct Labels {
   int64_t accounts = 0;
   int64_t days = 0;
   std::vector<LabeledCampaign> campaigns;
-  // entity -> its trap kinds, sorted and joined by "+".
-  std::map<std::string, std::string> traps;
+  // entity -> the phenomena it took part in (several for one entity).
+  std::map<std::string, std::set<std::string>> traps;
 };
 
 struct AlertLine {
