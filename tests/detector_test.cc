@@ -67,6 +67,50 @@ TEST_F(DetectorTest, ChainedLookupRobotOnANewAccountIsCaughtWithinAMinute) {
   EXPECT_GE(a.risk_score(), options_.alert_threshold);
 }
 
+// A low-and-slow reader on an account nobody used since the detector
+// started (its owner was away): the account is young, judged on blatant
+// volume only, for its learning period; then against its profession's
+// tail, which knows two whole days of 300 accounts reading a few new
+// people an hour, so it is caught within its first working day.
+TEST_F(DetectorTest, AnAccountAnAttackerIsFirstToUseIsCaughtTheSameDay) {
+  constexpr int64_t kMinuteMs = 60 * kSec;
+  uint64_t subject = 1;
+  for (int day = 0; day < 2; ++day) {
+    for (int hour = 8; hour < 18; ++hour) {
+      for (uint32_t account = 100; account < 400; ++account) {
+        const int64_t t = kT0 + day * 24 * kHourMs + hour * kHourMs +
+                          (account % 50) * kMinuteMs;
+        const uint32_t ip = 0x5e000000 + account * 256;
+        if (hour == 8) detector_->Observe(Make(t, account, ip, Action::kLogin));
+        // 2 or 3 new people an hour each.
+        for (int k = 0; k < 2 + static_cast<int>(account % 2); ++k) {
+          detector_->Observe(Lookup(t + (k + 1) * kSec, account, ip, subject++));
+        }
+      }
+    }
+  }
+  ASSERT_TRUE(sink_.Opened().empty());
+  const int64_t day3 = kT0 + 2 * 24 * kHourMs + 9 * kHourMs;
+  detector_->Observe(Make(day3, 7, 0x51000001, Action::kLogin));
+  int exposed = 0;
+  // One person a minute, all day (a working day is 480 of them).
+  for (int i = 0; i < 480 && sink_.Opened().empty(); ++i) {
+    detector_->Observe(Lookup(day3 + (i + 1) * kMinuteMs, 7, 0x51000001,
+                              1'000'000 + i));
+    ++exposed;
+  }
+  ASSERT_EQ(sink_.Opened().size(), 1u);
+  const v1::Alert a = sink_.Opened()[0];
+  EXPECT_EQ(a.rule_name(), "lookup_enumeration");
+  EXPECT_EQ(a.account(), "acct7");
+  EXPECT_THAT(a.message(), HasSubstr("people new to this account in 1 h"));
+  // Not before the learning period, and soon after it.
+  const int learning_minutes = static_cast<int>(
+      absl::ToInt64Minutes(options_.account_learning_period));
+  EXPECT_GE(exposed, learning_minutes);
+  EXPECT_LE(exposed, learning_minutes + 10);
+}
+
 TEST_F(DetectorTest, BruteForceThenSuccessForcesAPasswordReset) {
   for (int i = 0; i < 12; ++i) {
     detector_->Observe(

@@ -1,7 +1,8 @@
 // PeerBaseline's sampled learning (DetectorOptions::peer_sample_one_in):
 // the bulk of the samples learned one in N with weight N leaves the tops
 // that scoring reads where learning everything puts them, warm-up learns
-// everything, and an older snapshot without the bulk bounds still reads.
+// everything, the hour and day scales wait for a whole day, and an older
+// snapshot without the bulk bounds still reads.
 #include <cmath>
 #include <random>
 
@@ -83,6 +84,30 @@ TEST(PeerBaseline, WarmUpLearnsEverySampleWhole) {
     ASSERT_EQ(w.model, 1u) << i;
     peers.AddLookup(0, s.minute, s.hour, s.day, s.features, -1, true, w);
   }
+}
+
+// Thousands of samples in a cold start's first hours make the minute
+// scale warm; the hour and day scales wait for a whole day of them.
+TEST(PeerBaseline, TheHourAndDayScalesWaitForAWholeDay) {
+  constexpr int64_t kHourMs = 60 * kMinuteMs;
+  PeerBaseline peers;
+  SampleStream stream(3);
+  const PeerFeatures features{};
+  for (int i = 0; i < 5000; ++i) {  // Five hours.
+    const Sample s = stream.Next();
+    peers.AddLookup(i * kHourMs / 1000, s.minute, s.hour, s.day, features,
+                    -1);
+  }
+  peers.Refresh();
+  EXPECT_TRUE(peers.lookups_warm());
+  EXPECT_FALSE(peers.knows_a_day());
+  // 23 hours after the first sample: still the first day.
+  peers.AddLookup(23 * kHourMs, 1, 1, 1, features, -1);
+  peers.Refresh();
+  EXPECT_FALSE(peers.knows_a_day());
+  peers.AddLookup(24 * kHourMs, 1, 1, 1, features, -1);
+  peers.Refresh();
+  EXPECT_TRUE(peers.knows_a_day());
 }
 
 TEST(PeerBaseline, TheBulkWeighsNWhenChosenNothingElseAndTheTailOne) {

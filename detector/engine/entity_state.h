@@ -282,6 +282,7 @@ struct PeerBaseline {
   double peer_distance_bulk = -1;
   uint64_t samples_at_bounds = 0;  // lookup_samples when last computed.
   bool lookups_warm_ = false;
+  bool knows_a_day_ = false;  // See knows_a_day(); set by Refresh.
   bool exports_warm_ = false;
   PeerModel model;
   // The engine's epoch this was last refreshed for (the engine's
@@ -387,6 +388,7 @@ struct PeerBaseline {
     if (samples == samples_at_refresh) return;
     samples_at_refresh = samples;
     lookups_warm_ = lookup_samples >= kWarm;
+    knows_a_day_ = lookups_warm_ && previous.new_per_day.count() > 0;
     exports_warm_ = export_samples >= 50;
     // The bulk bounds decide only what is learned whole, never a score, so
     // they follow the tops loosely: recomputed once the baseline has taken
@@ -431,6 +433,11 @@ struct PeerBaseline {
     }
   }
   bool lookups_warm() const { return lookups_warm_; }
+  // Warm, and holding a whole day of samples (the previous generation):
+  // what the hour and day scales need, for they must know the group's
+  // day and night; the first hours of a cold start hold every account's
+  // first reads (all new to it) and none of the night's batch work.
+  bool knows_a_day() const { return knows_a_day_; }
   bool exports_warm() const { return exports_warm_; }
 };
 

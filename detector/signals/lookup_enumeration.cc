@@ -87,8 +87,13 @@ SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
     base[2] = std::max(base[2], options.cold_start_new_per_day);
   } else {
     base[0] = std::max(base[0], peers.new_per_minute_top);
-    base[1] = std::max(base[1], peers.new_per_hour_top);
-    base[2] = std::max(base[2], peers.new_per_day_top);
+    if (peers.knows_a_day()) {
+      base[1] = std::max(base[1], peers.new_per_hour_top);
+      base[2] = std::max(base[2], peers.new_per_day_top);
+    } else {
+      base[1] = std::max(base[1], options.cold_start_new_per_hour);
+      base[2] = std::max(base[2], options.cold_start_new_per_day);
+    }
   }
   // A minute holds few events: its counts are noisy, so its baseline gets
   // a 1.5x margin.

@@ -3,12 +3,14 @@
 // patient low-and-slow reader.
 //
 // On each lookup it updates the account's windows and scores:
-//  - volume: people new to the account in the last minute and the last
-//    hour, against the larger of the peer group's 99.9th percentile (once
-//    it has 500 samples; before that, during a cold start, a high floor),
-//    the account's own mean + 4 sd (after 200 lookups) and a floor. At the
-//    baseline the score is 45; each doubling adds 30 (alert at 60 by
-//    default, i.e. 1.4 × the baseline);
+//  - volume: people new to the account in the last minute, hour and day,
+//    against the larger of the peer group's 99.9th percentile (once it has
+//    2,000 samples, and for the hour and day a whole day of them: the
+//    first hours of a cold start hold every account's first reads and none
+//    of the night's; until then, and while the account is young, a high
+//    floor), the account's own mean + 4 sd (after 200 lookups) and a
+//    floor. At the baseline the score is 45; each doubling adds 30 (alert
+//    at 60 by default, i.e. 1.4 × the baseline);
 //    The minute baseline gets a 1.5x margin (short windows are noisy);
 //  - cues that only count when the volume is already above its baseline:
 //    sequential NIR sweeps, invalid control keys, "not found" answers,
