@@ -112,8 +112,13 @@ SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
     raw_ratio = std::max(raw_ratio, r);
     // The day scale speaks only while the last hour is busy too: a day
     // total stays high for 24 h after a burst, and must not keep alerting
-    // on the owner's ordinary lookups afterwards.
-    if (i == 2 && observed[1] / base[1] < 0.25) r = 0;
+    // on the owner's ordinary lookups afterwards. Busy: a quarter of the
+    // hour's baseline, and a pace that, kept up over a ten-hour working
+    // day, would reach the day's baseline (one that could not did not
+    // make today's total).
+    if (i == 2 && observed[1] < std::max(0.25 * base[1], base[2] / 10)) {
+      r = 0;
+    }
     if (r > ratio) {
       ratio = r;
       scale = i;

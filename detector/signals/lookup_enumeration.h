@@ -12,6 +12,10 @@
 //    floor. At the baseline the score is 45; each doubling adds 30 (alert
 //    at 60 by default, i.e. 1.4 × the baseline);
 //    The minute baseline gets a 1.5x margin (short windows are noisy);
+//    the day scale counts only while the last hour is busy (a quarter of
+//    the hour's baseline, and a tenth of the day's: a pace that would
+//    reach it in a working day), so a day total that stays high for 24 h
+//    after a burst does not alert on the owner's ordinary lookups;
 //  - cues that only count when the volume is already above its baseline:
 //    sequential NIR sweeps, invalid control keys, "not found" answers,
 //    machine-regular timing, an hour the account is never active, a session
