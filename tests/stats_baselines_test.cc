@@ -455,6 +455,12 @@ TEST(HourProfile, NightActivityIsSurprisingForADayWorker) {
     }
   }
   EXPECT_GT(profile.Surprise(3), profile.Surprise(10) + 4);
+  EXPECT_GE(profile.Surprise(18), 7);
+  // An hour past the usual end is a long day, not a stranger's hour.
+  EXPECT_GE(profile.SurpriseAround(3), 7);  // The unusual-hour cue's level.
+  EXPECT_LT(profile.SurpriseAround(18), 7);
+  EXPECT_GT(profile.SurpriseAround(18), profile.SurpriseAround(12));
+  EXPECT_GE(profile.SurpriseAround(20), 7);
   HourProfile empty;
   EXPECT_NEAR(empty.Probability(5), 1.0 / 24, 1e-12);
   EXPECT_EQ(HourProfile::HourOf(-1), 23);

@@ -50,7 +50,8 @@
 // Without a location database the AS and country are unknown: a move to a
 // network the account never used scores 25.
 // Before the damage (RiskySession): a login's score, + 10 at an hour the
-// account almost never works, stays with its session. From
+// account almost never works around (HourProfile::SurpriseAround), stays
+// with its session. From
 // kRiskyLogin up (a new provider on a new device, a new country, an
 // unlikely origin), each export of the session carries it: as the
 // login's score (a medium risk that Observe returns on the export itself,

@@ -59,8 +59,13 @@ SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
   }
   a.lookup_gaps.Observe(e.time_ms);
   const int hour = HourProfile::HourOf(e.time_ms);
-  const double unusual_hour_bits =
-      a.hours.total() >= 100 ? a.hours.Surprise(hour) : 0;
+  const bool hours_known = a.hours.total() >= 100;
+  // For the peer model, the hour itself (a stranger working the hours
+  // next to the owner's is far from peers who keep theirs); for the cue,
+  // the hour and its neighbours (a long day runs an hour late).
+  const double unusual_hour_bits = hours_known ? a.hours.Surprise(hour) : 0;
+  const double unusual_around_bits =
+      hours_known ? a.hours.SurpriseAround(hour) : 0;
   a.hours.ObserveHour(hour);
   if (windows_out != nullptr) {
     windows_out->totals = totals;
@@ -150,8 +155,8 @@ SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
       s.Add(15, Evidence{Feature::kMachineRegularity, *cv,
                          a.lookup_gaps.mean_gap_ms() / 1000.0, 0});
     }
-    if (unusual_hour_bits >= 7) {
-      s.Add(10, Evidence{Feature::kUnusualHour, unusual_hour_bits, 0, 0});
+    if (unusual_around_bits >= 7) {
+      s.Add(10, Evidence{Feature::kUnusualHour, unusual_around_bits, 0, 0});
     }
     if (a.login_ip_new && e.ip == a.login_ip) {
       s.Add(10, Evidence{Feature::kNewIpForAccount, 1, 0, 0});

@@ -18,8 +18,10 @@
 //    after a burst does not alert on the owner's ordinary lookups;
 //  - cues that only count when the volume is already above its baseline:
 //    sequential NIR sweeps, invalid control keys, "not found" answers,
-//    machine-regular timing, an hour the account is never active, a session
-//    opened from an address new to the account.
+//    machine-regular timing, an hour the account is never active around
+//    (HourProfile::SurpriseAround: an hour past its usual end is a long
+//    day, not a stranger's hour), a session opened from an address new to
+//    the account.
 // Novelty of (account, subject) comes from the shared NoveltyFilter.
 //
 // Cost: O(1) per lookup, no allocation. Thread-compatible.

@@ -12,7 +12,10 @@
 // HourProfile: how an account's activity spreads over the 24 UTC hours
 // (callers shift to local time), as decayed counts. Surprise(hour) is
 // -log2 of the smoothed probability of activity at that hour, high for an
-// account active at 3 a.m. that never was. Counts are halved when the total
+// account active at 3 a.m. that never was; SurpriseAround(hour) the same
+// for the hour and its two neighbours, which an hour past the account's
+// usual end does not reach (a long day runs late; 3 a.m. stays far from
+// a day worker's hours). Counts are halved when the total
 // reaches 60,000, which keeps 16-bit counters and forgets old habits.
 // Empty profile: every hour has probability 1/24. 50 bytes.
 //
@@ -112,6 +115,14 @@ class HourProfile {
     return (counts_[hour] + 1.0) / (total_ + 24.0);
   }
   double Surprise(int hour) const { return -std::log2(Probability(hour)); }
+  // -log2 of the Laplace-smoothed mean probability of `hour` and the hours
+  // either side of it (0..23, circular).
+  double SurpriseAround(int hour) const {
+    const double around = (counts_[(hour + 23) % 24] + counts_[hour] +
+                           counts_[(hour + 1) % 24]) /
+                          3.0;
+    return -std::log2((around + 1.0) / (total_ + 24.0));
+  }
   static int HourOf(int64_t time_ms) {
     const int64_t hours = time_ms >= 0 ? time_ms / 3600000
                                        : -((-time_ms + 3599999) / 3600000);
