@@ -1,10 +1,13 @@
 // PeerBaseline's sampled learning (DetectorOptions::peer_sample_one_in):
 // the bulk of the samples learned one in N with weight N leaves the tops
 // that scoring reads where learning everything puts them, warm-up learns
-// everything, the hour and day scales wait for a whole day, and an older
-// snapshot without the bulk bounds still reads.
+// everything, the hour and day scales wait for a whole day, a generation
+// widens the tail by 40% at most, and older snapshots still read.
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
+#include <string>
 
 #include "detector/engine/entity_state.h"
 #include "detector/internal/stable_hash.h"
@@ -237,21 +240,63 @@ TEST(PeerBaseline, SampledBulkKeepsTheTopsOfLearningEverything) {
   }
 }
 
-// Snapshots before the bulk bounds (peers format 2) still read: the bounds
-// are unknown, so every sample weighs 1 until the next refresh.
+// A generation may widen the tail by kLearnCap at most: values above
+// 1.4 times the top at its start are not learned, so one account reading a
+// little more each minute cannot carry its group's tail along with it.
+TEST(PeerBaseline, AGenerationWidensTheTailByFortyPercentAtMost) {
+  constexpr int64_t kDayMs = 24 * 60 * kMinuteMs;
+  PeerBaseline peers = Learn(20000, 1, 5);  // The first generation.
+  EXPECT_EQ(peers.learn_cap_hour, HUGE_VAL);
+  const PeerFeatures features{};
+  peers.AddLookup(kDayMs, 1, 1, 1, features, -1);  // The first rotation.
+  peers.Refresh();
+  const double hour_top = peers.new_per_hour_top;
+  EXPECT_DOUBLE_EQ(peers.learn_cap_hour,
+                   std::max(PeerBaseline::kLearnCap * hour_top, hour_top + 1));
+  EXPECT_EQ(peers.learn_cap_day, HUGE_VAL);  // Its windows were filling.
+  // A reader just under the cap is learned; one above it is not.
+  PeerSampleWeights w = peers.WeighLookup(
+      0, peers.learn_cap_hour, 0, -1, /*learns_model=*/false, 1, false);
+  EXPECT_EQ(w.hour, 1u);
+  w = peers.WeighLookup(0, peers.learn_cap_hour + 1, 0, -1,
+                        /*learns_model=*/false, 1, false);
+  EXPECT_EQ(w.hour, 0u);
+  EXPECT_EQ(w.minute, 1u);
+  // A reader above the top all day long does not move it past the cap.
+  for (int i = 0; i < 5000; ++i) {
+    const double hour = 3 * hour_top;
+    const PeerSampleWeights weights =
+        peers.WeighLookup(0, hour, 0, -1, /*learns_model=*/false, 1, false);
+    peers.AddLookup(kDayMs + i, 0, hour, 0, features, -1, false, weights);
+  }
+  peers.Refresh();
+  EXPECT_LE(peers.new_per_hour_top, peers.learn_cap_hour);
+  // The second rotation trusts the day windows too.
+  peers.AddLookup(2 * kDayMs, 1, 1, 1, features, -1);
+  EXPECT_LT(peers.learn_cap_day, HUGE_VAL);
+}
+
+// Snapshots before the learning caps (peers format 3) read with none, and
+// before the bulk bounds (format 2) with the bounds unknown too, so every
+// sample weighs 1 until the next refresh.
 TEST(PeerBaseline, AnOlderSnapshotReadsWithTheBulkUnknown) {
-  const PeerBaseline peers = Learn(20000, 4, 8);
+  PeerBaseline peers = Learn(20000, 4, 8);
+  peers.learn_cap_minute = 7;
+  peers.learn_cap_hour = 70;
+  peers.learn_cap_day = 700;
   ASSERT_GT(peers.new_per_minute_bulk, 0);
   StateWriter now;
   EncodePeers(now, peers);
   StateWriter model;
   peers.model.Encode(model);
-  // Format 2 is format 3 without the four bounds and their sample count
-  // just before the model.
-  const std::string& v3 = now.data();
-  const size_t bounds = v3.size() - model.data().size() -
-                        4 * sizeof(double) - sizeof(uint64_t);
-  std::string v2 = v3.substr(0, bounds) + model.data();
+  // Format 3 is format 4 without the three caps just before the model;
+  // format 2 is format 3 without the four bounds and their sample count.
+  const std::string& v4 = now.data();
+  const size_t caps = v4.size() - model.data().size() - 3 * sizeof(double);
+  std::string v3 = v4.substr(0, caps) + model.data();
+  v3[0] = 3;
+  const size_t bounds = caps - 4 * sizeof(double) - sizeof(uint64_t);
+  std::string v2 = v4.substr(0, bounds) + model.data();
   v2[0] = 2;
   PeerBaseline restored;
   StateReader r(v2);
@@ -259,6 +304,7 @@ TEST(PeerBaseline, AnOlderSnapshotReadsWithTheBulkUnknown) {
   EXPECT_EQ(restored.new_per_day_top, peers.new_per_day_top);
   EXPECT_EQ(restored.new_per_minute_bulk, -1);
   EXPECT_EQ(restored.peer_distance_bulk, -1);
+  EXPECT_EQ(restored.learn_cap_hour, HUGE_VAL);
   const PeerSampleWeights w = restored.WeighLookup(
       0, 0, 0, 0, /*learns_model=*/true, 4, /*chosen=*/false);
   EXPECT_EQ(w.minute + w.hour + w.day + w.model, 4u);
@@ -271,9 +317,22 @@ TEST(PeerBaseline, AnOlderSnapshotReadsWithTheBulkUnknown) {
   ASSERT_TRUE(DecodePeers(r3, &again));
   EXPECT_EQ(again.new_per_day_bulk, peers.new_per_day_bulk);
   EXPECT_EQ(again.samples_at_bounds, peers.samples_at_bounds);
-  v2[0] = 4;  // A format from a newer build.
-  StateReader r4(v2);
-  EXPECT_FALSE(DecodePeers(r4, &again));
+  EXPECT_EQ(again.learn_cap_day, HUGE_VAL);
+  StateReader r4(v4);
+  ASSERT_TRUE(DecodePeers(r4, &again));
+  EXPECT_EQ(again.learn_cap_minute, 7);
+  EXPECT_EQ(again.learn_cap_hour, 70);
+  EXPECT_EQ(again.learn_cap_day, 700);
+  std::string newer = v4;
+  newer[0] = 5;  // A format from a newer build.
+  StateReader r5(newer);
+  EXPECT_FALSE(DecodePeers(r5, &again));
+  // A cap below one (or NaN) is damage.
+  std::string damaged = v4;
+  const double bad = 0.5;
+  std::memcpy(&damaged[caps + sizeof(double)], &bad, sizeof(bad));
+  StateReader r6(damaged);
+  EXPECT_FALSE(DecodePeers(r6, &again));
 }
 
 }  // namespace

@@ -176,7 +176,7 @@ bool DecodeAddressAccounts(StateReader& r, AddressAccounts* a) {
 }
 
 void EncodePeers(StateWriter& w, const PeerBaseline& p) {
-  w.Put<uint8_t>(3);
+  w.Put<uint8_t>(4);
   for (const PeerBaseline::Generation* g : {&p.current, &p.previous}) {
     g->new_per_minute.Encode(w);
     g->new_per_hour.Encode(w);
@@ -199,6 +199,9 @@ void EncodePeers(StateWriter& w, const PeerBaseline& p) {
   w.Put(p.new_per_day_bulk);
   w.Put(p.peer_distance_bulk);
   w.Put(p.samples_at_bounds);
+  w.Put(p.learn_cap_minute);
+  w.Put(p.learn_cap_hour);
+  w.Put(p.learn_cap_day);
   p.model.Encode(w);
 }
 
@@ -206,8 +209,10 @@ bool DecodePeers(StateReader& r, PeerBaseline* p) {
   // Version 2 (before the bulk bounds) reads with the bounds unknown: the
   // baseline learns every sample until its next refresh, a minute of event
   // time later at most.
+  // Version 3 (before the learning caps) reads with none: the tail may
+  // widen freely until the next rotation.
   const uint8_t version = r.Get<uint8_t>();
-  if (version != 2 && version != 3) r.Fail();
+  if (version < 2 || version > 4) r.Fail();
   for (PeerBaseline::Generation* g : {&p->current, &p->previous}) {
     if (!r.ok()) return false;
     DecodeInto(r, &g->new_per_minute) && DecodeInto(r, &g->new_per_hour) &&
@@ -230,12 +235,23 @@ bool DecodePeers(StateReader& r, PeerBaseline* p) {
   p->new_per_minute_bulk = p->new_per_hour_bulk = p->new_per_day_bulk =
       p->peer_distance_bulk = -1;
   p->samples_at_bounds = 0;
-  if (version == 3) {
+  if (version >= 3) {
     p->new_per_minute_bulk = r.Get<double>();
     p->new_per_hour_bulk = r.Get<double>();
     p->new_per_day_bulk = r.Get<double>();
     p->peer_distance_bulk = r.Get<double>();
     p->samples_at_bounds = r.Get<uint64_t>();
+  }
+  p->learn_cap_minute = p->learn_cap_hour = p->learn_cap_day = HUGE_VAL;
+  if (version >= 4) {
+    p->learn_cap_minute = r.Get<double>();
+    p->learn_cap_hour = r.Get<double>();
+    p->learn_cap_day = r.Get<double>();
+    // A cap is a positive count or none (infinite).
+    for (double cap : {p->learn_cap_minute, p->learn_cap_hour,
+                       p->learn_cap_day}) {
+      if (!(cap >= 1)) r.Fail();
+    }
   }
   if (!r.ok()) return false;
   return p->model.Decode(r);

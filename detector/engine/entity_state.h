@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -289,6 +290,20 @@ struct PeerBaseline {
   // bookkeeping; not in snapshots, which hold baselines as refreshed).
   int64_t refreshed_epoch = INT64_MIN;
 
+  // How far a generation may widen the tail: a value above kLearnCap times
+  // the top as it stood when the generation began is not learned (see
+  // WeighLookup). The tops follow their samples at every refresh, so
+  // without it one account reading a little more each minute, always just
+  // under an alert, would carry a small profession's tail along with it
+  // (a low-and-slow reader is a fifth of a nurse group's lookups); with
+  // it, the tail widens by at most 40% a day.
+  static constexpr double kLearnCap = 1.4;
+  // The caps in force (infinite until the first rotation, a day after the
+  // first sample).
+  double learn_cap_minute = HUGE_VAL;
+  double learn_cap_hour = HUGE_VAL;
+  double learn_cap_day = HUGE_VAL;
+
   void Rotate(int64_t time_ms) {
     if (generation_start_ms == INT64_MIN) {
       // Both generations' memory at the first sample (~40 KiB), so that
@@ -298,10 +313,21 @@ struct PeerBaseline {
       previous.Reserve();
     }
     if (time_ms - generation_start_ms < kGenerationMs) return;
+    // The day's top is trusted once a generation ran with the day windows
+    // full, i.e. from the second rotation on (the first day's windows were
+    // filling); the minute's and hour's from the first.
+    const bool day_windows_were_full = previous.new_per_day.count() > 0;
     // The generations trade places, so their memory is reused.
     std::swap(previous, current);
     current.Clear();
     generation_start_ms = time_ms;
+    // At least one more than the top: small counts still grow.
+    learn_cap_minute = LearnCap(new_per_minute_top);
+    learn_cap_hour = LearnCap(new_per_hour_top);
+    if (day_windows_were_full) learn_cap_day = LearnCap(new_per_day_top);
+  }
+  static double LearnCap(double top) {
+    return std::max(kLearnCap * top, top + 1);
   }
   static double Top(const QuantileSketch& a, const QuantileSketch& b,
                     double q) {
@@ -329,6 +355,9 @@ struct PeerBaseline {
                                 uint32_t one_in, bool chosen) const {
     PeerSampleWeights w;
     if (!learns_model) w.model = 0;
+    if (minute > learn_cap_minute) w.minute = 0;
+    if (hour > learn_cap_hour) w.hour = 0;
+    if (day > learn_cap_day) w.day = 0;
     if (one_in <= 1) return w;
     const uint32_t bulk = chosen ? one_in : 0;
     if (minute <= new_per_minute_bulk) w.minute = bulk;
