@@ -41,6 +41,8 @@ AccountState SomeAccount(const IpAddress& login, const IpAddress& previous) {
   a.risk = 42.5f;
   a.distinct_origins = {2, 2, 1, 1, 3};
   a.login_country = 250;
+  a.day_reported = 2021;
+  a.reported_minute = 27448331;
   return a;
 }
 

@@ -46,9 +46,32 @@ class DetectorTest : public ::testing::Test {
     e.subject_flags = kSubjectPresent;
     return e;
   }
+  // Two working days of 300 accounts (100..399) of one profession, each
+  // reading 2 or 3 people new to it an hour from its own line, so that
+  // the peer baselines know a day.
+  void TwoOrdinaryDays() {
+    constexpr int64_t kMinuteMs = 60 * kSec;
+    for (int day = 0; day < 2; ++day) {
+      for (int hour = 8; hour < 18; ++hour) {
+        for (uint32_t account = 100; account < 400; ++account) {
+          const int64_t t = kT0 + day * 24 * kHourMs + hour * kHourMs +
+                            (account % 50) * kMinuteMs;
+          const uint32_t ip = 0x5e000000 + account * 256;
+          if (hour == 8) {
+            detector_->Observe(Make(t, account, ip, Action::kLogin));
+          }
+          for (int k = 0; k < 2 + static_cast<int>(account % 2); ++k) {
+            detector_->Observe(
+                Lookup(t + (k + 1) * kSec, account, ip, next_subject_++));
+          }
+        }
+      }
+    }
+  }
   DetectorOptions options_;
   Sink sink_;
   std::unique_ptr<Detector> detector_;
+  uint64_t next_subject_ = 1;
 };
 
 TEST_F(DetectorTest, ChainedLookupRobotOnANewAccountIsCaughtWithinAMinute) {
@@ -74,21 +97,7 @@ TEST_F(DetectorTest, ChainedLookupRobotOnANewAccountIsCaughtWithinAMinute) {
 // people an hour, so it is caught within its first working day.
 TEST_F(DetectorTest, AnAccountAnAttackerIsFirstToUseIsCaughtTheSameDay) {
   constexpr int64_t kMinuteMs = 60 * kSec;
-  uint64_t subject = 1;
-  for (int day = 0; day < 2; ++day) {
-    for (int hour = 8; hour < 18; ++hour) {
-      for (uint32_t account = 100; account < 400; ++account) {
-        const int64_t t = kT0 + day * 24 * kHourMs + hour * kHourMs +
-                          (account % 50) * kMinuteMs;
-        const uint32_t ip = 0x5e000000 + account * 256;
-        if (hour == 8) detector_->Observe(Make(t, account, ip, Action::kLogin));
-        // 2 or 3 new people an hour each.
-        for (int k = 0; k < 2 + static_cast<int>(account % 2); ++k) {
-          detector_->Observe(Lookup(t + (k + 1) * kSec, account, ip, subject++));
-        }
-      }
-    }
-  }
+  TwoOrdinaryDays();
   ASSERT_TRUE(sink_.Opened().empty());
   const int64_t day3 = kT0 + 2 * 24 * kHourMs + 9 * kHourMs;
   detector_->Observe(Make(day3, 7, 0x51000001, Action::kLogin));
@@ -109,6 +118,41 @@ TEST_F(DetectorTest, AnAccountAnAttackerIsFirstToUseIsCaughtTheSameDay) {
       absl::ToInt64Minutes(options_.account_learning_period));
   EXPECT_GE(exposed, learning_minutes);
   EXPECT_LE(exposed, learning_minutes + 10);
+}
+
+// After a robot's burst, the account's day window holds its thousands of
+// lookups for 24 h. Once the incident has gone quiet, the owner's ordinary
+// reading the next morning is not that burst again; the robot coming back
+// is a new incident.
+TEST_F(DetectorTest, ADayTotalAlreadyReportedDoesNotReopenOnTheOwnersLookups) {
+  constexpr int64_t kMinuteMs = 60 * kSec;
+  TwoOrdinaryDays();
+  ASSERT_TRUE(sink_.Opened().empty());
+  const uint32_t owner = 123;
+  const uint32_t line = 0x5e000000 + owner * 256;
+  const int64_t day3 = kT0 + 2 * 24 * kHourMs;
+  detector_->Observe(Make(day3 + 10 * kHourMs, owner, line, Action::kLogin));
+  for (int i = 0; i < 2000; ++i) {  // A robot, one lookup every 0.6 s.
+    detector_->Observe(Lookup(day3 + 10 * kHourMs + (i + 1) * 600, owner, line,
+                              10'000'000 + i));
+  }
+  ASSERT_EQ(sink_.Opened().size(), 1u);
+  // The next morning, within 24 h of the burst: 6 new people an hour,
+  // under the hour's floor (8) but a pace that would reach the day's (40)
+  // in a working day.
+  const int64_t day4 = day3 + 24 * kHourMs;
+  detector_->Observe(Make(day4 + 8 * kHourMs, owner, line, Action::kLogin));
+  for (int i = 0; i < 18; ++i) {
+    detector_->Observe(Lookup(day4 + 8 * kHourMs + (i + 1) * 10 * kMinuteMs,
+                              owner, line, next_subject_++));
+  }
+  EXPECT_EQ(sink_.Opened().size(), 1u);
+  // The robot again.
+  for (int i = 0; i < 300; ++i) {
+    detector_->Observe(Lookup(day4 + 11 * kHourMs + (i + 1) * 600, owner, line,
+                              20'000'000 + i));
+  }
+  EXPECT_EQ(sink_.Opened().size(), 2u);
 }
 
 TEST_F(DetectorTest, BruteForceThenSuccessForcesAPasswordReset) {

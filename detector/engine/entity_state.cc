@@ -31,7 +31,7 @@ IpAddress GetIp(StateReader& r) {
 }  // namespace
 
 void EncodeAccount(StateWriter& w, const AccountState& a) {
-  w.Put<uint8_t>(6);
+  w.Put<uint8_t>(7);
   a.lookup_counts.Encode(w);
   a.lookup_gaps.Encode(w);
   a.hours.Encode(w);
@@ -53,12 +53,15 @@ void EncodeAccount(StateWriter& w, const AccountState& a) {
   for (uint16_t n : a.distinct_origins) w.Put(n);
   w.Put(a.login_country);
   w.Put(a.session_asn);
+  w.Put(a.day_reported);
+  w.Put(a.reported_minute);
 }
 
 bool DecodeAccount(StateReader& r, AccountState* a) {
-  // Version 5 had no session AS: 0, unknown, until the next login.
+  // Version 5 had no session AS: 0, unknown, until the next login;
+  // versions 5 and 6 nothing reported.
   const uint8_t version = r.Get<uint8_t>();
-  if (version != 5 && version != 6) r.Fail();
+  if (version < 5 || version > 7) r.Fail();
   if (!r.ok()) return false;
   DecodeInto(r, &a->lookup_counts) && DecodeInto(r, &a->lookup_gaps) &&
       DecodeInto(r, &a->hours) && DecodeInto(r, &a->new_per_hour);
@@ -83,6 +86,10 @@ bool DecodeAccount(StateReader& r, AccountState* a) {
   for (uint16_t& n : a->distinct_origins) n = r.Get<uint16_t>();
   a->login_country = r.Get<uint16_t>();
   a->session_asn = version >= 6 ? r.Get<uint32_t>() : 0;
+  if (version >= 7) {
+    a->day_reported = r.Get<uint16_t>();
+    a->reported_minute = r.Get<int32_t>();
+  }
   return r.ok();
 }
 

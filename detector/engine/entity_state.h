@@ -102,6 +102,10 @@ struct AccountState {
   uint32_t logins = 0;
   // The AS of login_ip (0: unknown), in what would be padding.
   uint32_t session_asn = 0;
+  // The day's new people when a lookup last scored an incident, and that
+  // minute (event time / 60 s): see lookup_enumeration.cc's
+  // UnreportedDayTotal. 0: none.
+  uint16_t day_reported = 0;
   int64_t first_seen_ms = 0;     // Event time the account was first seen.
   // The session's address: that of the latest successful login, or where
   // the session moved since without raising the account's risk.
@@ -115,6 +119,7 @@ struct AccountState {
   // Distinct values used at successful logins, per LoginFeature (address,
   // network, AS, country, user agent), saturating.
   std::array<uint16_t, 5> distinct_origins{};
+  int32_t reported_minute = 0;  // With day_reported.
   int64_t login_ms = 0;
   // The windows of failed logins and exported records are kept apart, in
   // AccountFailuresAndExports.

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "absl/time/time.h"
+
 namespace vigie {
 namespace {
 
@@ -23,6 +25,26 @@ static_assert(LookupCounts::Keeps(engine::kNewSubjects, kMinute) &&
               LookupCounts::Keeps(engine::kSequential, kTenMinutes) &&
               LookupCounts::Keeps(engine::kNotFound, kTenMinutes) &&
               LookupCounts::Keeps(engine::kInvalidKeys, kTenMinutes));
+
+// People new to the account in the last day that no earlier incident
+// reported. A day total stays high for 24 h after a burst: once the
+// burst's incident has gone quiet (options.quiet_to_close), the day scale
+// counts only what came after it, so the owner's ordinary lookups the
+// next morning do not reopen it. While alerts go on, the whole total
+// counts. The reported total follows the window down as it slides (those
+// still in it may all be reported ones).
+double UnreportedDayTotal(double day_total, int64_t time_ms,
+                          const DetectorOptions& options,
+                          engine::AccountState& a) {
+  if (a.day_reported == 0) return day_total;
+  if (day_total < a.day_reported) {
+    a.day_reported = static_cast<uint16_t>(day_total);
+  }
+  const int64_t quiet_minutes = absl::ToInt64Minutes(options.quiet_to_close);
+  const int64_t since = time_ms / 60000 - a.reported_minute;
+  if (since <= quiet_minutes) return day_total;
+  return day_total - a.day_reported;
+}
 
 }  // namespace
 
@@ -113,8 +135,11 @@ SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
   double raw_ratio = 0;  // Ungated: what the baselines must not learn.
   for (int i = 0; i < kScales; ++i) {
     observed[i] = totals.Get(engine::kNewSubjects, horizons[i]);
+    raw_ratio = std::max(raw_ratio, observed[i] / base[i]);
+    if (i == 2) {
+      observed[i] = UnreportedDayTotal(observed[i], e.time_ms, options, a);
+    }
     double r = observed[i] / base[i];
-    raw_ratio = std::max(raw_ratio, r);
     // The day scale speaks only while the last hour is busy too: a day
     // total stays high for 24 h after a burst, and must not keep alerting
     // on the owner's ordinary lookups afterwards. Busy: a quarter of the
@@ -134,6 +159,12 @@ SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
     s.Add(45 + 30 * std::log2(ratio),
           Evidence{features[scale], observed[scale], base[scale],
                    w.horizon_ms(horizons[scale])});
+    if (s.score >= options.alert_threshold) {
+      // What an incident reports (see UnreportedDayTotal).
+      a.day_reported = static_cast<uint16_t>(
+          std::min<double>(totals.Get(engine::kNewSubjects, kDay), UINT16_MAX));
+      a.reported_minute = static_cast<int32_t>(e.time_ms / 60000);
+    }
   }
   if (ratio >= 1.0) {
     const double lookups = totals.Get(engine::kLookups, kTenMinutes);
