@@ -34,7 +34,7 @@ AccountState SomeAccount(const IpAddress& login, const IpAddress& previous) {
   a.login_ip = login;
   a.previous_login_hash = AddressHash(previous);
   a.login_ms = kStart - 600000;
-  a.login_ip_new = true;
+  a.login_unlikely = true;
   a.logins = 17;
   a.failures_since_success = 1;
   a.profession = 3;

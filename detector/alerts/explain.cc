@@ -144,6 +144,10 @@ std::string Explain(const Evidence& e) {
     case Feature::kSessionMovedCountry:
       return absl::StrCat("in another country (",
                           CountryString(static_cast<uint16_t>(o)), ")");
+    case Feature::kUnlikelySession:
+      return "in a session whose login came from where this account is "
+             "unlikely to be (less likely than 99% of the portal's logins "
+             "are for theirs)";
   }
   return FeatureName(e.feature);
 }

@@ -552,6 +552,7 @@ class DetectorImpl : public Detector {
       login.origin.keys = LoginKeysOf(e, ip.country, ip.asn);
       login.origin.population = population_.ObserveLogin(login.origin.keys);
       login.origin.ratio_top = population_.ratio_top();
+      login.origin.ratio_p99 = population_.ratio_p99();
       login.origin.ratio_warm = population_.ratio_warm();
       slot.login = static_cast<int32_t>(logins_.size());
       logins_.push_back(login);

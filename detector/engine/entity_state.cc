@@ -45,7 +45,7 @@ void EncodeAccount(StateWriter& w, const AccountState& a) {
   w.Put(a.previous_login_hash);
   w.Put(a.login_risk);
   w.Put(a.login_ms);
-  w.Put<uint8_t>(a.login_ip_new);
+  w.Put<uint8_t>(a.login_unlikely);
   w.Put(a.logins);
   w.Put(a.failures_since_success);
   w.Put(a.profession);
@@ -78,7 +78,7 @@ bool DecodeAccount(StateReader& r, AccountState* a) {
     a->previous_login_hash = AddressHash(GetIp(r));
   }
   a->login_ms = r.Get<int64_t>();
-  a->login_ip_new = r.Get<uint8_t>() != 0;
+  a->login_unlikely = r.Get<uint8_t>() != 0;
   a->logins = r.Get<uint32_t>();
   a->failures_since_success = r.Get<uint32_t>();
   a->profession = r.Get<uint32_t>();

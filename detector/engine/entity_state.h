@@ -87,7 +87,10 @@ struct AccountState {
   // Small fields next to each other, where HourProfile leaves room.
   uint16_t last_nir_order = 0;
   bool seen = false;
-  bool login_ip_new = false;    // The latest login's network was new.
+  // The latest login's origin was unlikely for this account: its
+  // likelihood ratio (Freeman et al.) above the 99th percentile of the
+  // portal's benign logins (ObserveSuccessfulLogin).
+  bool login_unlikely = false;
   // The latest successful login's login-risk score (0-100), which the
   // session's later exports carry (RiskySession).
   uint8_t login_risk = 0;

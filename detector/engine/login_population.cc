@@ -119,10 +119,11 @@ void LoginPopulation::Refresh() {
   if (ratios_.count() == ratios_at_refresh_) return;
   ratios_at_refresh_ = ratios_.count();
   ratio_top_ = ratios_.Quantile(0.999) - kRatioShift;
+  ratio_p99_ = ratios_.Quantile(0.99) - kRatioShift;
 }
 
 void LoginPopulation::Encode(StateWriter& w) const {
-  w.Put<uint8_t>(2);
+  w.Put<uint8_t>(3);
   w.Put<int32_t>(width_bits_);
   for (uint32_t c : counters_) w.Put(c);
   for (const HyperLogLog& h : distinct_) w.PutBytes(h.Serialize());
@@ -130,6 +131,7 @@ void LoginPopulation::Encode(StateWriter& w) const {
   for (uint64_t n : logins_) w.Put(n);
   ratios_.Encode(w);
   w.Put(ratio_top_);
+  w.Put(ratio_p99_);
   w.Put(ratios_at_refresh_);
   w.Put(frozen_as_logins_);
   w.Put<uint64_t>(epoch_as_keys_.size());
@@ -138,9 +140,10 @@ void LoginPopulation::Encode(StateWriter& w) const {
 
 bool LoginPopulation::Decode(StateReader& r) {
   // Version 1 had no epoch log: its epoch restarts from the restored
-  // counters.
+  // counters. Versions 1 and 2 had no 99th percentile: it is read from the
+  // restored sketch (as it is now, not at the last refresh).
   const uint8_t version = r.Get<uint8_t>();
-  if (version != 1 && version != 2) r.Fail();
+  if (version < 1 || version > 3) r.Fail();
   if (r.Get<int32_t>() != width_bits_) r.Fail();  // Other memory options.
   if (!r.ok()) return false;
   for (uint32_t& c : counters_) c = r.Get<uint32_t>();
@@ -164,7 +167,11 @@ bool LoginPopulation::Decode(StateReader& r) {
   }
   ratios_ = *std::move(ratios);
   ratio_top_ = r.Get<double>();
+  ratio_p99_ = version >= 3           ? r.Get<double>()
+               : ratios_.count() > 0 ? ratios_.Quantile(0.99) - kRatioShift
+                                     : 0;
   ratios_at_refresh_ = r.Get<uint64_t>();
+  if (!std::isfinite(ratio_top_) || !std::isfinite(ratio_p99_)) r.Fail();
   epoch_as_keys_.clear();
   if (version == 1) {
     frozen_as_logins_ = logins_[kLoginAs];

@@ -87,11 +87,12 @@ class LoginPopulation {
   // pulls its counters towards the cache. Changes nothing.
   void Prefetch(int feature, uint64_t key) const;
 
-  // Benign logins' log10 likelihood ratios; the 99.9th percentile is frozen
-  // by Refresh (once per epoch).
+  // Benign logins' log10 likelihood ratios; the 99.9th and 99th
+  // percentiles are frozen by Refresh (once per epoch).
   void LearnRatio(double log10_ratio);
   void Refresh();
   double ratio_top() const { return ratio_top_; }
+  double ratio_p99() const { return ratio_p99_; }
 
   // The share of the portal's successful logins with a known AS, as at
   // the latest Refresh, whose AS key (LoginKeys[kLoginAs]) is `as_key`;
@@ -125,6 +126,7 @@ class LoginPopulation {
   uint64_t frozen_as_logins_ = 0;
   QuantileSketch ratios_;
   double ratio_top_ = 0;
+  double ratio_p99_ = 0;
   uint64_t ratios_at_refresh_ = 0;
 };
 

@@ -33,6 +33,7 @@ const char* FeatureName(Feature feature) {
     case Feature::kSessionMovedProvider: return "session_moved_new_provider";
     case Feature::kSessionMovedRare: return "session_moved_rare_network";
     case Feature::kSessionMovedCountry: return "session_moved_country";
+    case Feature::kUnlikelySession: return "unlikely_session";
     case Feature::kLoginFromAttackingAddress:
       return "login_from_attacking_address";
     case Feature::kRiskySession: return "risky_session_login_score";

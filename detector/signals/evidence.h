@@ -50,6 +50,8 @@ enum class Feature : uint8_t {
   // observed: accounts failing from the login's address, baseline: limit.
   kLoginFromAttackingAddress,
   kRiskySession,  // observed: the session's login score, baseline: limit.
+  // A lookup in a session whose login was unlikely for the account.
+  kUnlikelySession,
   kHostingNetwork,  // observed: the AS (hosting provider or proxy).
 };
 

@@ -158,10 +158,15 @@ SignalScore ObserveSuccessfulLogin(const Event& e,
   a.login_ms = e.time_ms;
   a.login_risk =
       static_cast<uint8_t>(std::clamp(s.score + hour_points, 0.0, 100.0));
-  // What later lookups of the session count as "from somewhere new": a
-  // network the account never used; a new address of a known network (a
-  // NAT pool's neighbour) is not.
-  a.login_ip_new = experienced && is_new[engine::kLoginNetwork];
+  // What later lookups of the session count as "from somewhere unusual":
+  // an origin less likely for this account than 99% of the portal's
+  // benign logins are for theirs. A new network is not that for an
+  // account behind a carrier's NAT, which gets a new one every time; a
+  // provider and a network an account never used are. Until the portal
+  // has that percentile, a network the account never used.
+  a.login_unlikely =
+      experienced && (origin.ratio_warm ? ratio > origin.ratio_p99
+                                        : is_new[engine::kLoginNetwork]);
   ++a.logins;
   return s;
 }

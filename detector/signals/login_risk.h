@@ -112,6 +112,7 @@ struct LoginOrigin {
   engine::LoginKeys keys{};
   engine::PopulationOdds population{};
   double ratio_top = 0;     // Population's p99.9 of log10 LR (frozen).
+  double ratio_p99 = 0;     // Its 99th percentile (frozen).
   bool ratio_warm = false;  // Enough benign logins to trust ratio_top.
 };
 

@@ -189,8 +189,8 @@ SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
     if (unusual_around_bits >= 7) {
       s.Add(10, Evidence{Feature::kUnusualHour, unusual_around_bits, 0, 0});
     }
-    if (a.login_ip_new && e.ip == a.login_ip) {
-      s.Add(10, Evidence{Feature::kNewIpForAccount, 1, 0, 0});
+    if (a.login_unlikely && e.ip == a.login_ip) {
+      s.Add(10, Evidence{Feature::kUnlikelySession, 1, 0, 0});
     }
   }
   return s;
