@@ -68,6 +68,22 @@ TEST(AccountState, SnapshotRoundTripsBitForBit) {
   }
 }
 
+// A busy first day is not a habit of hours; two days with enough
+// lookups are.
+TEST(AccountState, HoursAreAHabitAfterTwoDaysAndAHundredLookups) {
+  constexpr int64_t kHour = 3600000;
+  const int64_t start = 1646900000000;
+  AccountState a;
+  a.first_seen_ms = start;
+  for (int i = 0; i < 200; ++i) a.hours.Observe(start + (i % 8) * kHour);
+  EXPECT_FALSE(HoursAreAHabit(a, start + 20 * kHour));
+  EXPECT_TRUE(HoursAreAHabit(a, start + kHabitMs));
+  AccountState quiet;
+  quiet.first_seen_ms = start;
+  for (int i = 0; i < 99; ++i) quiet.hours.Observe(start);
+  EXPECT_FALSE(HoursAreAHabit(quiet, start + 10 * kHabitMs));
+}
+
 TEST(AccountFailuresAndExports, SnapshotRoundTripsBitForBit) {
   const WindowSpec spec;
   AccountFailuresAndExports a;

@@ -127,6 +127,15 @@ struct AccountState {
   // The windows of failed logins and exported records are kept apart, in
   // AccountFailuresAndExports.
 };
+// Whether the account's hours of activity are a habit to judge an hour
+// against: a hundred lookups, over two days at least (one day's profile
+// says only which hours that day had; a second day's shift or a long day
+// is not a stranger's hour).
+inline constexpr int64_t kHabitMs = int64_t{2} * 24 * 3600 * 1000;
+inline bool HoursAreAHabit(const AccountState& a, int64_t time_ms) {
+  return a.hours.total() >= 100 && time_ms - a.first_seen_ms >= kHabitMs;
+}
+
 // Every lookup window's total as of the account's newest lookup, read
 // once per lookup by its scorers (see WindowedCounters::TotalsAtClock).
 using LookupTotals = AccountState::LookupCounts::Totals;

@@ -140,7 +140,8 @@ SignalScore ObserveSuccessfulLogin(const Event& e,
   // exports riskier (RiskySession).
   const int hour = HourProfile::HourOf(e.time_ms);
   const double hour_points =
-      experienced && a.hours.total() >= 100 && a.hours.SurpriseAround(hour) >= 7
+      experienced && engine::HoursAreAHabit(a, e.time_ms) &&
+              a.hours.SurpriseAround(hour) >= 7
           ? 10
           : 0;
   // Impossible travel since the previous login.

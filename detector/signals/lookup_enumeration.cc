@@ -81,7 +81,7 @@ SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
   }
   a.lookup_gaps.Observe(e.time_ms);
   const int hour = HourProfile::HourOf(e.time_ms);
-  const bool hours_known = a.hours.total() >= 100;
+  const bool hours_known = engine::HoursAreAHabit(a, e.time_ms);
   // For the peer model, the hour itself (a stranger working the hours
   // next to the owner's is far from peers who keep theirs); for the cue,
   // the hour and its neighbours (a long day runs an hour late).

@@ -20,7 +20,9 @@
 //    sequential NIR sweeps, invalid control keys, "not found" answers,
 //    machine-regular timing, an hour the account is never active around
 //    (HourProfile::SurpriseAround: an hour past its usual end is a long
-//    day, not a stranger's hour), a session whose login was unlikely for
+//    day, not a stranger's hour; once its hours are a habit, two days
+//    and a hundred lookups: engine::HoursAreAHabit), a session whose
+//    login was unlikely for
 //    the account (its origin's likelihood ratio above the 99th percentile
 //    of the portal's logins: a new network is not that for an account
 //    behind a carrier's NAT).
