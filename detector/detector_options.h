@@ -34,16 +34,17 @@ struct DetectorOptions {
   double min_new_subjects_per_hour = 8;
   double min_exported_records_per_day = 500;
   // An account younger than this (since its first event) is judged on
-  // blatant volume only (the cold-start floors below) and does not teach
-  // the baselines: everything is new to a new account. Short, because an
+  // blatant volume over an hour and a day (the cold-start floors below),
+  // on its peers' minute, and does not teach the baselines: everything is
+  // new to a new account. Short, because an
   // account an attacker is the first to use (its owner never logged in
   // since the detector started) is young too; its owner's first reads are
   // judged against the profession's tail, which holds whole days of them.
   // Default: 2 h.
   absl::Duration account_learning_period = absl::Hours(2);
   // Until a peer group has a baseline (2,000 samples; for the hour and day
-  // scales, a whole day of them), or while an account is young, only
-  // enumeration this blatant counts (a robot at one lookup every few seconds
+  // scales, a whole day of them), or over an hour and a day while an
+  // account is young, only enumeration this blatant counts (a robot at one lookup every few seconds
   // does 1,000+ an hour). Defaults: 20 new people a minute, 500 an hour,
   // 3,000 a day.
   double cold_start_new_per_minute = 20;

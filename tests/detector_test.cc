@@ -120,6 +120,25 @@ TEST_F(DetectorTest, AnAccountAnAttackerIsFirstToUseIsCaughtTheSameDay) {
   EXPECT_LE(exposed, learning_minutes + 10);
 }
 
+// A robot on an account nobody used yet: young, but within a minute what
+// limits a person is how fast anyone can look people up, so its peers'
+// minute judges it (the cold-start floor alone would let 30 through).
+TEST_F(DetectorTest, ARobotOnAnAccountNobodyUsedYetMeetsItsPeersMinute) {
+  TwoOrdinaryDays();
+  ASSERT_TRUE(sink_.Opened().empty());
+  const int64_t day3 = kT0 + 2 * 24 * kHourMs + 3 * kHourMs;
+  detector_->Observe(Make(day3, 8, 0x33440001, Action::kLogin));
+  int exposed = 0;
+  for (int i = 0; i < 200 && sink_.Opened().empty(); ++i) {
+    detector_->Observe(Lookup(day3 + 1000 + i * 500, 8, 0x33440001, 5000 + i));
+    ++exposed;
+  }
+  ASSERT_EQ(sink_.Opened().size(), 1u);
+  EXPECT_THAT(sink_.Opened()[0].message(),
+              HasSubstr("people new to this account in 1 min"));
+  EXPECT_LE(exposed, 12);
+}
+
 // After a robot's burst, the account's day window holds its thousands of
 // lookups for 24 h. Once the incident has gone quiet, the owner's ordinary
 // reading the next morning is not that burst again; the robot coming back

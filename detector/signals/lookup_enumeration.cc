@@ -106,10 +106,18 @@ SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
                           options.min_new_subjects_per_hour,
                           options.min_new_subjects_per_day};
   const bool young = !mature;
-  if (young || !peers.lookups_warm()) {
-    // Everything is new to a new account, and a group without history has
-    // no baseline: only blatant enumeration counts.
+  if (!peers.lookups_warm()) {
+    // A group without history has no baseline: only blatant enumeration
+    // counts.
     base[0] = std::max(base[0], options.cold_start_new_per_minute);
+    base[1] = std::max(base[1], options.cold_start_new_per_hour);
+    base[2] = std::max(base[2], options.cold_start_new_per_day);
+  } else if (young) {
+    // Everything is new to a new account: over an hour or a day it reads
+    // its own patients for the first time, which its peers did long ago,
+    // so only blatant volume counts there. Within a minute what limits a
+    // person is how fast anyone can look people up: its peers' minute.
+    base[0] = std::max(base[0], peers.new_per_minute_top);
     base[1] = std::max(base[1], options.cold_start_new_per_hour);
     base[2] = std::max(base[2], options.cold_start_new_per_day);
   } else {

@@ -7,8 +7,11 @@
 //    against the larger of the peer group's 99.9th percentile (once it has
 //    2,000 samples, and for the hour and day a whole day of them: the
 //    first hours of a cold start hold every account's first reads and none
-//    of the night's; until then, and while the account is young, a high
-//    floor), the account's own mean + 4 sd (after 200 lookups) and a
+//    of the night's; until then, and for the hour and day while the
+//    account is young, a high floor: a new account reads its own patients
+//    for the first time, but within a minute what limits it is how fast
+//    anyone looks people up), the account's own mean + 4 sd (after 200
+//    lookups) and a
 //    floor. At the baseline the score is 45; each doubling adds 30 (alert
 //    at 60 by default, i.e. 1.4 × the baseline);
 //    The minute baseline gets a 1.5x margin (short windows are noisy);
