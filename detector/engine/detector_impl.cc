@@ -820,6 +820,7 @@ class DetectorImpl : public Detector {
     a.risk = risk;
     out.risk = risk;
     if (risk >= options_.alert_threshold) {
+      if (e.action == Action::kLookup) NoteIncidentLookup(e, a);
       out.account_report = static_cast<int32_t>(shard.reports.size());
       shard.reports.push_back(
           AccountReport{family, static_cast<Family>(best), risk});

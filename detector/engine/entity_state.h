@@ -105,9 +105,9 @@ struct AccountState {
   uint32_t logins = 0;
   // The AS of login_ip (0: unknown), in what would be padding.
   uint32_t session_asn = 0;
-  // The day's new people when a lookup last scored an incident, and that
-  // minute (event time / 60 s): see lookup_enumeration.cc's
-  // UnreportedDayTotal. 0: none.
+  // The day's new people when a lookup last reached the incident
+  // threshold, and that minute (event time / 60 s): see
+  // NoteIncidentLookup. 0: none.
   uint16_t day_reported = 0;
   int64_t first_seen_ms = 0;     // Event time the account was first seen.
   // The session's address: that of the latest successful login, or where

@@ -27,7 +27,7 @@ static_assert(LookupCounts::Keeps(engine::kNewSubjects, kMinute) &&
               LookupCounts::Keeps(engine::kInvalidKeys, kTenMinutes));
 
 // People new to the account in the last day that no earlier incident
-// reported. A day total stays high for 24 h after a burst: once the
+// reported (NoteIncidentLookup). A day total stays high for 24 h after a burst: once the
 // burst's incident has gone quiet (options.quiet_to_close), the day scale
 // counts only what came after it, so the owner's ordinary lookups the
 // next morning do not reopen it. While alerts go on, the whole total
@@ -167,12 +167,6 @@ SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
     s.Add(45 + 30 * std::log2(ratio),
           Evidence{features[scale], observed[scale], base[scale],
                    w.horizon_ms(horizons[scale])});
-    if (s.score >= options.alert_threshold) {
-      // What an incident reports (see UnreportedDayTotal).
-      a.day_reported = static_cast<uint16_t>(
-          std::min<double>(totals.Get(engine::kNewSubjects, kDay), UINT16_MAX));
-      a.reported_minute = static_cast<int32_t>(e.time_ms / 60000);
-    }
   }
   if (ratio >= 1.0) {
     const double lookups = totals.Get(engine::kLookups, kTenMinutes);
@@ -202,6 +196,13 @@ SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
     }
   }
   return s;
+}
+
+void NoteIncidentLookup(const Event& e, engine::AccountState& a) {
+  const double day =
+      a.lookup_counts.TotalsAtClock().Get(engine::kNewSubjects, kDay);
+  a.day_reported = static_cast<uint16_t>(std::min<double>(day, UINT16_MAX));
+  a.reported_minute = static_cast<int32_t>(e.time_ms / 60000);
 }
 
 }  // namespace vigie

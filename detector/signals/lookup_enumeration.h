@@ -67,6 +67,13 @@ SignalScore ObserveLookup(const Event& event, const TimeBuckets& at,
                           engine::AccountState& account,
                           LookupWindows* windows = nullptr);
 
+// After a lookup whose fused risk reached the incident threshold: the
+// day's new people so far are what that incident reports, which the day
+// scale does not count again once the account has been quiet for
+// options.quiet_to_close (the time an incident takes to close), so the
+// owner's ordinary lookups the next morning do not reopen it.
+void NoteIncidentLookup(const Event& event, engine::AccountState& account);
+
 }  // namespace vigie
 
 #endif  // VIGIE_DETECTOR_SIGNALS_LOOKUP_ENUMERATION_H_
