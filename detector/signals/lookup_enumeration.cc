@@ -46,6 +46,77 @@ double UnreportedDayTotal(double day_total, int64_t time_ms,
   return day_total - a.day_reported;
 }
 
+// The three scales' baselines (minute, hour, day) for this account.
+void VolumeBaselines(bool young, const engine::PeerBaseline& peers,
+                     const DetectorOptions& options,
+                     const engine::AccountState& a, double base[3]) {
+  base[0] = options.min_new_subjects_per_minute;
+  base[1] = options.min_new_subjects_per_hour;
+  base[2] = options.min_new_subjects_per_day;
+  if (!peers.lookups_warm()) {
+    // A group without history has no baseline: only blatant enumeration
+    // counts.
+    base[0] = std::max(base[0], options.cold_start_new_per_minute);
+    base[1] = std::max(base[1], options.cold_start_new_per_hour);
+    base[2] = std::max(base[2], options.cold_start_new_per_day);
+  } else if (young) {
+    // Everything is new to a new account: over an hour or a day it reads
+    // its own patients for the first time, which its peers did long ago,
+    // so only blatant volume counts there. Within a minute what limits a
+    // person is how fast anyone can look people up: its peers' minute.
+    base[0] = std::max(base[0], peers.new_per_minute_top);
+    base[1] = std::max(base[1], options.cold_start_new_per_hour);
+    base[2] = std::max(base[2], options.cold_start_new_per_day);
+  } else {
+    base[0] = std::max(base[0], peers.new_per_minute_top);
+    if (peers.knows_a_day()) {
+      base[1] = std::max(base[1], peers.new_per_hour_top);
+      base[2] = std::max(base[2], peers.new_per_day_top);
+    } else {
+      base[1] = std::max(base[1], options.cold_start_new_per_hour);
+      base[2] = std::max(base[2], options.cold_start_new_per_day);
+    }
+  }
+  // A minute holds few events: its counts are noisy, so its baseline gets
+  // a 1.5x margin.
+  base[0] *= 1.5;
+  if (!young && a.new_per_hour.count() >= 200) {
+    base[1] = std::max(base[1], a.new_per_hour.mean() +
+                                    4 * std::sqrt(a.new_per_hour.variance()));
+  }
+}
+
+// The cues that count once the volume is above its baseline.
+void AddCues(const Event& e, const engine::LookupTotals& totals,
+             const WindowSpec& w, double unusual_around_bits,
+             const engine::AccountState& a, SignalScore& s) {
+  const double lookups = totals.Get(engine::kLookups, kTenMinutes);
+  const int64_t ten = w.horizon_ms(kTenMinutes);
+  if (lookups >= 10) {
+    const double seq = totals.Get(engine::kSequential, kTenMinutes) / lookups;
+    if (seq >= 0.2) {
+      s.Add(15, Evidence{Feature::kSequentialNirShare, seq, 0, ten});
+    }
+    const double nf = totals.Get(engine::kNotFound, kTenMinutes) / lookups;
+    if (nf >= 0.2) s.Add(10, Evidence{Feature::kNotFoundShare, nf, 0, ten});
+  }
+  const double invalid = totals.Get(engine::kInvalidKeys, kTenMinutes);
+  if (invalid >= 3) {
+    s.Add(15, Evidence{Feature::kInvalidNirKeys, invalid, 0, ten});
+  }
+  std::optional<double> cv = a.lookup_gaps.CoefficientOfVariation();
+  if (cv && *cv < 0.5 && a.lookup_gaps.mean_gap_ms() < 10000) {
+    s.Add(15, Evidence{Feature::kMachineRegularity, *cv,
+                       a.lookup_gaps.mean_gap_ms() / 1000.0, 0});
+  }
+  if (unusual_around_bits >= 7) {
+    s.Add(10, Evidence{Feature::kUnusualHour, unusual_around_bits, 0, 0});
+  }
+  if (a.login_unlikely && e.ip == a.login_ip) {
+    s.Add(10, Evidence{Feature::kUnlikelySession, 1, 0, 0});
+  }
+}
+
 }  // namespace
 
 SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
@@ -102,41 +173,9 @@ SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
   const Feature features[kScales] = {Feature::kNewSubjectsPerMinute,
                                      Feature::kNewSubjectsPerHour,
                                      Feature::kNewSubjectsPerDay};
-  double base[kScales] = {options.min_new_subjects_per_minute,
-                          options.min_new_subjects_per_hour,
-                          options.min_new_subjects_per_day};
+  double base[kScales];
   const bool young = !mature;
-  if (!peers.lookups_warm()) {
-    // A group without history has no baseline: only blatant enumeration
-    // counts.
-    base[0] = std::max(base[0], options.cold_start_new_per_minute);
-    base[1] = std::max(base[1], options.cold_start_new_per_hour);
-    base[2] = std::max(base[2], options.cold_start_new_per_day);
-  } else if (young) {
-    // Everything is new to a new account: over an hour or a day it reads
-    // its own patients for the first time, which its peers did long ago,
-    // so only blatant volume counts there. Within a minute what limits a
-    // person is how fast anyone can look people up: its peers' minute.
-    base[0] = std::max(base[0], peers.new_per_minute_top);
-    base[1] = std::max(base[1], options.cold_start_new_per_hour);
-    base[2] = std::max(base[2], options.cold_start_new_per_day);
-  } else {
-    base[0] = std::max(base[0], peers.new_per_minute_top);
-    if (peers.knows_a_day()) {
-      base[1] = std::max(base[1], peers.new_per_hour_top);
-      base[2] = std::max(base[2], peers.new_per_day_top);
-    } else {
-      base[1] = std::max(base[1], options.cold_start_new_per_hour);
-      base[2] = std::max(base[2], options.cold_start_new_per_day);
-    }
-  }
-  // A minute holds few events: its counts are noisy, so its baseline gets
-  // a 1.5x margin.
-  base[0] *= 1.5;
-  if (!young && a.new_per_hour.count() >= 200) {
-    base[1] = std::max(base[1], a.new_per_hour.mean() +
-                                    4 * std::sqrt(a.new_per_hour.variance()));
-  }
+  VolumeBaselines(young, peers, options, a, base);
   double ratio = 0;
   int scale = 0;
   double observed[kScales];
@@ -168,33 +207,7 @@ SignalScore ObserveLookup(const Event& e, const TimeBuckets& at,
           Evidence{features[scale], observed[scale], base[scale],
                    w.horizon_ms(horizons[scale])});
   }
-  if (ratio >= 1.0) {
-    const double lookups = totals.Get(engine::kLookups, kTenMinutes);
-    const int64_t ten = w.horizon_ms(kTenMinutes);
-    if (lookups >= 10) {
-      const double seq = totals.Get(engine::kSequential, kTenMinutes) / lookups;
-      if (seq >= 0.2) {
-        s.Add(15, Evidence{Feature::kSequentialNirShare, seq, 0, ten});
-      }
-      const double nf = totals.Get(engine::kNotFound, kTenMinutes) / lookups;
-      if (nf >= 0.2) s.Add(10, Evidence{Feature::kNotFoundShare, nf, 0, ten});
-    }
-    const double invalid = totals.Get(engine::kInvalidKeys, kTenMinutes);
-    if (invalid >= 3) {
-      s.Add(15, Evidence{Feature::kInvalidNirKeys, invalid, 0, ten});
-    }
-    std::optional<double> cv = a.lookup_gaps.CoefficientOfVariation();
-    if (cv && *cv < 0.5 && a.lookup_gaps.mean_gap_ms() < 10000) {
-      s.Add(15, Evidence{Feature::kMachineRegularity, *cv,
-                         a.lookup_gaps.mean_gap_ms() / 1000.0, 0});
-    }
-    if (unusual_around_bits >= 7) {
-      s.Add(10, Evidence{Feature::kUnusualHour, unusual_around_bits, 0, 0});
-    }
-    if (a.login_unlikely && e.ip == a.login_ip) {
-      s.Add(10, Evidence{Feature::kUnlikelySession, 1, 0, 0});
-    }
-  }
+  if (ratio >= 1.0) AddCues(e, totals, w, unusual_around_bits, a, s);
   return s;
 }
 
