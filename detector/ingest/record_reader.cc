@@ -1,5 +1,6 @@
 #include "detector/record_reader.h"
 
+#include <limits>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -30,21 +31,30 @@ bool LooksLikeBinary(absl::string_view head) {
   size_t pos = 0;
   uint64_t length;
   if (!SniffVarint(head, &pos, &length) || length == 0) return false;
-  const size_t end = pos + length;
+  // The record may run past the sniffed bytes; saturate rather than wrap.
+  const size_t end = length > std::numeric_limits<size_t>::max() - pos
+                         ? std::numeric_limits<size_t>::max()
+                         : pos + static_cast<size_t>(length);
   int fields = 0;
   while (pos < end && pos < head.size()) {
     uint64_t tag;
     if (!SniffVarint(head, &pos, &tag)) return fields > 0;
+    // Every varint read may overrun the record's length: that is not a
+    // record (and end - pos must never be taken past the end).
+    if (pos > end) return false;
     const uint64_t number = tag >> 3;
     const int wire = static_cast<int>(tag & 7);
     if (number < 1 || number > 10) return false;
     if (wire == 0) {
       uint64_t ignored;
       if (!SniffVarint(head, &pos, &ignored)) return fields > 0;
+      if (pos > end) return false;
     } else if (wire == 2) {
       uint64_t size;
-      if (!SniffVarint(head, &pos, &size) || size > end - pos) return false;
-      pos += size;
+      if (!SniffVarint(head, &pos, &size) || pos > end || size > end - pos) {
+        return false;
+      }
+      pos += static_cast<size_t>(size);
     } else {
       return false;
     }
