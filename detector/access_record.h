@@ -20,13 +20,7 @@
 
 namespace vigie {
 
-// The event times every reader accepts: the years 0000 to 9999 (UTC),
-// what an RFC 3339 time can say. Epoch milliseconds in a text field and
-// times in the binary format are any int64 on the wire; beyond these a
-// record is refused, so that the engine's time arithmetic (a time minus a
-// lateness, a bucket's start) cannot overflow.
-inline constexpr int64_t kMinEventTimeMs = -62167219200000;  // 0000-01-01
-inline constexpr int64_t kMaxEventTimeMs = 253402300799999;  // 9999-12-31
+// Event times: kMinEventTimeMs..kMaxEventTimeMs (detector/event.h).
 
 struct AccessRecord {
   int64_t time_ms = 0;  // Milliseconds since the Unix epoch, UTC.

@@ -59,12 +59,20 @@ enum SubjectFlags : uint8_t {
   kNirKeyValid = 1 << 3,         // ...and equals 97 - (number mod 97).
 };
 
+// The event times every reader accepts: the years 0000 to 9999 (UTC),
+// what an RFC 3339 time can say. Epoch milliseconds in a text field and
+// times in the binary format are any int64 on the wire; beyond these a
+// record is refused, so that the engine's time arithmetic (a time minus a
+// lateness, a bucket's start) cannot overflow.
+inline constexpr int64_t kMinEventTimeMs = -62167219200000;  // 0000-01-01
+inline constexpr int64_t kMaxEventTimeMs = 253402300799999;  // 9999-12-31
+
 inline constexpr uint32_t kNoId = 0;  // Interned id of an absent string.
 
 struct Event {
   // Milliseconds since the Unix epoch, UTC. The readers hand out only
   // times within the years 0000 to 9999 (kMinEventTimeMs..kMaxEventTimeMs
-  // in access_record.h); an embedding caller keeps to them too, so that
+  // above); an embedding caller keeps to them too, so that
   // the engine's time arithmetic cannot overflow.
   int64_t time_ms = 0;
   IpAddress ip;

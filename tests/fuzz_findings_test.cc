@@ -2,11 +2,14 @@
 // it was found): every one must end, be refused with a clear error, or be
 // read as documented, and never hang, crash or allocate from a count it
 // cannot back.
+#include <sys/resource.h>
+
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "detector/detector.h"
 #include "detector/record_reader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -25,6 +28,24 @@ std::string Finding(const std::string& name) {
   return bytes.str();
 }
 
+class NullSink : public AlertSink {
+ public:
+  void Emit(const v1::Alert&) override {}
+};
+
+// The fuzzing harness's detector, which took the snapshots: 2 shards,
+// 4,096 novelty pairs, 2 MiB of state.
+absl::Status Restore(const std::string& snapshot) {
+  static NullSink sink;
+  DetectorOptions options;
+  options.shards = 2;
+  options.novelty_capacity = 4096;
+  options.max_state_bytes = size_t{2} << 20;
+  std::unique_ptr<Detector> detector =
+      Detector::Create(options, [](uint32_t) { return ""; }, &sink).value();
+  return detector->RestoreState(snapshot);
+}
+
 // 13 bytes that look like the start of a binary record whose second field
 // tag runs past the record's length: sniffing wrapped around and spun
 // forever. Now the input is not binary, is read as CSV and ends.
@@ -39,6 +60,32 @@ TEST(FuzzFindings, SniffingAFieldPastTheRecordsLengthEnds) {
   while ((*reader)->Next(&record, &error) != RecordReader::Result::kEnd) {
     ASSERT_LT(++results, 10);
   }
+}
+
+// A snapshot whose watermark is the smallest int64: restoring it made the
+// lateness arithmetic overflow. Times outside the years 0000-9999 are
+// refused.
+TEST(FuzzFindings, ASnapshotWithAWatermarkOutOfRangeIsRefused) {
+  const absl::Status status = Restore(Finding("watermark_min.snapshot"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status.ToString();
+  EXPECT_THAT(status.message(), HasSubstr("engine")) << status.ToString();
+}
+
+int64_t PeakRssKib() {
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+// A 9-byte section claiming 2^32 known accounts sized a 512 MiB set
+// before reading one bit. The count must fit in the bytes that follow.
+TEST(FuzzFindings, AKnownAccountsCountBeyondItsBytesIsRefused) {
+  const int64_t before = PeakRssKib();
+  const absl::Status status = Restore(Finding("known_accounts_4g.snapshot"));
+  EXPECT_LT(PeakRssKib() - before, 64 * 1024);  // Not the 512 MiB it asks.
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status.ToString();
+  EXPECT_THAT(status.message(), HasSubstr("known accounts"))
+      << status.ToString();
 }
 
 }  // namespace

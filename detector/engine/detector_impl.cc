@@ -1197,6 +1197,11 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
   late_events_ = engine.Get<uint64_t>();
   epoch_ = engine.Get<int64_t>();
   const uint32_t shards = engine.Get<uint32_t>();
+  // Times an event can carry (kMinEventTimeMs..kMaxEventTimeMs), so that
+  // the lateness and window arithmetic on them cannot overflow.
+  for (int64_t t : {watermark_ms_, stream_start_ms_}) {
+    if (t < kMinEventTimeMs || t > kMaxEventTimeMs) engine.Fail();
+  }
   absl::Status status = engine.Check("detector snapshot: engine");
   if (!status.ok()) return status;
   if (shards != shards_.size()) {
@@ -1237,7 +1242,10 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
   if (!status.ok()) return status;
   StateReader known(sections["known_accounts"]);
   const uint64_t n_known = known.Get<uint64_t>();
-  if (n_known > (uint64_t{1} << 32)) known.Fail();
+  // One bit an account: the count is bounded by the bytes that hold it.
+  if (n_known > (uint64_t{1} << 32) || (n_known + 7) / 8 > known.remaining()) {
+    known.Fail();
+  }
   known_accounts_.assign(known.ok() ? n_known : 0, false);
   uint8_t byte = 0;
   for (size_t i = 0; i < known_accounts_.size() && known.ok(); ++i) {

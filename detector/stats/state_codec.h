@@ -73,6 +73,9 @@ class StateReader {
   void Fail() { ok_ = false; }
   bool ok() const { return ok_; }
   bool at_end() const { return pos_ == data_.size(); }
+  // Bytes not read yet: what a count read from the input may claim at
+  // most, checked before anything is sized from it.
+  size_t remaining() const { return data_.size() - pos_; }
   // DataLoss naming `what` unless everything read so far was valid.
   absl::Status Check(absl::string_view what) const {
     return ok_ ? absl::OkStatus()
