@@ -11,8 +11,11 @@
 #include "absl/strings/str_cat.h"
 #include "detector/detector.h"
 #include "detector/record_reader.h"
+#include "detector/stats/state_codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tools/replay_report.h"
+#include "tools/replay_report_internal.h"
 
 namespace vigie {
 namespace {
@@ -86,6 +89,22 @@ TEST(FuzzFindings, AKnownAccountsCountBeyondItsBytesIsRefused) {
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status.ToString();
   EXPECT_THAT(status.message(), HasSubstr("known accounts"))
       << status.ToString();
+}
+
+// A report state (as a checkpoint holds it) with an account's peak risk
+// of 7.9e27: it was restored, and the risk histogram's bin, computed by a
+// cast that overflowed, indexed far outside it when the page was drawn.
+// A risk is 0 to 100.
+TEST(FuzzFindings, AReportStateWithARiskAbove100IsRefused) {
+  ReplayReport report;
+  const std::string state = Finding("report_huge_peak_risk.report_state");
+  StateReader r(state);
+  const absl::Status status = report.Decode(r);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status.ToString();
+  EXPECT_EQ(report_internal::RiskBin(7.9e27), 19);
+  EXPECT_EQ(report_internal::RiskBin(100), 19);
+  EXPECT_EQ(report_internal::RiskBin(99.9), 19);
+  EXPECT_EQ(report_internal::RiskBin(4.9), 0);
 }
 
 }  // namespace

@@ -57,6 +57,9 @@ bool RetiredRanksBefore(const RetiredAccount& a,
 }
 
 // -limit <= value <= limit (std::abs would overflow on the most negative).
+// A risk score as alerts carry it: 0 to 100 (NaN is not).
+bool IsRisk(double risk) { return risk >= 0 && risk <= 100; }
+
 bool Within(int64_t value, int64_t limit) {
   return value >= -limit && value <= limit;
 }
@@ -334,7 +337,7 @@ void GetEntities(StateReader& r, size_t max_size,
     e.incidents = r.Get<int64_t>();
     e.last_alert_ms = r.Get<int64_t>();
     e.peak_rule = std::string(r.GetBytes());
-    if (!std::isfinite(e.peak_risk) || e.alerts < 1 || e.incidents < 0 ||
+    if (!IsRisk(e.peak_risk) || e.alerts < 1 || e.incidents < 0 ||
         key.empty()) {
       r.Fail();
     }
@@ -474,7 +477,7 @@ absl::Status ReplayReport::Decode(StateReader& r) {
     d.accounts_.resize(accounts.size() / sizeof(AccountActivity));
     memcpy(d.accounts_.data(), accounts.data(), accounts.size());
     for (const AccountActivity& a : d.accounts_) {
-      if (!(a.peak_risk >= 0) || !std::isfinite(a.peak_risk)) r.Fail();
+      if (!IsRisk(a.peak_risk)) r.Fail();
     }
   }
   d.retired_accounts_ = r.Get<uint64_t>();
@@ -489,7 +492,7 @@ absl::Status ReplayReport::Decode(StateReader& r) {
     account.name = std::string(r.GetBytes());
     account.peak_risk = r.Get<float>();
     account.events = r.Get<uint32_t>();
-    if (!(account.peak_risk >= 0) || !std::isfinite(account.peak_risk) ||
+    if (!IsRisk(account.peak_risk) ||
         (!d.retired_top_.empty() &&
          RetiredRanksBefore(account, d.retired_top_.back()))) {
       r.Fail();
@@ -514,7 +517,7 @@ absl::Status ReplayReport::Decode(StateReader& r) {
   d.incident_floor_.peak_risk = r.Get<double>();
   d.incident_floor_.first_seen_ms = r.Get<int64_t>();
   d.incident_floor_.id = std::string(r.GetBytes());
-  if (floor_set > 1 || !std::isfinite(d.incident_floor_.peak_risk)) r.Fail();
+  if (floor_set > 1 || !IsRisk(d.incident_floor_.peak_risk)) r.Fail();
   const uint64_t rows = r.Get<uint64_t>();
   if (rows >= 2 * static_cast<uint64_t>(options_.max_incidents)) r.Fail();
   for (uint64_t i = 0; r.ok() && i < rows; ++i) {
@@ -532,7 +535,7 @@ absl::Status ReplayReport::Decode(StateReader& r) {
     row.action = r.Get<int32_t>();
     const uint8_t closed = r.Get<uint8_t>();
     row.closed = closed == 1;
-    if (row.id.empty() || closed > 1 || !std::isfinite(row.peak_risk) ||
+    if (row.id.empty() || closed > 1 || !IsRisk(row.peak_risk) ||
         row.last_seen_ms < row.first_seen_ms ||
         !Within(row.first_seen_ms, max_time) ||
         !Within(row.last_seen_ms, max_time)) {

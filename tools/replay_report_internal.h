@@ -65,6 +65,7 @@ inline int64_t FloorDiv(int64_t a, int64_t b) {
 // Histogram bin of a risk: [0, 5) is 0, ..., [95, 100] is 19.
 inline int RiskBin(double risk) {
   if (!(risk > 0)) return 0;
+  if (!(risk < 100)) return 19;  // Before the cast: it must fit an int.
   return std::min(19, static_cast<int>(risk / 5));
 }
 
