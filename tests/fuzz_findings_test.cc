@@ -10,6 +10,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "detector/detector.h"
+#include "detector/ingest/event_encoder.h"
+#include "detector/ingest/pseudonymizer.h"
 #include "detector/record_reader.h"
 #include "detector/stats/state_codec.h"
 #include "gmock/gmock.h"
@@ -105,6 +107,19 @@ TEST(FuzzFindings, AReportStateWithARiskAbove100IsRefused) {
   EXPECT_EQ(report_internal::RiskBin(100), 19);
   EXPECT_EQ(report_internal::RiskBin(99.9), 19);
   EXPECT_EQ(report_internal::RiskBin(4.9), 0);
+}
+
+// 18 bytes of encoder state (a checkpoint's) claiming 2^32 - 1 account
+// names: the dictionary reserved 128 GiB before reading one and aborted
+// with bad_alloc. The count must fit in the bytes that follow.
+TEST(FuzzFindings, ADictionaryCountBeyondItsBytesIsRefused) {
+  static PseudonymKey key;
+  static Pseudonymizer pseudonymizer(key);
+  EventEncoder encoder(&pseudonymizer, EncoderOptions());
+  const std::string state = Finding("interner_reserve.encoder_state");
+  StateReader r(state);
+  const absl::Status status = encoder.Restore(r);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status.ToString();
 }
 
 }  // namespace

@@ -117,7 +117,14 @@ class StringInterner {
     const uint32_t max_size = r.Get<uint32_t>();
     const uint64_t recycled_total = r.Get<uint64_t>();
     const uint32_t count = r.Get<uint32_t>();
-    if (max_size == 0 || count > max_size) r.Fail();
+    // Each id takes a name (its 8-byte length and at least 1 byte) and its
+    // place in the LRU order (4 bytes): nothing is sized from a count the
+    // bytes cannot hold.
+    constexpr size_t kMinBytesPerId = 8 + 1 + 4;
+    if (max_size == 0 || count > max_size ||
+        count > r.remaining() / kMinBytesPerId) {
+      r.Fail();
+    }
     VIGIE_RETURN_IF_ERROR(r.Check("string dictionary"));
     StringInterner interner(max_size);
     interner.recycled_total_ = recycled_total;
