@@ -13,6 +13,7 @@
 #include "detector/ingest/event_encoder.h"
 #include "detector/ingest/pseudonymizer.h"
 #include "detector/record_reader.h"
+#include "detector/stats/quantile_sketch.h"
 #include "detector/stats/state_codec.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -120,6 +121,18 @@ TEST(FuzzFindings, ADictionaryCountBeyondItsBytesIsRefused) {
   StateReader r(state);
   const absl::Status status = encoder.Restore(r);
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss) << status.ToString();
+}
+
+// An encoded quantile sketch (after the harness's one selector byte)
+// whose accuracy is a denormal: the buckets' ratio rounds to 1, an index
+// is log(x) / 0, and its NaN was cast to int. Accuracies outside
+// kMinAccuracy..kMaxAccuracy are refused.
+TEST(FuzzFindings, ASketchWithAnAccuracyNoBucketCanHaveIsRefused) {
+  const std::string input = Finding("codecs_quantile_tiny_alpha.min.bin");
+  StateReader r(absl::string_view(input).substr(1));
+  const absl::StatusOr<QuantileSketch> sketch = QuantileSketch::Decode(r);
+  EXPECT_EQ(sketch.status().code(), absl::StatusCode::kDataLoss)
+      << sketch.status().ToString();
 }
 
 }  // namespace

@@ -243,7 +243,8 @@ absl::StatusOr<QuantileSketch> QuantileSketch::Decode(StateReader& r) {
   if (r.Get<uint8_t>() != 1) r.Fail();
   const double alpha = r.Get<double>();
   const int32_t max_buckets = r.Get<int32_t>();
-  if (!(alpha > 0 && alpha < 1) || max_buckets < 2 || max_buckets > 1 << 20) {
+  if (!(alpha >= kMinAccuracy && alpha <= kMaxAccuracy) || max_buckets < 2 ||
+      max_buckets > 1 << 20) {
     r.Fail();
   }
   absl::Status status = r.Check("quantile sketch");

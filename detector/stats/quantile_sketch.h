@@ -34,7 +34,12 @@ namespace vigie {
 
 class QuantileSketch {
  public:
-  // REQUIRES: 0 < relative_accuracy < 1, max_buckets >= 2.
+  // The accuracies a sketch can have: below kMinAccuracy the buckets'
+  // ratio is 1 to a double's precision and no value has an index.
+  static constexpr double kMinAccuracy = 1e-6;
+  static constexpr double kMaxAccuracy = 0.5;
+  // REQUIRES: kMinAccuracy <= relative_accuracy <= kMaxAccuracy,
+  // max_buckets >= 2.
   explicit QuantileSketch(double relative_accuracy = 0.02,
                           int max_buckets = 512);
 
