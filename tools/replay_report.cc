@@ -475,7 +475,10 @@ absl::Status ReplayReport::Decode(StateReader& r) {
   if (accounts.size() % sizeof(AccountActivity) != 0) r.Fail();
   if (r.ok()) {
     d.accounts_.resize(accounts.size() / sizeof(AccountActivity));
-    memcpy(d.accounts_.data(), accounts.data(), accounts.size());
+    // An empty section's pointers may be null, which memcpy may not take.
+    if (!accounts.empty()) {
+      memcpy(d.accounts_.data(), accounts.data(), accounts.size());
+    }
     for (const AccountActivity& a : d.accounts_) {
       if (!IsRisk(a.peak_risk)) r.Fail();
     }
