@@ -4,6 +4,7 @@
 // cannot back.
 #include <sys/resource.h>
 
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -13,6 +14,7 @@
 #include "detector/ingest/event_encoder.h"
 #include "detector/ingest/pseudonymizer.h"
 #include "detector/record_reader.h"
+#include "detector/stats/novelty_filter.h"
 #include "detector/stats/quantile_sketch.h"
 #include "detector/stats/state_codec.h"
 #include "gmock/gmock.h"
@@ -119,6 +121,21 @@ TEST(FuzzFindings, AnEmptyReportRestores) {
   ReplayReport restored;
   StateReader r(w.data());
   EXPECT_TRUE(restored.Decode(r).ok());
+}
+
+// A decoded novelty filter claiming 2^36 pairs in one block: its false
+// positive rate summed over 7e10 loads (and cast them to int). A block
+// holds at most as many pairs as a half has bits.
+TEST(FuzzFindings, ANoveltyFilterWithMorePairsThanBitsIsRefused) {
+  NoveltyFilter::Options options;
+  options.capacity = 64;
+  std::string bytes = NoveltyFilter::Create(options).value()->Serialize();
+  const uint64_t capacity = uint64_t{1} << 36;
+  std::memcpy(&bytes[5], &capacity, sizeof(capacity));  // After "VNOV", 3.
+  const absl::StatusOr<std::unique_ptr<NoveltyFilter>> filter =
+      NoveltyFilter::Deserialize(bytes);
+  EXPECT_EQ(filter.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(filter.status().message(), HasSubstr("more pairs than bits"));
 }
 
 // 18 bytes of encoder state (a checkpoint's) claiming 2^32 - 1 account

@@ -189,6 +189,13 @@ absl::StatusOr<std::unique_ptr<NoveltyFilter>> NoveltyFilter::Deserialize(
       count > capacity || current > 1) {
     return absl::DataLossError("novelty filter: parameters out of range");
   }
+  // Create never puts more pairs in a block than a half has bits (at most
+  // ~180 for any rate it accepts); more would mean nothing, and the false
+  // positive rate's sum runs over the pairs a block holds.
+  if (capacity > blocks * kHalfBits) {
+    return absl::DataLossError(
+        "novelty filter: more pairs than bits in a block");
+  }
   const uint64_t line_bytes = blocks * sizeof(Line);
   if (bytes.size() != kHeader + line_bytes) {
     return absl::DataLossError(absl::StrCat("novelty filter: expected ",
