@@ -97,6 +97,24 @@ struct RecordError {
   std::string Kind() const;
 };
 
+// How many kinds of error (RecordError::Kind) a summary keeps apart; the
+// rest are counted together under kOtherErrorKinds, so that no input, however
+// hostile, grows a summary without bound. Reasons are fixed texts (the
+// varying part is in RecordError::value), so real inputs have few kinds.
+inline constexpr size_t kMaxErrorKinds = 64;
+inline constexpr char kOtherErrorKinds[] = "other kinds of error";
+
+// The slot of `by_kind` (a map keyed by kind) that counts `error`.
+template <typename Map>
+typename Map::mapped_type& ErrorKindSlot(Map& by_kind,
+                                         const RecordError& error) {
+  std::string kind = error.Kind();
+  if (by_kind.size() >= kMaxErrorKinds && by_kind.count(kind) == 0) {
+    kind = kOtherErrorKinds;
+  }
+  return by_kind[kind];
+}
+
 // Where a reader stands between two Next() calls: enough for a reader
 // opened later on the same input to continue exactly there, with the same
 // records and the same line or record numbers in its errors (`vigie

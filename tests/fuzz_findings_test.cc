@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -136,6 +137,59 @@ TEST(FuzzFindings, ANoveltyFilterWithMorePairsThanBitsIsRefused) {
       NoveltyFilter::Deserialize(bytes);
   EXPECT_EQ(filter.status().code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(filter.status().message(), HasSubstr("more pairs than bits"));
+}
+
+void PutVarint(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+// A binary log whose records each carry another unknown action number put
+// the number in the error's reason: 3 million reasons, each a row of the
+// summary, took 1.7 GB. The reason is fixed text (the number is its
+// value), and a summary keeps at most kMaxErrorKinds kinds apart.
+TEST(FuzzFindings, ErrorKindsAreFixedTextsAndBounded) {
+  std::string log;
+  for (uint64_t action = 100; action < 5100; ++action) {
+    std::string record;
+    record += '\x08';  // time
+    PutVarint(1646900000000 + action, &record);
+    record += "\x12\x01" "a";  // account
+    record += std::string("\x1a\x04\xc0\x00\x02\x01", 6);  // 192.0.2.1
+    record += '\x20';  // action
+    PutVarint(action, &record);
+    PutVarint(record.size(), &log);
+    log += record;
+  }
+  absl::StatusOr<std::unique_ptr<RecordReader>> reader =
+      NewRecordReaderFromString(log, "many.pb", ReaderOptions());
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  AccessRecord record;
+  RecordError error;
+  std::map<std::string, int64_t> by_kind;
+  int errors = 0;
+  while ((*reader)->Next(&record, &error) != RecordReader::Result::kEnd) {
+    ++errors;
+    ++ErrorKindSlot(by_kind, error);
+  }
+  EXPECT_EQ(errors, 5000);
+  ASSERT_EQ(by_kind.size(), 1u);
+  EXPECT_EQ(by_kind.begin()->first, "field 'action': unknown action");
+  EXPECT_THAT(error.ToString(), HasSubstr("\"5099\": unknown action"));
+
+  // However many kinds a reader could make, the summary keeps a bounded
+  // number apart.
+  std::map<std::string, int64_t> many;
+  for (int i = 0; i < 1000; ++i) {
+    RecordError e;
+    e.reason = absl::StrCat("reason ", i);
+    ++ErrorKindSlot(many, e);
+  }
+  EXPECT_EQ(many.size(), kMaxErrorKinds + 1);
+  EXPECT_EQ(many[kOtherErrorKinds], 1000 - static_cast<int64_t>(kMaxErrorKinds));
 }
 
 // 18 bytes of encoder state (a checkpoint's) claiming 2^32 - 1 account

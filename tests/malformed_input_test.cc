@@ -288,11 +288,12 @@ INSTANTIATE_TEST_SUITE_P(
              "the limit of 65536 bytes",
              3, true},
         Case{"bad_ip_length.pb", absl::StatusCode::kInvalidArgument,
-             "bad_ip_length.pb: record 2: field 'ip': expected 4 or 16 bytes, "
-             "got 3",
+             "bad_ip_length.pb: record 2: field 'ip': \"3 bytes\": expected 4 "
+             "or 16 bytes",
              3, false},
         Case{"unknown_action.pb", absl::StatusCode::kInvalidArgument,
-             "unknown_action.pb: record 2: field 'action': unknown action 17",
+             "unknown_action.pb: record 2: field 'action': \"17\": unknown "
+             "action",
              3, false},
         Case{"missing_subject.pb", absl::StatusCode::kInvalidArgument,
              "missing_subject.pb: record 2: field 'subject': missing on a "

@@ -35,7 +35,7 @@ absl::Status RunConvert(const ConvertOptions& options,
     if (result == RecordReader::Result::kEnd) break;
     if (result == RecordReader::Result::kError) {
       ++summary->rejected;
-      ++summary->rejected_by_kind[error.Kind()];
+      ++ErrorKindSlot(summary->rejected_by_kind, error);
       if (summary->errors_shown.size() < 10) {
         summary->errors_shown.push_back(error.ToString());
       }

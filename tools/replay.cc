@@ -77,7 +77,8 @@ void CountError(const RecordError& error, const ReplayOptions& options,
                 ReplaySummary* summary) {
   ++summary->rejected;
   std::string line = error.ToString();
-  ReplaySummary::ErrorKind& kind = summary->rejected_by_kind[error.Kind()];
+  ReplaySummary::ErrorKind& kind =
+      ErrorKindSlot(summary->rejected_by_kind, error);
   if (kind.count++ == 0) kind.first = line;
   if (static_cast<int>(summary->errors_shown.size()) <
       options.max_errors_shown) {

@@ -147,10 +147,14 @@ class BinaryReader : public RecordReader {
     return Result::kError;
   }
 
-  static bool Malformed(RecordError* error, absl::string_view detail) {
+  // `detail` is a fixed text (it is part of the error's kind); what
+  // varies goes in `value`.
+  static bool Malformed(RecordError* error, absl::string_view detail,
+                        absl::string_view value = "") {
     error->code = absl::StatusCode::kInvalidArgument;
     error->field.clear();
     error->value.clear();
+    if (!value.empty()) SetErrorValue(value, error);
     error->reason = absl::StrCat("malformed AccessEvent message: ", detail);
     error->fatal = false;
     return false;
@@ -216,13 +220,13 @@ class BinaryReader : public RecordReader {
           p += 4;
           break;
         default:
-          return Malformed(error, absl::StrCat("wire type ", wire));
+          return Malformed(error, "unknown wire type", absl::StrCat(wire));
       }
       const int expected_wire =
           (number == 1 || number == 4 || number == 5 || number == 7) ? 0 : 2;
       if (number >= 1 && number <= 10 && wire != expected_wire) {
-        return Malformed(error, absl::StrCat("field ", number,
-                                             " has wire type ", wire));
+        return Malformed(error, "a field has the wrong wire type",
+                         absl::StrCat("field ", number, ", wire type ", wire));
       }
       switch (number) {
         case 1: record->time_ms = static_cast<int64_t>(varint); break;
@@ -255,10 +259,8 @@ class BinaryReader : public RecordReader {
     }
     absl::StatusOr<IpAddress> ip = IpAddress::FromBytes(ip_bytes);
     if (!ip.ok()) {
-      SetFieldError(kIp, "",
-                    absl::StrCat("expected 4 or 16 bytes, got ",
-                                 ip_bytes.size()),
-                    error);
+      SetFieldError(kIp, absl::StrCat(ip_bytes.size(), " bytes"),
+                    "expected 4 or 16 bytes", error);
       return false;
     }
     record->ip = *ip;
@@ -267,13 +269,12 @@ class BinaryReader : public RecordReader {
       return false;
     }
     if (action > 6) {
-      SetFieldError(kAction, "", absl::StrCat("unknown action ", action),
-                    error);
+      SetFieldError(kAction, absl::StrCat(action), "unknown action", error);
       return false;
     }
     record->action = static_cast<Action>(action);
     if (outcome > 3) {
-      SetFieldError(kOutcome, "", absl::StrCat("unknown outcome ", outcome),
+      SetFieldError(kOutcome, absl::StrCat(outcome), "unknown outcome",
                     error);
       return false;
     }
