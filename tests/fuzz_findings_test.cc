@@ -9,9 +9,12 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "detector/detector.h"
+#include "detector/ingest/byte_source.h"
 #include "detector/ingest/event_encoder.h"
 #include "detector/ingest/pseudonymizer.h"
 #include "detector/record_reader.h"
@@ -190,6 +193,39 @@ TEST(FuzzFindings, ErrorKindsAreFixedTextsAndBounded) {
   }
   EXPECT_EQ(many.size(), kMaxErrorKinds + 1);
   EXPECT_EQ(many[kOtherErrorKinds], 1000 - static_cast<int64_t>(kMaxErrorKinds));
+}
+
+// Everything a byte source hands out before its error, read `pieces` at a
+// time (cycling through them), and the error.
+std::pair<std::string, absl::Status> Drain(ByteSource& source,
+                                           const std::vector<size_t>& pieces) {
+  std::string out;
+  char buffer[1 << 16];
+  for (size_t i = 0;; ++i) {
+    const absl::StatusOr<size_t> n =
+        source.Read(buffer, pieces[i % pieces.size()]);
+    if (!n.ok()) return {out, n.status()};
+    if (*n == 0) return {out, absl::OkStatus()};
+    out.append(buffer, *n);
+  }
+}
+
+// A truncated .gz read in short pieces lost its last good line before the
+// "truncated" error: the source called the stream truncated as soon as the
+// compressed input ran out, before asking zlib for the output it still
+// held. Whatever the read sizes, the same bytes come out before the error.
+TEST(FuzzFindings, ATruncatedGzipGivesEverythingBeforeTheCutWhateverTheReads) {
+  const std::string gz = Finding("gzip_truncation_loss.csv.gz");
+  std::unique_ptr<ByteSource> whole = MemoryByteSource(gz);
+  const auto [all, whole_error] = Drain(*whole, {1 << 16});
+  EXPECT_EQ(whole_error.code(), absl::StatusCode::kDataLoss);
+  std::vector<size_t> pieces;
+  for (size_t n = 1; n <= 37; ++n) pieces.push_back(n);
+  std::unique_ptr<ByteSource> short_reads = MemoryByteSource(gz);
+  const auto [some, short_error] = Drain(*short_reads, pieces);
+  EXPECT_EQ(short_error.code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(some.size(), all.size());
+  EXPECT_TRUE(some == all);
 }
 
 // 18 bytes of encoder state (a checkpoint's) claiming 2^32 - 1 account

@@ -155,13 +155,32 @@ class GzipSource : public ByteSource {
         }
       }
       if (stream_.avail_in == 0 && input_eof_) {
-        if (in_member_) {
-          return absl::DataLossError(absl::StrCat(
-              name_, ": truncated gzip stream (the file ends inside "
-                     "compressed data)"));
+        if (!in_member_) {
+          finished_ = true;
+          break;
         }
-        finished_ = true;
-        break;
+        // The compressed input has run out inside a member, but zlib may
+        // still hold output it had no room for: drain it first, and call
+        // the stream truncated only once it gives nothing more (else what
+        // comes out before the error would depend on the read sizes).
+        const uInt room = stream_.avail_out;
+        const int rc = inflate(&stream_, Z_NO_FLUSH);
+        if (rc == Z_STREAM_END) {
+          in_member_ = false;
+          inflateReset(&stream_);
+          continue;
+        }
+        if ((rc == Z_OK || rc == Z_BUF_ERROR) && stream_.avail_out < room) {
+          continue;
+        }
+        if (rc != Z_OK && rc != Z_BUF_ERROR) {
+          return absl::DataLossError(absl::StrCat(
+              name_, ": corrupt gzip data: ",
+              stream_.msg != nullptr ? stream_.msg : "inflate failed"));
+        }
+        return absl::DataLossError(absl::StrCat(
+            name_, ": truncated gzip stream (the file ends inside "
+                   "compressed data)"));
       }
       if (!in_member_) {
         // Between members: only another gzip header may follow.
