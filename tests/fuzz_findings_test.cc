@@ -4,6 +4,7 @@
 // cannot back.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -16,6 +17,7 @@
 #include "detector/detector.h"
 #include "detector/ingest/byte_source.h"
 #include "detector/ingest/event_encoder.h"
+#include "detector/ingest/readers.h"
 #include "detector/ingest/pseudonymizer.h"
 #include "detector/record_reader.h"
 #include "detector/stats/novelty_filter.h"
@@ -226,6 +228,84 @@ TEST(FuzzFindings, ATruncatedGzipGivesEverythingBeforeTheCutWhateverTheReads) {
   EXPECT_EQ(short_error.code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(some.size(), all.size());
   EXPECT_TRUE(some == all);
+}
+
+// A source that hands its bytes out in pieces of 1, 2, ..., `cycle` bytes,
+// as a pipe may.
+class PiecesSource : public ByteSource {
+ public:
+  PiecesSource(std::string bytes, size_t cycle)
+      : bytes_(std::move(bytes)), cycle_(cycle) {}
+  absl::StatusOr<size_t> Read(char* buffer, size_t size) override {
+    const size_t n =
+        std::min({size, bytes_.size() - pos_, reads_++ % cycle_ + 1});
+    std::memcpy(buffer, bytes_.data() + pos_, n);
+    pos_ += n;
+    return n;
+  }
+  uint64_t raw_bytes_read() const override { return pos_; }
+
+ private:
+  std::string bytes_;
+  size_t cycle_;
+  size_t pos_ = 0;
+  size_t reads_ = 0;
+};
+
+// Each error as "line: kind", and the count of records.
+std::vector<std::string> Outcome(RecordReader& reader) {
+  std::vector<std::string> out;
+  AccessRecord record;
+  RecordError error;
+  int records = 0;
+  while (true) {
+    const RecordReader::Result result = reader.Next(&record, &error);
+    if (result == RecordReader::Result::kEnd) break;
+    if (result == RecordReader::Result::kRecord) {
+      ++records;
+    } else {
+      out.push_back(absl::StrCat(error.position, ": ", error.Kind()));
+    }
+  }
+  out.push_back(absl::StrCat(records, " records"));
+  return out;
+}
+
+// The same malformed JSON line got another reason depending on where the
+// read window ended: the parser looked past it into whatever followed in
+// the window. Whole reads, a small window read in pieces and two parse
+// threads now give the same errors, and the truncated last line of
+// trunc_last.jsonl the same as that of its control.
+TEST(FuzzFindings, AJsonLinesErrorIsTheSameWhereverReadsEnd) {
+  std::map<std::string, std::vector<std::string>> last_lines;
+  for (const std::string name :
+       {"jsonl_reason_depends_on_buffer_1.jsonl",
+        "jsonl_reason_depends_on_buffer_2.jsonl", "trunc_last.jsonl",
+        "trunc_last_ctrl.jsonl"}) {
+    const std::string bytes = Finding(name);
+    ReaderOptions options;
+    std::unique_ptr<RecordReader> whole =
+        NewRecordReaderFromString(bytes, name, options).value();
+    const std::vector<std::string> expected = Outcome(*whole);
+    for (size_t cycle : {7, 37}) {
+      auto input = std::make_unique<InputBuffer>(
+          std::make_unique<PiecesSource>(bytes, cycle), 4096,
+          4096 + options.max_record_bytes + 64);
+      std::unique_ptr<RecordReader> pieces =
+          ingest_internal::NewJsonLinesReader(std::move(input), name, options);
+      EXPECT_EQ(Outcome(*pieces), expected) << name << " in pieces of "
+                                            << cycle;
+    }
+    ReaderOptions threads = options;
+    threads.parse_threads = 2;
+    threads.chunk_bytes = 4096;
+    std::unique_ptr<RecordReader> parallel =
+        NewRecordReaderFromString(bytes, name, threads).value();
+    EXPECT_EQ(Outcome(*parallel), expected) << name << " on two threads";
+    last_lines[name] = expected;
+  }
+  EXPECT_EQ(last_lines["trunc_last.jsonl"],
+            last_lines["trunc_last_ctrl.jsonl"]);
 }
 
 // 18 bytes of encoder state (a checkpoint's) claiming 2^32 - 1 account

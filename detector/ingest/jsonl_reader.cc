@@ -269,7 +269,21 @@ class JsonLinesReader : public TextReaderBase {
     }
   }
 
+  // A line that fails is parsed again from a copy followed by spaces: the
+  // parser may look past a malformed line into its padding, which holds
+  // whatever follows the line in the window (the next line, or stale bytes
+  // where the window ends), so its reason would depend on where reads and
+  // chunks happen to end. Only failing lines pay for the copy.
   bool Parse(absl::string_view line, AccessRecord* record, RecordError* error) {
+    if (ParseInPlace(line, record, error)) return true;
+    clean_line_.assign(line.data(), line.size());
+    clean_line_.append(InputBuffer::kPadding, ' ');
+    return ParseInPlace(absl::string_view(clean_line_.data(), line.size()),
+                        record, error);
+  }
+
+  bool ParseInPlace(absl::string_view line, AccessRecord* record,
+                    RecordError* error) {
     fields_.Clear();
     for (size_t i = 0; i < layouts_.size(); ++i) {
       if (layouts_[i].empty()) break;
@@ -578,6 +592,7 @@ class JsonLinesReader : public TextReaderBase {
 
   size_t max_record_bytes_;
   od::parser parser_;
+  std::string clean_line_;  // A failing line, padded with spaces (Parse).
   TextFields fields_;
   EventTimeParser times_;
   bool seen_null_[kFieldCount] = {};
