@@ -120,7 +120,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"unbalanced_quote.csv", absl::StatusCode::kInvalidArgument,
              "unbalanced_quote.csv:4: unbalanced quote", 4, false},
         Case{"wrong_column_count.csv", absl::StatusCode::kInvalidArgument,
-             "wrong_column_count.csv:4: wrong column count: expected 7, got 8",
+             "wrong_column_count.csv:4: 8 columns: wrong column count: "
+             "expected 7",
              4, false},
         Case{"invalid_utf8.csv", absl::StatusCode::kInvalidArgument,
              "invalid_utf8.csv:4: field 'user_agent': invalid UTF-8", 4,

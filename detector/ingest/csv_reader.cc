@@ -137,9 +137,9 @@ class CsvReader : public TextReaderBase {
       }
       if (views_.size() == 1 && views_[0].empty()) continue;  // Blank line.
       if (static_cast<int>(views_.size()) != num_columns_) {
-        FillError(record_line, "", "",
-                  absl::StrCat("wrong column count: expected ", num_columns_,
-                               ", got ", views_.size()),
+        // The count found is the value: the reason stays one text a file.
+        FillError(record_line, "", absl::StrCat(views_.size(), " columns"),
+                  absl::StrCat("wrong column count: expected ", num_columns_),
                   error);
         return Result::kError;
       }
