@@ -137,6 +137,20 @@ size_t IncidentBytesFor(const DetectorOptions& options) {
   return options.max_state_bytes / 16;
 }
 
+// What one profession's baseline takes once it has learned a sample: its
+// two generations of five sketches (PeerBaseline::Rotate reserves them,
+// ~40 KiB), the peer model and the rest, rounded up.
+constexpr size_t kPeerBaselineBytes = 48 << 10;
+// The professions given a baseline of their own: as many as 1/32 of the
+// state budget holds (1,365 at the default 1 GiB; a portal has tens), at
+// most 4,097 and at least 2. Professions beyond share profession 0's (that
+// of events with none), so that a log naming ever-new professions cannot
+// grow the detector past its budget.
+size_t MaxPeerBaselines(const DetectorOptions& options) {
+  return std::clamp<size_t>(options.max_state_bytes / 32 / kPeerBaselineBytes,
+                            2, 4097);
+}
+
 bool InNetwork(const IpAddress& ip, const DetectorOptions::Network& net) {
   const int bits = net.address.is_v4() ? 96 + net.prefix_length
                                        : net.prefix_length;
@@ -512,8 +526,8 @@ class DetectorImpl : public Detector {
     slot.shard = ShardOf(e.account);
     slot.part = part_of_shard_[slot.shard];
     if (e.profession != kNoId && e.profession >= peers_.size() &&
-        peers_.size() < kMaxProfessions) {
-      peers_.resize(std::min<size_t>(e.profession + 1, kMaxProfessions));
+        peers_.size() < max_peer_baselines_) {
+      peers_.resize(std::min<size_t>(e.profession + 1, max_peer_baselines_));
       all_peers_fresh_epoch_ = INT64_MIN;
     }
     EnsurePeersFresh(e);
@@ -1000,9 +1014,9 @@ class DetectorImpl : public Detector {
     tracker_.Fire(std::string(incident), alert, e.time_ms);
   }
 
-  static constexpr size_t kMaxProfessions = 4097;
 
   DetectorOptions options_;
+  const size_t max_peer_baselines_ = MaxPeerBaselines(options_);
   EntityTableOptions account_table_options_;
   EntityTableOptions account_windows_table_options_;
   EntityTableOptions address_table_options_;
@@ -1256,7 +1270,12 @@ absl::Status DetectorImpl::Restore(absl::string_view bytes) {
   if (!status.ok()) return status;
   StateReader peers(sections["peers"]);
   const uint64_t n = peers.Get<uint64_t>();
-  if (n > kMaxProfessions) peers.Fail();
+  if (n > max_peer_baselines_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "detector snapshot: ", n, " professions' baselines, this detector's "
+        "memory holds ", max_peer_baselines_,
+        " (restore with the same memory limit)"));
+  }
   peers_.assign(peers.ok() ? n : 0, PeerBaseline());
   for (PeerBaseline& p : peers_) {
     if (!DecodePeers(peers, &p)) break;
@@ -1370,10 +1389,12 @@ absl::StatusOr<std::unique_ptr<Detector>> Detector::Create(
     --population_width_bits;
   }
   // Open incidents take at most 1/16 (see IncidentTracker).
+  // The professions' baselines take at most 1/32 (MaxPeerBaselines).
   const size_t fixed_bytes =
       novelty_bytes +
       engine::LoginPopulation::BytesFor(population_width_bits) +
-      engine::IncidentBytesFor(options);
+      engine::IncidentBytesFor(options) +
+      engine::MaxPeerBaselines(options) * engine::kPeerBaselineBytes;
   const size_t table_bytes = options.max_state_bytes > fixed_bytes
                                  ? options.max_state_bytes - fixed_bytes
                                  : 0;
