@@ -91,8 +91,11 @@ struct DetectorOptions {
   // Pairs remembered by the novelty filter per generation. Default: 8 Mi.
   uint64_t novelty_capacity = uint64_t{1} << 23;
   // Hard cap on the detector's state, bytes: entity tables, novelty
-  // memory, login population and open incidents (1/16 of it; beyond, the
-  // incidents quiet for longest close early). Default: 512 MiB.
+  // memory, login population, open incidents (1/16 of it; beyond, the
+  // incidents quiet for longest close early) and the professions' peer
+  // baselines (1/32: as many professions as that holds at ~48 KiB each
+  // get a baseline of their own, the rest share that of events without a
+  // profession). Default: 512 MiB.
   size_t max_state_bytes = size_t{512} << 20;
   // Accounts are split by id over `shards` independent parts (their own
   // account table and novelty memory, each 1/shards of the budget); the

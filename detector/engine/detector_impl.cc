@@ -142,7 +142,7 @@ size_t IncidentBytesFor(const DetectorOptions& options) {
 // ~40 KiB), the peer model and the rest, rounded up.
 constexpr size_t kPeerBaselineBytes = 48 << 10;
 // The professions given a baseline of their own: as many as 1/32 of the
-// state budget holds (1,365 at the default 1 GiB; a portal has tens), at
+// state budget holds (341 at the default 512 MiB; a portal has tens), at
 // most 4,097 and at least 2. Professions beyond share profession 0's (that
 // of events with none), so that a log naming ever-new professions cannot
 // grow the detector past its budget.
