@@ -56,10 +56,10 @@ bool RetiredRanksBefore(const RetiredAccount& a,
                          std::cref(b.name));
 }
 
-// -limit <= value <= limit (std::abs would overflow on the most negative).
 // A risk score as alerts carry it: 0 to 100 (NaN is not).
 bool IsRisk(double risk) { return risk >= 0 && risk <= 100; }
 
+// -limit <= value <= limit (std::abs would overflow on the most negative).
 bool Within(int64_t value, int64_t limit) {
   return value >= -limit && value <= limit;
 }

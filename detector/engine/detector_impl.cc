@@ -986,10 +986,9 @@ class DetectorImpl : public Detector {
     SignalScore& credential =
         family[static_cast<int>(Family::kCredentialAttack)];
     const Evidence& attack = r.score.evidence[0];
-    credential.Add(75, Evidence{Feature::kLoginFromAttackingAddress,
-                                attack.observed, attack.baseline,
-                                attack.window_ms});
-    ReportAccount(fallen, family, Family::kCredentialAttack, 75);
+    credential = LoginFromAttackingAddress(attack.observed, attack.baseline,
+                                           attack.window_ms);
+    ReportAccount(fallen, family, Family::kCredentialAttack, credential.score);
   }
 
   void ReportAddress(const Event& e, const SignalScore& score, Family family) {
@@ -1013,7 +1012,6 @@ class DetectorImpl : public Detector {
     alert.set_message(message);
     tracker_.Fire(std::string(incident), alert, e.time_ms);
   }
-
 
   DetectorOptions options_;
   const size_t max_peer_baselines_ = MaxPeerBaselines(options_);

@@ -237,7 +237,7 @@ bool DecodePeers(StateReader& r, PeerBaseline* p) {
   p->exported_per_day_top = r.Get<double>();
   p->lookups_warm_ = r.Get<uint8_t>() != 0;
   // Derived, as Refresh derives it (the generations are read above).
-  p->knows_a_day_ = p->lookups_warm_ && p->previous.new_per_day.count() > 0;
+  p->knows_a_day_ = p->lookups_warm_ && p->HoldsAPreviousDay();
   p->exports_warm_ = r.Get<uint8_t>() != 0;
   p->new_per_minute_bulk = p->new_per_hour_bulk = p->new_per_day_bulk =
       p->peer_distance_bulk = -1;

@@ -127,6 +127,7 @@ struct AccountState {
   // The windows of failed logins and exported records are kept apart, in
   // AccountFailuresAndExports.
 };
+
 // Whether the account's hours of activity are a habit to judge an hour
 // against: a hundred lookups, over two days at least (one day's profile
 // says only which hours that day had; a second day's shift or a long day
@@ -333,7 +334,7 @@ struct PeerBaseline {
     // The day's top is trusted once a generation ran with the day windows
     // full, i.e. from the second rotation on (the first day's windows were
     // filling); the minute's and hour's from the first.
-    const bool day_windows_were_full = previous.new_per_day.count() > 0;
+    const bool day_windows_were_full = HoldsAPreviousDay();
     // The generations trade places, so their memory is reused.
     std::swap(previous, current);
     current.Clear();
@@ -434,7 +435,7 @@ struct PeerBaseline {
     if (samples == samples_at_refresh) return;
     samples_at_refresh = samples;
     lookups_warm_ = lookup_samples >= kWarm;
-    knows_a_day_ = lookups_warm_ && previous.new_per_day.count() > 0;
+    knows_a_day_ = lookups_warm_ && HoldsAPreviousDay();
     exports_warm_ = export_samples >= 50;
     // The bulk bounds decide only what is learned whole, never a score, so
     // they follow the tops loosely: recomputed once the baseline has taken
@@ -484,6 +485,10 @@ struct PeerBaseline {
   // day and night; the first hours of a cold start hold every account's
   // first reads (all new to it) and none of the night's batch work.
   bool knows_a_day() const { return knows_a_day_; }
+  // The previous generation holds samples: a whole day went by since the
+  // first (generations rotate lazily, at a sample, so an idle day leaves
+  // no empty one).
+  bool HoldsAPreviousDay() const { return previous.new_per_day.count() > 0; }
   bool exports_warm() const { return exports_warm_; }
 };
 

@@ -140,6 +140,12 @@ class GzipSource : public ByteSource {
   }
 
  private:
+  absl::Status CorruptError() const {
+    return absl::DataLossError(absl::StrCat(
+        name_, ": corrupt gzip data: ",
+        stream_.msg != nullptr ? stream_.msg : "inflate failed"));
+  }
+
   absl::StatusOr<size_t> Inflate(char* buffer, size_t size) {
     stream_.next_out = reinterpret_cast<Bytef*>(buffer);
     stream_.avail_out = static_cast<uInt>(std::min<size_t>(size, 1u << 30));
@@ -174,9 +180,7 @@ class GzipSource : public ByteSource {
           continue;
         }
         if (rc != Z_OK && rc != Z_BUF_ERROR) {
-          return absl::DataLossError(absl::StrCat(
-              name_, ": corrupt gzip data: ",
-              stream_.msg != nullptr ? stream_.msg : "inflate failed"));
+          return CorruptError();
         }
         return absl::DataLossError(absl::StrCat(
             name_, ": truncated gzip stream (the file ends inside "
@@ -198,9 +202,7 @@ class GzipSource : public ByteSource {
       }
       if (rc == Z_BUF_ERROR) continue;  // Needs more input.
       if (rc != Z_OK) {
-        return absl::DataLossError(absl::StrCat(
-            name_, ": corrupt gzip data: ",
-            stream_.msg != nullptr ? stream_.msg : "inflate failed"));
+        return CorruptError();
       }
     }
     return size - stream_.avail_out;

@@ -92,16 +92,21 @@ SignalScore ScoreAddressFailure(const Event& e, bool known_account,
 template <typename Failures>
 SignalScore ScoreLoginFrom(const Event& e, const DetectorOptions& options,
                            const Failures& ip) {
-  SignalScore score;
   const FailingAccounts f = CountFailing(e, options, ip);
-  if (f.observed >= f.limit) {
-    score.Add(75, Evidence{Feature::kLoginFromAttackingAddress, f.observed,
-                           f.limit, options.windows.horizon_ms(f.horizon)});
-  }
-  return score;
+  if (f.observed < f.limit) return SignalScore();
+  return LoginFromAttackingAddress(f.observed, f.limit,
+                                   options.windows.horizon_ms(f.horizon));
 }
 
 }  // namespace
+
+SignalScore LoginFromAttackingAddress(double observed, double limit,
+                                      int64_t window_ms) {
+  SignalScore score;
+  score.Add(75, Evidence{Feature::kLoginFromAttackingAddress, observed, limit,
+                         window_ms});
+  return score;
+}
 
 SignalScore ObserveLoginFromAddress(
     const Event& e, const DetectorOptions& options,

@@ -57,6 +57,12 @@ SignalScore ObserveAddressFailure(const Event& event, bool known_account,
                                   const DetectorOptions& options,
                                   engine::AddressFailures& address);
 
+// What a successful login from an attacking address scores on the account
+// it got into: 75, with the address's failing accounts (`observed`), the
+// threshold they reached (`limit`) and over what window as evidence.
+SignalScore LoginFromAttackingAddress(double observed, double limit,
+                                      int64_t window_ms);
+
 // The address's side of a successful login: 75 when the address is
 // attacking (its failing accounts at or above either threshold), else 0.
 // Reads the tables only (no expiry, no touch).

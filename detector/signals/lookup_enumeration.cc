@@ -27,10 +27,10 @@ static_assert(LookupCounts::Keeps(engine::kNewSubjects, kMinute) &&
               LookupCounts::Keeps(engine::kInvalidKeys, kTenMinutes));
 
 // People new to the account in the last day that no earlier incident
-// reported (NoteIncidentLookup). A day total stays high for 24 h after a burst: once the
-// burst's incident has gone quiet (options.quiet_to_close), the day scale
-// counts only what came after it, so the owner's ordinary lookups the
-// next morning do not reopen it. While alerts go on, the whole total
+// reported (NoteIncidentLookup). A day total stays high for 24 h after a
+// burst: once the burst's incident has gone quiet (options.quiet_to_close),
+// the day scale counts only what came after it, so the owner's ordinary
+// lookups the next morning do not reopen it. While alerts go on, the whole total
 // counts. The reported total follows the window down as it slides (those
 // still in it may all be reported ones).
 double UnreportedDayTotal(double day_total, int64_t time_ms,
