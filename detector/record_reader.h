@@ -25,6 +25,10 @@
 //
 // Bounds: a record longer than ReaderOptions::max_record_bytes is rejected
 // and skipped; the reader's memory is O(max_record_bytes + chunk size).
+// A record's verdict (accepted, or the reason it is not) depends on the
+// record alone, never on how the input arrives: a whole file, a pipe's
+// short reads and a resumed run give the same results; a fault past the
+// first max_record_bytes bytes is "record longer than".
 //
 // Thread-compatible: one thread per reader. Cost: no heap allocation per
 // record on the success path.

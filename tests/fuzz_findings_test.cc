@@ -271,11 +271,45 @@ std::vector<std::string> Outcome(RecordReader& reader) {
   return out;
 }
 
+using ReaderFactory = std::unique_ptr<RecordReader> (*)(
+    std::unique_ptr<InputBuffer>, std::string, const ReaderOptions&);
+
+// Reads `bytes` whole, then in pieces of 1, 7, 37 and 4,096 bytes through
+// windows from 64 bytes to 1 MiB, for three longest-record limits: every
+// read must give the same records and errors at the same lines.
+std::vector<std::string> ExpectSameWhateverTheReads(const std::string& bytes,
+                                                    const std::string& name,
+                                                    ReaderFactory reader) {
+  std::vector<std::string> default_outcome;
+  for (size_t max_record : {size_t{1024}, size_t{4096}, size_t{65536}}) {
+    ReaderOptions options;
+    options.max_record_bytes = max_record;
+    std::unique_ptr<RecordReader> whole =
+        NewRecordReaderFromString(bytes, name, options).value();
+    const std::vector<std::string> expected = Outcome(*whole);
+    if (max_record == ReaderOptions().max_record_bytes) {
+      default_outcome = expected;
+    }
+    for (size_t cycle : {1, 7, 37, 4096}) {
+      for (size_t window : {size_t{64}, size_t{4096}, max_record + 1,
+                            size_t{1} << 20}) {
+        auto input = std::make_unique<InputBuffer>(
+            std::make_unique<PiecesSource>(bytes, cycle), window,
+            std::max(window, 4096 + max_record + 64));
+        EXPECT_EQ(Outcome(*reader(std::move(input), name, options)), expected)
+            << name << ": longest " << max_record << ", pieces of " << cycle
+            << ", window " << window;
+      }
+    }
+  }
+  return default_outcome;
+}
+
 // The same malformed JSON line got another reason depending on where the
 // read window ended: the parser looked past it into whatever followed in
-// the window. Whole reads, a small window read in pieces and two parse
-// threads now give the same errors, and the truncated last line of
-// trunc_last.jsonl the same as that of its control.
+// the window. Any reads and two parse threads now give the same errors,
+// and the truncated last line of trunc_last.jsonl the same as that of its
+// control.
 TEST(FuzzFindings, AJsonLinesErrorIsTheSameWhereverReadsEnd) {
   std::map<std::string, std::vector<std::string>> last_lines;
   for (const std::string name :
@@ -283,20 +317,9 @@ TEST(FuzzFindings, AJsonLinesErrorIsTheSameWhereverReadsEnd) {
         "jsonl_reason_depends_on_buffer_2.jsonl", "trunc_last.jsonl",
         "trunc_last_ctrl.jsonl"}) {
     const std::string bytes = Finding(name);
-    ReaderOptions options;
-    std::unique_ptr<RecordReader> whole =
-        NewRecordReaderFromString(bytes, name, options).value();
-    const std::vector<std::string> expected = Outcome(*whole);
-    for (size_t cycle : {7, 37}) {
-      auto input = std::make_unique<InputBuffer>(
-          std::make_unique<PiecesSource>(bytes, cycle), 4096,
-          4096 + options.max_record_bytes + 64);
-      std::unique_ptr<RecordReader> pieces =
-          ingest_internal::NewJsonLinesReader(std::move(input), name, options);
-      EXPECT_EQ(Outcome(*pieces), expected) << name << " in pieces of "
-                                            << cycle;
-    }
-    ReaderOptions threads = options;
+    const std::vector<std::string> expected = ExpectSameWhateverTheReads(
+        bytes, name, &ingest_internal::NewJsonLinesReader);
+    ReaderOptions threads;
     threads.parse_threads = 2;
     threads.chunk_bytes = 4096;
     std::unique_ptr<RecordReader> parallel =
@@ -306,6 +329,20 @@ TEST(FuzzFindings, AJsonLinesErrorIsTheSameWhereverReadsEnd) {
   }
   EXPECT_EQ(last_lines["trunc_last.jsonl"],
             last_lines["trunc_last_ctrl.jsonl"]);
+}
+
+// A CSV record with more columns than allowed that is also longer than
+// the longest record accepted got "more than 1024 columns" when the window
+// held its 1,025th field and "record longer than" when it did not. Now the
+// verdict is that of the record's first max_record_bytes bytes, whatever
+// the window and the reads.
+TEST(FuzzFindings, ACsvErrorIsTheSameWhateverTheWindow) {
+  std::unique_ptr<ByteSource> gz =
+      MemoryByteSource(Finding("csv_reason_depends_on_window.csv.gz"));
+  const std::string bytes = Drain(*gz, {1 << 16}).first;
+  ASSERT_GT(bytes.size(), 40000u);
+  ExpectSameWhateverTheReads(bytes, "window.csv",
+                             &ingest_internal::NewCsvReader);
 }
 
 // 18 bytes of encoder state (a checkpoint's) claiming 2^32 - 1 account

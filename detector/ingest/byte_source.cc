@@ -225,8 +225,24 @@ class GzipSource : public ByteSource {
   bool finished_ = false;
 };
 
+}  // namespace
+
+absl::StatusOr<uint64_t> ByteSource::Skip(uint64_t n) {
+  std::unique_ptr<char[]> scratch(new char[kSkipChunk]);
+  uint64_t done = 0;
+  while (done < n) {
+    absl::StatusOr<size_t> got =
+        Read(scratch.get(), static_cast<size_t>(std::min<uint64_t>(
+                                kSkipChunk, n - done)));
+    if (!got.ok()) return got.status();
+    if (*got == 0) break;
+    done += *got;
+  }
+  return done;
+}
+
 // Reads up to 2 bytes to check for the gzip magic, then re-chains them.
-absl::StatusOr<std::unique_ptr<ByteSource>> MaybeGunzip(
+absl::StatusOr<std::unique_ptr<ByteSource>> DecompressIfGzip(
     std::unique_ptr<ByteSource> source, const std::string& name) {
   std::string head;
   char buf[2];
@@ -245,26 +261,10 @@ absl::StatusOr<std::unique_ptr<ByteSource>> MaybeGunzip(
       std::make_unique<GzipSource>(std::move(chained), name));
 }
 
-}  // namespace
-
-absl::StatusOr<uint64_t> ByteSource::Skip(uint64_t n) {
-  std::unique_ptr<char[]> scratch(new char[kSkipChunk]);
-  uint64_t done = 0;
-  while (done < n) {
-    absl::StatusOr<size_t> got =
-        Read(scratch.get(), static_cast<size_t>(std::min<uint64_t>(
-                                kSkipChunk, n - done)));
-    if (!got.ok()) return got.status();
-    if (*got == 0) break;
-    done += *got;
-  }
-  return done;
-}
-
 absl::StatusOr<std::unique_ptr<ByteSource>> OpenByteSource(
     const std::string& path) {
   if (path == "-") {
-    return MaybeGunzip(std::make_unique<FdByteSource>(0, false, "<stdin>"),
+    return DecompressIfGzip(std::make_unique<FdByteSource>(0, false, "<stdin>"),
                        "<stdin>");
   }
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -278,11 +278,11 @@ absl::StatusOr<std::unique_ptr<ByteSource>> OpenByteSource(
 #ifdef POSIX_FADV_SEQUENTIAL
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
-  return MaybeGunzip(std::make_unique<FdByteSource>(fd, true, path), path);
+  return DecompressIfGzip(std::make_unique<FdByteSource>(fd, true, path), path);
 }
 
 std::unique_ptr<ByteSource> MemoryByteSource(std::string bytes) {
-  absl::StatusOr<std::unique_ptr<ByteSource>> source = MaybeGunzip(
+  absl::StatusOr<std::unique_ptr<ByteSource>> source = DecompressIfGzip(
       std::make_unique<MemorySource>(std::move(bytes)), "<memory>");
   // Reading memory cannot fail.
   return std::move(source).value();

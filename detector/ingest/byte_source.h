@@ -57,6 +57,12 @@ absl::StatusOr<std::unique_ptr<ByteSource>> OpenByteSource(
 // A source over bytes in memory (copied), with the same gzip detection.
 std::unique_ptr<ByteSource> MemoryByteSource(std::string bytes);
 
+// `source` itself, or its decompressed stream when its first two bytes are
+// the gzip magic (read from it, then handed out again). `name` appears in
+// decompression errors. An error only if reading those bytes fails.
+absl::StatusOr<std::unique_ptr<ByteSource>> DecompressIfGzip(
+    std::unique_ptr<ByteSource> source, const std::string& name);
+
 // Refillable window over a ByteSource. The available bytes are always
 // followed by at least kPadding readable bytes (simdjson needs them).
 class InputBuffer {

@@ -213,6 +213,14 @@ class CsvReader : public TextReaderBase {
             plain ? 1 : std::count(in.data(), in.data() + *record_bytes, '\n');
         return status;
       }
+      // A malformed record is judged, like any, by its first
+      // max_record_bytes bytes: a fault further on is found only when the
+      // window holds it, so there the record is too long, whatever the
+      // window.
+      if (status == ScanStatus::kStructureError &&
+          error_end_ > max_record_bytes_) {
+        return ScanStatus::kTooLong;
+      }
       if (status != ScanStatus::kNeedMore) return status;
       if (ContentBytes(in) > max_record_bytes_) return ScanStatus::kTooLong;
       if (!Refill()) {
@@ -310,6 +318,13 @@ class CsvReader : public TextReaderBase {
     return false;
   }
 
+  // A structure error found after reading `in` up to `end`: where the
+  // record's verdict was decided (error_end_).
+  ScanStatus StructureError(const char* end, absl::string_view in) {
+    error_end_ = static_cast<size_t>(end - in.data());
+    return ScanStatus::kStructureError;
+  }
+
   // Scans one record from `in`. On kRecord, spans_ and *record_bytes
   // describe it (including its line terminator).
   ScanStatus Scan(absl::string_view in, bool at_eof, size_t* record_bytes,
@@ -321,7 +336,7 @@ class CsvReader : public TextReaderBase {
     while (true) {
       if (spans_.size() >= kMaxColumns) {
         *reason = absl::StrCat("more than ", kMaxColumns, " columns");
-        return ScanStatus::kStructureError;
+        return StructureError(p, in);
       }
       if (p < end && *p == '"') {
         const char* start = ++p;
@@ -332,7 +347,7 @@ class CsvReader : public TextReaderBase {
           if (close == nullptr) {
             if (!at_eof) return ScanStatus::kNeedMore;
             *reason = "unbalanced quote";
-            return ScanStatus::kStructureError;
+            return StructureError(end, in);
           }
           if (close + 1 == end && !at_eof) return ScanStatus::kNeedMore;
           if (close + 1 < end && close[1] == '"') {
@@ -372,13 +387,13 @@ class CsvReader : public TextReaderBase {
           return ScanStatus::kRecord;
         }
         *reason = "unexpected character after a closing quote";
-        return ScanStatus::kStructureError;
+        return StructureError(p + 1, in);
       }
       // Unquoted field.
       const char* q = FindFieldEnd(p, end);
       if (q < end && *q == '"') {
         *reason = "quote inside an unquoted field";
-        return ScanStatus::kStructureError;
+        return StructureError(q + 1, in);
       }
       if (q == end && !at_eof) return ScanStatus::kNeedMore;
       const char* value_end = q;
@@ -482,6 +497,7 @@ class CsvReader : public TextReaderBase {
   }
 
   size_t max_record_bytes_;
+  size_t error_end_ = 0;  // Of Scan's latest structure error.
   bool started_ = false;
   bool header_read_ = false;
   int num_columns_ = 0;
