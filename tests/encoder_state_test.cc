@@ -52,6 +52,65 @@ TEST(StringInterner, ARestoredInternerHandsOutTheSameIdsAsTheOriginal) {
   EXPECT_EQ(restored->recycled_total(), original.recycled_total());
 }
 
+// Names of every length, some long enough to be dropped under a small
+// bound on long names' bytes, so that ids are freed and taken again.
+std::vector<std::string> MixedNames(int count, int seed) {
+  std::vector<std::string> names = Names(count, seed);
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i % 3 == 0) names[i] += std::string(20 + (i * 37 + seed) % 90, 'x');
+  }
+  return names;
+}
+
+TEST(StringInterner, ARestoredInternerWithFreedIdsHandsOutTheSameIds) {
+  StringInterner original(/*max_size=*/12, /*max_long_bytes=*/400);
+  for (const std::string& name : MixedNames(300, 1)) original.Intern(name);
+  StateWriter w;
+  original.Encode(w);
+  StateReader r(w.data());
+  absl::StatusOr<StringInterner> restored = StringInterner::Decode(r);
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_TRUE(r.at_end());
+  EXPECT_EQ(restored->long_name_bytes(), original.long_name_bytes());
+  for (const std::string& name : MixedNames(400, 4)) {
+    const uint32_t id = original.Intern(name);
+    ASSERT_EQ(restored->Intern(name), id) << name;
+    ASSERT_EQ(restored->recycled(), original.recycled());
+  }
+}
+
+// Ever-new names of 2 KB under a bound of 64 KiB on long names: the least
+// recently used long names go, the bound holds (so does the heap: the
+// strings are exact-sized), the short names and the recent long ones keep
+// their ids, and every dropped id is reported for its state to be
+// forgotten.
+TEST(StringInterner, LongNamesStayWithinTheirBytes) {
+  constexpr uint64_t kBound = 64 << 10;
+  StringInterner interner(/*max_size=*/1 << 16, kBound);
+  const uint32_t short_id = interner.Intern("dr.martin");
+  const std::string pad(2000, 'n');
+  std::vector<uint32_t> ids;
+  for (int i = 0; i < 5000; ++i) {
+    ids.push_back(interner.Intern(absl::StrCat(i, pad)));
+    ASSERT_LE(interner.long_name_bytes(), kBound);
+    if (i % 10 == 0) interner.Intern("dr.martin");
+  }
+  const uint64_t held = kBound / (2004 + StringInterner::kLongNameOverhead);
+  EXPECT_EQ(interner.long_names(), held);
+  EXPECT_EQ(interner.Intern("dr.martin"), short_id);
+  EXPECT_EQ(interner.Intern(absl::StrCat(4999, pad)), ids.back());
+  EXPECT_EQ(interner.Name(short_id), "dr.martin");
+  EXPECT_GE(interner.recycled().size(), 5000 - held);
+  // Freed ids are taken again: no more ids than names ever held at once.
+  EXPECT_LE(interner.size(), held + 1);
+  // A name longer than the bound on its own is still held, alone.
+  const std::string huge(kBound * 2, 'h');
+  const uint32_t huge_id = interner.Intern(huge);
+  EXPECT_EQ(interner.Name(huge_id), huge);
+  EXPECT_EQ(interner.long_names(), 1u);
+  EXPECT_EQ(interner.Intern("dr.martin"), short_id);
+}
+
 TEST(StringInterner, AnEmptyInternerRoundTrips) {
   StringInterner empty(4);
   StateWriter w;
@@ -78,16 +137,22 @@ TEST(StringInterner, EveryTruncationIsDataLoss) {
   }
 }
 
-// Encodes by hand: version, bound, recycled total, names, order, recycled.
+// Encodes by hand: version, bounds, recycled total, names, order, free
+// ids, recycled.
 std::string HandEncoded(uint32_t max_size, std::vector<std::string> names,
-                        std::vector<uint32_t> order) {
+                        std::vector<uint32_t> order,
+                        std::vector<uint32_t> free = {},
+                        uint64_t max_long_bytes = ~uint64_t{0}) {
   StateWriter w;
-  w.Put<uint8_t>(1);
+  w.Put<uint8_t>(2);
   w.Put<uint32_t>(max_size);
+  w.Put<uint64_t>(max_long_bytes);
   w.Put<uint64_t>(0);
   w.Put<uint32_t>(static_cast<uint32_t>(names.size()));
   for (const std::string& name : names) w.PutBytes(name);
   for (uint32_t id : order) w.Put(id);
+  w.Put<uint32_t>(static_cast<uint32_t>(free.size()));
+  for (uint32_t id : free) w.Put(id);
   w.Put<uint32_t>(0);
   return w.data();
 }
@@ -99,8 +164,15 @@ TEST(StringInterner, InconsistentStateIsDataLoss) {
   };
   const Case cases[] = {
       {"valid", HandEncoded(4, {"a", "b"}, {2, 1})},
+      {"valid", HandEncoded(4, {"a", "", "c"}, {3, 1}, {2})},
       {"repeated name", HandEncoded(4, {"a", "a"}, {1, 2})},
-      {"empty name", HandEncoded(4, {"a", ""}, {1, 2})},
+      {"empty name in the order", HandEncoded(4, {"a", ""}, {1, 2})},
+      {"free id not listed", HandEncoded(4, {"a", ""}, {1})},
+      {"named id listed free", HandEncoded(4, {"a", ""}, {1}, {1})},
+      {"long names past their bound",
+       HandEncoded(4, {std::string(30, 'a'), std::string(30, 'b')}, {1, 2},
+                   {}, 100)},
+      {"format 1", std::string("\x01", 1) + std::string(40, '\0')},
       {"id twice in the order", HandEncoded(4, {"a", "b"}, {1, 1})},
       {"id out of range", HandEncoded(4, {"a", "b"}, {1, 3})},
       {"more names than the bound", HandEncoded(1, {"a", "b"}, {1, 2})},
@@ -111,6 +183,8 @@ TEST(StringInterner, InconsistentStateIsDataLoss) {
     const absl::StatusCode code = StringInterner::Decode(r).status().code();
     if (std::string(c.what) == "valid") {
       EXPECT_EQ(code, absl::StatusCode::kOk);
+    } else if (std::string(c.what) == "format 1") {
+      EXPECT_EQ(code, absl::StatusCode::kFailedPrecondition);
     } else {
       EXPECT_EQ(code, absl::StatusCode::kDataLoss) << c.what;
     }

@@ -28,40 +28,19 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "tests/test_files.h"
+#include "tests/vigie_process.h"
 
 namespace vigie {
 namespace {
 
-// The vigie binary, from the test's runfiles (the working directory).
-constexpr char kVigie[] = "tools/vigie";
-
 using testing_files::ReadFile;
+using testing_files::StartVigie;
 using testing_files::TmpPath;
-
-// Starts `vigie ARGS...` with its standard error in `stderr_path`.
-pid_t Start(const std::vector<std::string>& args,
-            const std::string& stderr_path) {
-  std::vector<std::string> argv = {kVigie};
-  argv.insert(argv.end(), args.begin(), args.end());
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int fd = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) dup2(fd, 2);
-    std::vector<char*> c_argv;
-    for (std::string& arg : argv) c_argv.push_back(arg.data());
-    c_argv.push_back(nullptr);
-    execv(kVigie, c_argv.data());
-    _exit(127);
-  }
-  return pid;
-}
+using testing_files::WaitVigie;
 
 // Runs `vigie ARGS...` to its end; returns its exit status.
 int Run(const std::vector<std::string>& args, const std::string& stderr_path) {
-  const pid_t pid = Start(args, stderr_path);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return WaitVigie(StartVigie(args, stderr_path));
 }
 
 ino_t InodeOf(const std::string& path) {
@@ -185,7 +164,7 @@ void ExpectKilledAndResumedRunEqualsUninterrupted(const Scenario& s) {
                     s.killed_flags),
              s.inputs);
   for (int kill = 0; kill < s.kills; ++kill) {
-    const pid_t pid = Start(args, run + ".err");
+    const pid_t pid = StartVigie(args, run + ".err");
     KillAfterTwoCheckpoints(pid, checkpoint, 1 + 3 * kill);
     if (::testing::Test::HasFatalFailure()) return;
     // Resumed runs keep checkpointing, so they can be killed too.

@@ -541,6 +541,42 @@ TEST(RunReplay, ThePipelinedRunWritesExactlyWhatASingleThreadWrites) {
   }
 }
 
+// Under a small memory limit, long account names are dropped from the
+// dictionary to make room for new ones (at 1 MiB, 64 KiB of them: 697
+// names of 30 characters). A password guesser fails 12 times on an
+// account; 696 others fill the dictionary; a name of 3,000 characters
+// then drops 33 of them, the victim first, and the ids it does not take
+// wait for the next new names, short ones. The victim's state goes with
+// its name: the account that takes its id logs in without "a success
+// after 12 failures".
+TEST(RunReplay, ADroppedAccountNameLeavesItsStateToNoOne) {
+  std::string csv = "time,account,ip,action,outcome\n";
+  int64_t t = 1646906400000;
+  const std::string victim = absl::StrFormat("victim.%023d", 0);
+  for (int i = 0; i < 12; ++i) {
+    csv += absl::StrCat(t++, ",", victim, ",192.0.2.1,login,failure\n");
+  }
+  auto login = [&](const std::string& account, int i) {
+    csv += absl::StrCat(t, ",", account, ",198.51.", i / 256, ".", i % 256,
+                        ",login,success\n");
+    t += 1000;
+  };
+  for (int i = 0; i < 696; ++i) login(absl::StrFormat("other.%024d", i), i);
+  login(std::string(3000, 'h'), 700);
+  for (int i = 0; i < 40; ++i) login(absl::StrCat("short.", i), 800 + i);
+  std::ofstream(TmpPath("dropped.csv")) << csv;
+  ReplayOptions options;
+  options.inputs = {TmpPath("dropped.csv")};
+  SetOutputs("dropped", &options);
+  options.memory_limit = "1M";
+  ReplaySummary summary;
+  ASSERT_TRUE(RunReplay(options, &summary).ok());
+  EXPECT_EQ(summary.overflowed_account_names, 33u);
+  const std::string alerts = ReadFile(options.alerts_path);
+  EXPECT_NE(alerts.find(victim), std::string::npos);
+  EXPECT_EQ(alerts.find("short."), std::string::npos) << alerts;
+}
+
 // A JSON Lines log parsed in chunks on 2 or 8 threads gives the alerts,
 // scores and report of one parsed on a single thread, and of no pipeline.
 TEST(RunReplay, JsonLinesParsedInChunksWriteExactlyWhatOneThreadWrites) {

@@ -116,8 +116,9 @@ absl::Status Advance(Input& input, const ReplayOptions& options,
   }
 }
 
-// One account id taking a name, at the event of the batch where it
-// happened; `recycled` when the id named another (idle) account before.
+// One account id taking a name (or, with an empty name, losing it), at
+// the event of the batch where it happened; `recycled` when the id named
+// another (idle) account until then, whose state is forgotten.
 struct NameChange {
   size_t index;
   uint32_t id;
@@ -147,6 +148,7 @@ struct ReadCut {
 struct Batch {
   std::vector<Event> events;
   std::vector<NameChange> names;
+  size_t name_bytes = 0;    // Of names' characters.
   uint64_t bytes_read = 0;  // By all inputs when the batch was handed out.
   std::unique_ptr<ReadCut> cut;  // Set when a checkpoint follows the batch.
 };
@@ -289,7 +291,10 @@ absl::Status ReadAndEncode(std::vector<Input>& inputs,
                            const ReplayOptions& options, EventEncoder& encoder,
                            BatchQueue& queue, ReplaySummary* summary,
                            ReadState& state, Checkpointing* checkpointing) {
+  // A batch closes at 4,096 events or 1 MiB of new account names (an
+  // input inventing long names would otherwise queue 16 × 4,096 of them).
   constexpr size_t kBatchEvents = 4096;
+  constexpr size_t kBatchNameBytes = size_t{1} << 20;
   // Default WindowSpec lateness: events later than this are out of order
   // beyond what the windows accept.
   constexpr int64_t kLatenessMs = 5000;
@@ -337,15 +342,30 @@ absl::Status ReadAndEncode(std::vector<Input>& inputs,
     const size_t known = encoder.num_accounts();
     Event& event = batch.events.emplace_back();
     encoder.Encode(next->record, &event);
-    const bool recycled = !encoder.recycled_accounts().empty();
-    if (recycled || encoder.num_accounts() > known) {
-      batch.names.push_back(NameChange{
-          batch.events.size() - 1, event.account, recycled,
-          std::string(encoder.AccountName(event.account))});
+    const std::vector<uint32_t>& recycled = encoder.recycled_accounts();
+    if (!recycled.empty() || encoder.num_accounts() > known) {
+      // Ids whose names were dropped to make room are forgotten before
+      // the event, then the event's account takes its name (an id of
+      // either kind, or a new one).
+      const size_t index = batch.events.size() - 1;
+      bool reused = false;
+      for (uint32_t id : recycled) {
+        if (id == event.account) {
+          reused = true;
+        } else {
+          batch.names.push_back(NameChange{index, id, true, std::string()});
+        }
+      }
+      batch.names.push_back(
+          NameChange{index, event.account, reused,
+                     std::string(encoder.AccountName(event.account))});
+      batch.name_bytes += batch.names.back().name.size();
       encoder.ClearRecycledAccounts();
     }
     ++summary->events;
-    if (batch.events.size() == kBatchEvents && !hand_out()) {
+    if ((batch.events.size() == kBatchEvents ||
+         batch.name_bytes >= kBatchNameBytes) &&
+        !hand_out()) {
       return absl::OkStatus();
     }
     VIGIE_RETURN_IF_ERROR(Advance(*next, options, summary));
@@ -477,7 +497,7 @@ absl::Status RestoreFromCheckpoint(const v1::ReplayCheckpoint& saved,
   VIGIE_RETURN_IF_ERROR(WithContext(status, path));
   // The detection side's table equals the dictionary at the cut: every
   // name change before it has been applied.
-  names.assign(encoder.num_accounts() + 1, std::string());
+  names.assign(encoder.account_ids() + 1, std::string());
   for (uint32_t id = 1; id < names.size(); ++id) {
     names[id] = std::string(encoder.AccountName(id));
   }
@@ -670,11 +690,15 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   VIGIE_ASSIGN_OR_RETURN(int64_t memory_limit,
                          MemoryLimitFromConfig(options.memory_limit, config));
   summary->memory_limit_bytes = memory_limit;
-  // One eighth for the account-name dictionary (~96 bytes a name), the rest
-  // for detection state.
+  // One eighth for the account-name dictionary, the rest for detection
+  // state. Of the eighth, a name's 43 bytes (~96 with the growth of its
+  // arrays) for each of 1/96 names and half for the names longer than 23
+  // bytes, however long an input makes them.
   EncoderOptions encoder_options;
   encoder_options.max_accounts = static_cast<uint32_t>(std::min<int64_t>(
       std::max<int64_t>(1024, memory_limit / 8 / 96), 1u << 30));
+  encoder_options.max_account_name_bytes =
+      static_cast<uint64_t>(memory_limit / 16);
   VIGIE_ASSIGN_OR_RETURN(DetectorOptions detector_options,
                          DetectorOptionsFromConfig(config));
   Pseudonymizer pseudonymizer(key.key);
@@ -772,8 +796,9 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   // one; batches keep the event order, so the output does not depend on
   // the split.
   // Without a second thread the whole input is queued before detection.
-  // With one, 16 batches of 4,096 events absorb the threads' scheduling
-  // on two cores: with 4 the cores were 5-8% less busy.
+  // With one, 16 batches of 4,096 events (or 1 MiB of names) absorb the
+  // threads' scheduling on two cores: with 4 the cores were 5-8% less
+  // busy.
   BatchQueue queue(options.pipeline ? 16 : SIZE_MAX);
   absl::Status read_status;
   auto read = [&]() {
@@ -813,13 +838,14 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
       // up to the next change go to the detector as one batch.
       for (; change < batch.names.size() && batch.names[change].index == begin;
            ++change) {
-        const NameChange& c = batch.names[change];
+        NameChange& c = batch.names[change];
         if (c.recycled && detector) detector->ForgetAccount(c.id);
         if (c.recycled && report && c.id < names.size()) {
           report->RetireAccount(c.id, names[c.id]);
         }
         if (c.id >= names.size()) names.resize(c.id + 1);
-        names[c.id] = c.name;
+        // Moved, not copied: the table keeps no longer name's buffer.
+        names[c.id] = std::move(c.name);
       }
       const size_t end = change < batch.names.size()
                              ? std::min(batch.names[change].index, events.size())

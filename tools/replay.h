@@ -52,8 +52,9 @@ struct ReplayOptions {
   std::string memory_limit;
   // Read and encode on a second thread while detection runs on this one,
   // and parse each text input (CSV, JSON Lines; not standard input) on a
-  // thread of its own ahead of that. The output is the same either way.
-  // Default: true.
+  // thread of its own ahead of that. The output is the same either way;
+  // without it the whole input is encoded before detection starts, so
+  // memory grows with the input (for tests). Default: true.
   bool pipeline = true;
   // Detection threads (the engine's shards spread over them); the output is
   // identical for any count. Default: 1.

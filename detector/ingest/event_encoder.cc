@@ -15,9 +15,10 @@ namespace vigie {
 EventEncoder::EventEncoder(const Pseudonymizer* pseudonymizer,
                            const EncoderOptions& options)
     : pseudonymizer_(pseudonymizer),
-      accounts_(options.max_accounts),
-      services_(options.max_services),
-      professions_(options.max_professions) {}
+      accounts_(options.max_accounts, options.max_account_name_bytes),
+      services_(options.max_services, options.max_service_name_bytes),
+      professions_(options.max_professions,
+                   options.max_profession_name_bytes) {}
 
 void EventEncoder::Encode(StateWriter& w) const {
   w.Put<uint8_t>(1);
@@ -36,11 +37,14 @@ absl::Status EventEncoder::Restore(StateReader& r) {
   for (int i = 0; i < 3; ++i) {
     VIGIE_ASSIGN_OR_RETURN(internal::StringInterner interner,
                            internal::StringInterner::Decode(r));
-    if (interner.max_size() != targets[i]->max_size()) {
+    if (interner.max_size() != targets[i]->max_size() ||
+        interner.max_long_bytes() != targets[i]->max_long_bytes()) {
       return absl::FailedPreconditionError(absl::StrCat(
           "event encoder: the saved ", kinds[i], " dictionary holds at most ",
-          interner.max_size(), " names, this encoder ",
-          targets[i]->max_size(), " (restore with the same memory limit)"));
+          interner.max_size(), " names and ", interner.max_long_bytes(),
+          " bytes of long names, this encoder ", targets[i]->max_size(),
+          " and ", targets[i]->max_long_bytes(),
+          " (restore with the same memory limit)"));
     }
     decoded.push_back(std::move(interner));
   }

@@ -43,11 +43,20 @@ namespace vigie {
 struct EncoderOptions {
   // Most distinct account names remembered; beyond it a new name takes the
   // id of the least recently seen one, reported by recycled_accounts() so
-  // per-account state can be forgotten. Default: 4 Mi (~400 MB at worst).
+  // per-account state can be forgotten. Default: 4 Mi.
   uint32_t max_accounts = 1u << 22;
-  // Most distinct service and profession names. Default: 4096 each.
+  // Most bytes the account names longer than 23 bytes take (each its
+  // length + 64): past it the least recently seen long names are dropped
+  // (their ids recycled). Default: 256 MiB; with the 4 Mi names' own 43
+  // bytes each, the accounts' dictionary stays under 436 MiB, however
+  // long the names an input invents.
+  uint64_t max_account_name_bytes = uint64_t{256} << 20;
+  // Most distinct service and profession names, and their long names'
+  // bytes. Default: 4096 and 1 MiB each.
   uint32_t max_services = 4096;
   uint32_t max_professions = 4096;
+  uint64_t max_service_name_bytes = uint64_t{1} << 20;
+  uint64_t max_profession_name_bytes = uint64_t{1} << 20;
 };
 
 class EventEncoder {
@@ -67,7 +76,12 @@ class EventEncoder {
     return professions_.Name(id);
   }
   size_t num_accounts() const { return accounts_.size(); }
-  // Account ids handed to a new name since ClearRecycledAccounts().
+  // The highest account id handed out so far (ids of dropped names
+  // included): what a table by account id needs to hold.
+  uint32_t account_ids() const { return accounts_.ids(); }
+  // Account ids handed to a new name, or whose name was dropped (see
+  // EncoderOptions::max_account_name_bytes), since
+  // ClearRecycledAccounts(): state kept for them must be forgotten.
   const std::vector<uint32_t>& recycled_accounts() const {
     return accounts_.recycled();
   }
