@@ -1,6 +1,7 @@
 // Fuzz target: every decoder of stored state, which a damaged or crafted
-// checkpoint or snapshot reaches. The first byte picks the decoder; the
-// rest is its input. What must hold: a decoder refuses what it cannot
+// checkpoint or snapshot reaches, and the checkpoint file itself (selector
+// 8: its body, with the states inside). The first byte picks the decoder;
+// the rest is its input. What must hold: a decoder refuses what it cannot
 // read with an error, never a crash, a hang or an allocation its input
 // cannot back; and a detector snapshot that restores saves, restores and
 // saves again to the same bytes.
@@ -18,6 +19,7 @@
 #include "detector/stats/quantile_sketch.h"
 #include "detector/stats/state_codec.h"
 #include "fuzz/fuzz_target.h"
+#include "tools/replay_checkpoint.h"
 #include "tools/replay_report.h"
 
 namespace vigie {
@@ -57,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view input(reinterpret_cast<const char*>(data) + 1,
                                 size - 1);
   StateReader r(input);
-  switch (data[0] % 8) {
+  switch (data[0] % 9) {
     case 0:
       RestoreDetector(input);
       break;
@@ -97,6 +99,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 7: {
       engine::LoginPopulation population;
       if (population.Decode(r)) population.Refresh();
+      break;
+    }
+    case 8: {
+      // A checkpoint file: the input is its body, sealed with the CRC a
+      // file carries so that parsing reaches past the checksum; then the
+      // states it holds, as a resumed replay restores them.
+      absl::StatusOr<v1::ReplayCheckpoint> checkpoint = ParseReplayCheckpoint(
+          SealReplayCheckpointBody(std::string(input)), "fuzz.ckpt");
+      if (!checkpoint.ok()) break;
+      static PseudonymKey key;
+      static Pseudonymizer pseudonymizer(key);
+      EventEncoder encoder(&pseudonymizer, EncoderOptions());
+      StateReader encoder_state(checkpoint->encoder_state());
+      (void)encoder.Restore(encoder_state);
+      RestoreDetector(checkpoint->detector_state());
+      ReplayReport report;
+      StateReader report_state(checkpoint->report_state());
+      (void)report.Decode(report_state);
       break;
     }
   }

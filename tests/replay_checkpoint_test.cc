@@ -177,6 +177,38 @@ void ExpectSameOutput(const Outcome& got, const Outcome& want) {
   EXPECT_EQ(Counts(got.summary), Counts(want.summary));
 }
 
+// What the fuzzer feeds the checkpoint reader (fuzz/state_fuzzer.cc): a
+// body sealed as a file is read back whole, and a changed byte, a missing
+// checksum or a body that is no checkpoint is DataLoss.
+TEST(ReplayCheckpoint, ASealedBodyParsesAndADamagedOneIsDataLoss) {
+  v1::ReplayCheckpoint checkpoint;
+  checkpoint.set_format_version(kReplayCheckpointVersion);
+  checkpoint.set_encoder_state("dictionaries");
+  checkpoint.set_alerts_bytes(42);
+  const std::string sealed =
+      SealReplayCheckpointBody(checkpoint.SerializeAsString());
+  absl::StatusOr<v1::ReplayCheckpoint> read =
+      ParseReplayCheckpoint(sealed, "x.ckpt");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->encoder_state(), "dictionaries");
+  EXPECT_EQ(read->alerts_bytes(), 42u);
+
+  std::string damaged = sealed;
+  damaged[2] ^= 1;
+  EXPECT_EQ(ParseReplayCheckpoint(damaged, "x.ckpt").status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParseReplayCheckpoint(sealed.substr(0, sealed.size() - 1),
+                                  "x.ckpt")
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ParseReplayCheckpoint(SealReplayCheckpointBody("\xff\xff"),
+                                  "x.ckpt")
+                .status()
+                .code(),
+            absl::StatusCode::kDataLoss);
+}
+
 TEST(ReplayCheckpoint, AResumedReplayWritesWhatAnUninterruptedOneWrites) {
   for (const std::string& input : {DamagedCsv(), DamagedCsv() + ".gz"}) {
     SCOPED_TRACE(input);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -62,10 +63,7 @@ absl::Status WriteReplayCheckpoint(const std::string& path,
   std::string bytes;
   bytes.reserve(checkpoint.ByteSizeLong() + kCrcFieldBytes);
   checkpoint.AppendToString(&bytes);
-  const uint32_t crc = Crc32(bytes);
-  bytes.push_back(kCrcTag);
-  for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>(crc >> (8 * i)));
-  return WriteFileAtomically(path, bytes);
+  return WriteFileAtomically(path, SealReplayCheckpointBody(std::move(bytes)));
 }
 
 absl::StatusOr<v1::ReplayCheckpoint> ReadReplayCheckpoint(
@@ -86,9 +84,14 @@ absl::StatusOr<v1::ReplayCheckpoint> ReadReplayCheckpoint(
     bytes.append(chunk, static_cast<size_t>(n));
   }
   close(fd);
+  return ParseReplayCheckpoint(bytes, path);
+}
+
+absl::StatusOr<v1::ReplayCheckpoint> ParseReplayCheckpoint(
+    absl::string_view bytes, const std::string& name) {
   if (bytes.size() < kCrcFieldBytes ||
       bytes[bytes.size() - kCrcFieldBytes] != kCrcTag) {
-    return DataLoss(path, "truncated (no checksum at its end)");
+    return DataLoss(name, "truncated (no checksum at its end)");
   }
   const absl::string_view body(bytes.data(), bytes.size() - kCrcFieldBytes);
   uint32_t stored = 0;
@@ -98,19 +101,26 @@ absl::StatusOr<v1::ReplayCheckpoint> ReadReplayCheckpoint(
               << (8 * i);
   }
   if (Crc32(body) != stored) {
-    return DataLoss(path, "damaged (checksum mismatch)");
+    return DataLoss(name, "damaged (checksum mismatch)");
   }
   v1::ReplayCheckpoint checkpoint;
-  if (!checkpoint.ParseFromString(bytes)) {
-    return DataLoss(path, "not a vigie.v1.ReplayCheckpoint");
+  if (!checkpoint.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return DataLoss(name, "not a vigie.v1.ReplayCheckpoint");
   }
   if (checkpoint.format_version() != kReplayCheckpointVersion) {
-    return DataLoss(path, absl::StrCat("unknown format version ",
+    return DataLoss(name, absl::StrCat("unknown format version ",
                                        checkpoint.format_version(),
                                        " (this vigie reads version ",
                                        kReplayCheckpointVersion, ")"));
   }
   return checkpoint;
+}
+
+std::string SealReplayCheckpointBody(std::string body) {
+  const uint32_t crc = Crc32(body);
+  body.push_back(kCrcTag);
+  for (int i = 0; i < 4; ++i) body.push_back(static_cast<char>(crc >> (8 * i)));
+  return body;
 }
 
 uint32_t ContentSampleCrc(const std::string& path) {

@@ -24,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "proto/replay_checkpoint.pb.h"
 
@@ -42,6 +43,15 @@ absl::Status WriteReplayCheckpoint(const std::string& path,
 // format_version this code does not know.
 absl::StatusOr<v1::ReplayCheckpoint> ReadReplayCheckpoint(
     const std::string& path);
+
+// The same from the file's bytes in memory; `name` appears in errors.
+absl::StatusOr<v1::ReplayCheckpoint> ParseReplayCheckpoint(
+    absl::string_view bytes, const std::string& name);
+
+// A checkpoint file's bytes from a serialised body: the body and its CRC
+// field (what WriteReplayCheckpoint writes; for tests and fuzzing, which
+// must reach past the checksum).
+std::string SealReplayCheckpointBody(std::string body);
 
 // ReplayInput::content_sample_crc of a regular file: CRC-32 of its first
 // and last 64 KiB (the whole file when smaller than 128 KiB), never 0; 0
