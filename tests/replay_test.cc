@@ -251,6 +251,34 @@ TEST(RunReplay, LenientModeCountsAndSkipsBadRecords) {
   EXPECT_THAT(text, HasSubstr("rejected: 2"));
 }
 
+// A log in a format Vigie was not told about (here times in epoch seconds
+// and actions in capitals) must not pass for a quiet one: with every
+// record rejected the run fails, its summary saying why; with the
+// seconds read as milliseconds, the summary's event time shows 1970.
+TEST(RunReplay, ARunThatAcceptsNoRecordFailsAndTheSummaryShowsTheTimeSpan) {
+  ReplayOptions all_rejected = ReplayOf(
+      "capitals",
+      "time,account,ip,action\n1646906400,dr.a,192.0.2.1,LOGIN\n"
+      "1646906460,dr.a,192.0.2.1,LOOKUP\n");
+  ReplaySummary summary;
+  const absl::Status status = RunReplay(all_rejected, &summary);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("no record accepted: all 2 were rejected"));
+  EXPECT_THAT(FormatReplaySummary(summary),
+              HasSubstr("event time: none (no record accepted)"));
+
+  ReplayOptions seconds = ReplayOf(
+      "seconds",
+      "time,account,ip,action\n1646906400,dr.a,192.0.2.1,login\n"
+      "1646996400,dr.a,192.0.2.1,login\n");
+  ReplaySummary read_as_ms;
+  ASSERT_TRUE(RunReplay(seconds, &read_as_ms).ok());
+  EXPECT_THAT(FormatReplaySummary(read_as_ms),
+              HasSubstr("event time: 1970-01-20T01:28:26Z to "
+                        "1970-01-20T01:29:56Z (2 min)"));
+}
+
 TEST(RunReplay, StrictModeStopsAtTheFirstBadRecord) {
   std::ofstream(TmpPath("strict.csv"))
       << "time,account,ip,action\n"

@@ -116,6 +116,17 @@ absl::Status Advance(Input& input, const ReplayOptions& options,
   }
 }
 
+// Widens the summary's event-time span to `time_ms`. REQUIRES: called
+// before summary->events counts the event.
+void NoteEventTime(int64_t time_ms, ReplaySummary* summary) {
+  if (summary->events == 0 || time_ms < summary->first_event_ms) {
+    summary->first_event_ms = time_ms;
+  }
+  if (summary->events == 0 || time_ms > summary->last_event_ms) {
+    summary->last_event_ms = time_ms;
+  }
+}
+
 // One account id taking a name (or, with an empty name, losing it), at
 // the event of the batch where it happened; `recycled` when the id named
 // another (idle) account until then, whose state is forgotten.
@@ -339,6 +350,7 @@ absl::Status ReadAndEncode(std::vector<Input>& inputs,
       state.watermark_ms = next->record.time_ms;
       state.watermark_set = true;
     }
+    NoteEventTime(next->record.time_ms, summary);
     const size_t known = encoder.num_accounts();
     Event& event = batch.events.emplace_back();
     encoder.Encode(next->record, &event);
@@ -382,6 +394,14 @@ absl::Status ReadAndEncode(std::vector<Input>& inputs,
 
 // Adds what the reading thread counted to the run's summary.
 void MergeReadSummary(const ReplaySummary& read, ReplaySummary* summary) {
+  if (read.events > 0 && summary->events == 0) {
+    summary->first_event_ms = read.first_event_ms;
+    summary->last_event_ms = read.last_event_ms;
+  } else if (read.events > 0) {
+    summary->first_event_ms =
+        std::min(summary->first_event_ms, read.first_event_ms);
+    summary->last_event_ms = std::max(summary->last_event_ms, read.last_event_ms);
+  }
   summary->events += read.events;
   summary->rejected += read.rejected;
   summary->late_events += read.late_events;
@@ -405,6 +425,8 @@ void SaveCounters(const ReplaySummary& read, const ReplaySummary& detected,
   counters->set_events(read.events);
   counters->set_rejected(read.rejected);
   counters->set_late_events(read.late_events);
+  counters->set_first_event_ms(read.first_event_ms);
+  counters->set_last_event_ms(read.last_event_ms);
   for (const auto& [kind, info] : read.rejected_by_kind) {
     v1::ReplayErrorKind* saved = counters->add_rejected_by_kind();
     saved->set_kind(kind);
@@ -431,6 +453,8 @@ void RestoreCounters(const v1::ReplayCounters& counters, ReplaySummary* read,
   read->events = counters.events();
   read->rejected = counters.rejected();
   read->late_events = counters.late_events();
+  read->first_event_ms = counters.first_event_ms();
+  read->last_event_ms = counters.last_event_ms();
   for (const v1::ReplayErrorKind& saved : counters.rejected_by_kind()) {
     read->rejected_by_kind[saved.kind()] = {saved.count(), saved.first()};
   }
@@ -940,8 +964,31 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
         " input(s) could not be read to the end: ",
         summary->inputs_cut_short.front()));
   }
+  if (summary->events == 0 && summary->rejected > 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no record accepted: all ", summary->rejected,
+        " were rejected (see the reasons above)"));
+  }
   return absl::OkStatus();
 }
+
+namespace {
+
+std::string FormatEventTime(int64_t time_ms) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixMillis(time_ms),
+                          absl::UTCTimeZone());
+}
+
+// " (3.2 days)", " (5 h)", " (40 min)", "" under a minute.
+std::string SpanWords(int64_t span_ms) {
+  const double minutes = span_ms / 60000.0;
+  if (minutes < 1) return "";
+  if (minutes < 120) return absl::StrFormat(" (%.0f min)", minutes);
+  if (minutes < 48 * 60) return absl::StrFormat(" (%.1f h)", minutes / 60);
+  return absl::StrFormat(" (%.1f days)", minutes / 1440);
+}
+
+}  // namespace
 
 std::string FormatReplaySummary(const ReplaySummary& s) {
   std::string out;
@@ -969,6 +1016,13 @@ std::string FormatReplaySummary(const ReplaySummary& s) {
     for (const auto& [kind, info] : s.rejected_by_kind) {
       absl::StrAppendFormat(&out, "    %8d  %s\n", info.count, kind);
     }
+  }
+  if (s.events > 0) {
+    absl::StrAppend(&out, "  event time: ", FormatEventTime(s.first_event_ms),
+                    " to ", FormatEventTime(s.last_event_ms),
+                    SpanWords(s.last_event_ms - s.first_event_ms), "\n");
+  } else {
+    out.append("  event time: none (no record accepted)\n");
   }
   if (s.late_events > 0) {
     absl::StrAppendFormat(&out,

@@ -8,7 +8,11 @@
 // mode the first rejected record stops the run with its error. An input
 // that cannot be read to its end (corrupt gzip, truncated binary record) is
 // reported in both modes and makes the run return DataLoss after the other
-// inputs are processed, so the exit status says that data was lost.
+// inputs are processed, so the exit status says that data was lost. A
+// run whose records were all rejected returns InvalidArgument (its outputs
+// written): a log in a format Vigie was not told about must not pass for
+// a quiet one. The summary states the event-time span read, so that times
+// in the wrong unit (epoch seconds read as milliseconds land in 1970) show.
 //
 // Checkpoints (options.checkpoint_path, README "Checkpoints"): the replay
 // saves everything it needs to continue (encoder dictionaries, input
@@ -107,6 +111,10 @@ struct ReplayOptions {
 
 struct ReplaySummary {
   int64_t events = 0;     // Accepted records.
+  // Event times of the oldest and newest accepted record (ms since the
+  // epoch, UTC); meaningful when events > 0.
+  int64_t first_event_ms = 0;
+  int64_t last_event_ms = 0;
   int64_t rejected = 0;   // Rejected records (and fatal input errors).
   // Accepted events older than the newest event already replayed by more
   // than the windows' allowed lateness (5 s): the statistics core will not
