@@ -95,7 +95,8 @@ std::string Counts(const ReplaySummary& s) {
       "events ", s.events, " rejected ", s.rejected, " late ", s.late_events,
       " alerts ", s.alerts, " incidents ", s.incidents, " accounts ",
       s.accounts, " recycled names ", s.overflowed_account_names,
-      " evicted ", s.evicted_accounts, "\n");
+      " evicted ", s.evicted_accounts, " event time ", s.first_event_ms,
+      " to ", s.last_event_ms, "\n");
   for (const auto& [kind, info] : s.rejected_by_kind) {
     absl::StrAppend(&out, "kind ", kind, ": ", info.count, " first ",
                     info.first, "\n");
