@@ -19,6 +19,7 @@ packages=(
   zlib1g-dev            # .gz input and output
   libloc-dev            # country / autonomous system of login addresses
   libloc-database       # the offline location database libloc reads
+  tzdata                # time zones of a mapping's local times
 )
 
 missing=()

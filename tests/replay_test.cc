@@ -251,15 +251,15 @@ TEST(RunReplay, LenientModeCountsAndSkipsBadRecords) {
   EXPECT_THAT(text, HasSubstr("rejected: 2"));
 }
 
-// A log in a format Vigie was not told about (here times in epoch seconds
-// and actions in capitals) must not pass for a quiet one: with every
-// record rejected the run fails, its summary saying why; with the
-// seconds read as milliseconds, the summary's event time shows 1970.
+// A log in a format Vigie was not told about (here local times without
+// a zone; then times in epoch seconds) must not pass for a quiet one:
+// with every record rejected the run fails, its summary saying why; with
+// the seconds read as milliseconds, the summary's event time shows 1970.
 TEST(RunReplay, ARunThatAcceptsNoRecordFailsAndTheSummaryShowsTheTimeSpan) {
   ReplayOptions all_rejected = ReplayOf(
-      "capitals",
-      "time,account,ip,action\n1646906400,dr.a,192.0.2.1,LOGIN\n"
-      "1646906460,dr.a,192.0.2.1,LOOKUP\n");
+      "local_times",
+      "time,account,ip,action\n2022-03-10 08:15:01,dr.a,192.0.2.1,login\n"
+      "2022-03-10 08:16:01,dr.a,192.0.2.1,login\n");
   ReplaySummary summary;
   const absl::Status status = RunReplay(all_rejected, &summary);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);

@@ -100,5 +100,26 @@ check "a peer sampling out of range is refused, named" grep -q "engine.peer_samp
 echo 'engine { peer_sample_one_in: 1 }' >"$tmp/all.conf"
 check "peers learning every lookup replays" "$vigie" replay --key-file "$tmp/key" --config "$tmp/all.conf" --alerts "$tmp/a_all.jsonl" "$tmp/sim/events.csv" 2>/dev/null
 
+# The mapping example of docs/cli.md: the files it shows are the files in
+# docs/examples/, and converting the portal's CSV with its mapping gives
+# the output it shows.
+examples=$(dirname "$0")/../docs/examples
+doc=$(dirname "$0")/../docs/cli.md
+block() {  # The fenced block after the line "<!-- docs/examples/NAME -->".
+  awk -v m="<!-- docs/examples/$1 -->" '$0 == m {f = 1; next} f && /^```/ {n++; if (n == 2) exit; next} f && n == 1' "$doc"
+}
+check "the mapping shown is docs/examples/portal.mapping" \
+  test "$(block portal.mapping)" = "$(cat "$examples/portal.mapping")"
+check "the output shown is docs/examples/portal.converted.csv" \
+  test "$(block portal.converted.csv)" = "$(cat "$examples/portal.converted.csv")"
+check "the portal's CSV converts with its mapping" \
+  "$vigie" convert --mapping "$examples/portal.mapping" "$examples/portal.csv" "$tmp/portal.csv" 2>/dev/null
+check "into the output shown" cmp -s "$tmp/portal.csv" "$examples/portal.converted.csv"
+check "and replays with it" "$vigie" replay --key-file "$tmp/key" --mapping "$examples/portal.mapping" --alerts "$tmp/portal.jsonl" "$examples/portal.csv" 2>/dev/null
+check "but not without it (exit 1)" test "$(status_of "$vigie" replay --key-file "$tmp/key" --alerts "$tmp/portal.jsonl" "$examples/portal.csv")" = 1
+echo 'time: "timestamp" acount: "user"' >"$tmp/bad.mapping"
+"$vigie" replay --key-file "$tmp/key" --mapping "$tmp/bad.mapping" "$examples/portal.csv" 2>"$tmp/bad_mapping.err"
+check "a misspelt mapping names its line" grep -q "bad.mapping:1:.*acount" "$tmp/bad_mapping.err"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

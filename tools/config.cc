@@ -4,13 +4,18 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "detector/alerts/severity.h"
+#include "detector/input_mapping.h"
+#include "detector/internal/status_macros.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 
@@ -39,26 +44,94 @@ constexpr int64_t kMaxSeconds = int64_t{366} * 24 * 3600;
 
 }  // namespace
 
-absl::StatusOr<v1::DetectorConfig> ParseDetectorConfig(
-    const std::string& text, const std::string& name) {
-  v1::DetectorConfig config;
+namespace {
+
+absl::Status ParseTextProto(const std::string& text, const std::string& name,
+                            google::protobuf::Message* message) {
   google::protobuf::TextFormat::Parser parser;
   CollectingErrors errors(name);
   parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text, &config)) {
+  if (!parser.ParseFromString(text, message)) {
     return absl::InvalidArgumentError(
         errors.first().empty() ? absl::StrCat(name, ": cannot parse")
                                : errors.first());
   }
-  return config;
+  return absl::OkStatus();
 }
 
-absl::StatusOr<v1::DetectorConfig> LoadDetectorConfig(const std::string& path) {
+absl::StatusOr<std::string> ReadText(const std::string& path) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open"));
   std::stringstream text;
   text << in.rdbuf();
-  return ParseDetectorConfig(text.str(), path);
+  return text.str();
+}
+
+}  // namespace
+
+absl::StatusOr<v1::DetectorConfig> ParseDetectorConfig(
+    const std::string& text, const std::string& name) {
+  v1::DetectorConfig config;
+  VIGIE_RETURN_IF_ERROR(ParseTextProto(text, name, &config));
+  return config;
+}
+
+absl::StatusOr<v1::DetectorConfig> LoadDetectorConfig(const std::string& path) {
+  VIGIE_ASSIGN_OR_RETURN(std::string text, ReadText(path));
+  return ParseDetectorConfig(text, path);
+}
+
+absl::StatusOr<v1::InputMapping> LoadInputMapping(const std::string& path) {
+  VIGIE_ASSIGN_OR_RETURN(std::string text, ReadText(path));
+  v1::InputMapping mapping;
+  VIGIE_RETURN_IF_ERROR(ParseTextProto(text, path, &mapping));
+  return mapping;
+}
+
+absl::StatusOr<v1::InputMapping> LoadMappingFile(const std::string& path) {
+  VIGIE_ASSIGN_OR_RETURN(v1::InputMapping mapping, LoadInputMapping(path));
+  absl::StatusOr<std::shared_ptr<const InputMapping>> valid =
+      InputMappingFromProto(mapping);
+  if (!valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", valid.status().message()));
+  }
+  return mapping;
+}
+
+absl::StatusOr<std::shared_ptr<const InputMapping>> InputMappingFromProto(
+    const v1::InputMapping& proto) {
+  InputMapping mapping;
+  const std::pair<const char*, const std::string*> columns[] = {
+      {"time", &proto.time()},
+      {"account", &proto.account()},
+      {"ip", &proto.ip()},
+      {"action", &proto.action()},
+      {"outcome", &proto.outcome()},
+      {"subject", &proto.subject()},
+      {"records", &proto.records()},
+      {"user_agent", &proto.user_agent()},
+      {"service", &proto.service()},
+      {"profession", &proto.profession()}};
+  for (const auto& [field, column] : columns) {
+    if (!column->empty()) {
+      VIGIE_RETURN_IF_ERROR(mapping.SetColumn(field, *column));
+    }
+  }
+  // Sorted, so that the same file always builds the same mapping.
+  std::map<std::string, std::string> actions(proto.actions().begin(),
+                                             proto.actions().end());
+  for (const auto& [spelling, action] : actions) {
+    VIGIE_RETURN_IF_ERROR(mapping.AddActionSpelling(spelling, action));
+  }
+  std::map<std::string, std::string> outcomes(proto.outcomes().begin(),
+                                              proto.outcomes().end());
+  for (const auto& [spelling, outcome] : outcomes) {
+    VIGIE_RETURN_IF_ERROR(mapping.AddOutcomeSpelling(spelling, outcome));
+  }
+  VIGIE_ASSIGN_OR_RETURN(
+      mapping.time, TimeFormat::Parse(proto.time_format(), proto.time_zone()));
+  return std::make_shared<const InputMapping>(std::move(mapping));
 }
 
 absl::StatusOr<LookupBurstOptions> LookupBurstFromConfig(
@@ -302,6 +375,15 @@ absl::StatusOr<ReaderOptions> ReaderOptionsFromConfig(
           "ingest.max_record_bytes must be in 256..1073741824");
     }
     options.max_record_bytes = static_cast<size_t>(bytes);
+  }
+  if (config.ingest().has_mapping()) {
+    absl::StatusOr<std::shared_ptr<const InputMapping>> mapping =
+        InputMappingFromProto(config.ingest().mapping());
+    if (!mapping.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ingest.", mapping.status().message()));
+    }
+    options.mapping = *std::move(mapping);
   }
   return options;
 }

@@ -9,10 +9,12 @@
 #ifndef VIGIE_TOOLS_CONFIG_H_
 #define VIGIE_TOOLS_CONFIG_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "detector/detector_options.h"
+#include "detector/input_mapping.h"
 #include "detector/ingest/pseudonymizer.h"
 #include "detector/record_reader.h"
 #include "detector/signals/lookup_burst.h"
@@ -28,6 +30,18 @@ absl::StatusOr<v1::DetectorConfig> LoadDetectorConfig(const std::string& path);
 // Parses text-format config from a string; `name` appears in errors.
 absl::StatusOr<v1::DetectorConfig> ParseDetectorConfig(
     const std::string& text, const std::string& name);
+
+// Parses a text-format InputMapping file (`--mapping FILE`); errors as
+// LoadDetectorConfig's.
+absl::StatusOr<v1::InputMapping> LoadInputMapping(const std::string& path);
+// LoadInputMapping, then validated (InputMappingFromProto): errors name
+// the file.
+absl::StatusOr<v1::InputMapping> LoadMappingFile(const std::string& path);
+// Validates a mapping: InvalidArgument naming the unknown field, the
+// column given twice, the spelling of no action or outcome, the unknown
+// time format or zone.
+absl::StatusOr<std::shared_ptr<const InputMapping>> InputMappingFromProto(
+    const v1::InputMapping& proto);
 
 // The full configuration with every default filled in, as text format:
 // what `vigie config --print-defaults` prints.

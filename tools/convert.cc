@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "detector/internal/status_macros.h"
 #include "detector/record_writer.h"
+#include "tools/config.h"
 
 namespace vigie {
 
@@ -23,6 +24,12 @@ absl::Status RunConvert(const ConvertOptions& options,
   ReaderOptions reader_options;
   reader_options.format = options.input_format;
   reader_options.max_record_bytes = options.max_record_bytes;
+  if (!options.mapping_path.empty()) {
+    VIGIE_ASSIGN_OR_RETURN(v1::InputMapping mapping,
+                           LoadMappingFile(options.mapping_path));
+    VIGIE_ASSIGN_OR_RETURN(reader_options.mapping,
+                           InputMappingFromProto(mapping));
+  }
   VIGIE_ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader,
                          OpenRecordReader(options.input, reader_options));
   VIGIE_ASSIGN_OR_RETURN(std::unique_ptr<RecordWriter> writer,

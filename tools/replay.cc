@@ -652,6 +652,12 @@ absl::Status RunReplay(const ReplayOptions& options, ReplaySummary* summary) {
   if (!options.config_path.empty()) {
     VIGIE_ASSIGN_OR_RETURN(config, LoadDetectorConfig(options.config_path));
   }
+  if (!options.mapping_path.empty()) {
+    // Part of the effective configuration from here on (checkpoints
+    // compare it).
+    VIGIE_ASSIGN_OR_RETURN(*config.mutable_ingest()->mutable_mapping(),
+                           LoadMappingFile(options.mapping_path));
+  }
   if (!ResolveLocationDatabase(config.mutable_engine())) {
     std::fprintf(stderr,
                  "vigie: no location database at %s (Debian package "

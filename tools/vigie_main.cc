@@ -57,6 +57,9 @@ Flags:
                                    extension, else from the first bytes)
   --config FILE      text-format vigie.v1.DetectorConfig (see vigie config
                      --print-defaults)
+  --mapping FILE     how the portal's own CSV reads: its columns, its
+                     spellings of actions and outcomes, its times
+                     (text-format vigie.v1.InputMapping; docs/cli.md)
   --alerts FILE      where to write alerts (default - : standard output)
   --key-file FILE    pseudonymisation key (overrides the configuration and
                      $VIGIE_PSEUDONYM_KEY_FILE)
@@ -112,6 +115,8 @@ Flags:
   --to csv|jsonl|binary          output format (default: from OUT's name)
   --strict                       stop at the first rejected record
   --max-record-bytes N           longest accepted record (default 65536)
+  --mapping FILE                 how the portal's own CSV reads (see
+                                 vigie replay --help)
 )";
 
 constexpr char kSimulateUsage[] =
@@ -200,6 +205,7 @@ absl::StatusOr<InputFormat> FormatFlag(const CommandLine& cl,
 int Replay(int argc, char** argv) {
   CommandLine cl("replay", {{"format", true},
                             {"config", true},
+                            {"mapping", true},
                             {"alerts", true},
                             {"key-file", true},
                             {"strict", false},
@@ -226,6 +232,7 @@ int Replay(int argc, char** argv) {
   if (!format.ok()) return Usage(std::string(format.status().message()), kReplayUsage);
   options.format = *format;
   options.config_path = cl.Get("config", "");
+  options.mapping_path = cl.Get("mapping", "");
   options.alerts_path = cl.Get("alerts", "-");
   options.pseudonym_key_file = cl.Get("key-file", "");
   options.strict = cl.Has("strict");
@@ -284,7 +291,8 @@ int Convert(int argc, char** argv) {
   CommandLine cl("convert", {{"from", true},
                              {"to", true},
                              {"strict", false},
-                             {"max-record-bytes", true}});
+                             {"max-record-bytes", true},
+                             {"mapping", true}});
   absl::Status parsed = cl.Parse(argc, argv, 2);
   if (!parsed.ok()) return Usage(std::string(parsed.message()), kConvertUsage);
   if (cl.positional().size() != 2) {
@@ -306,6 +314,7 @@ int Convert(int argc, char** argv) {
     return Usage("--max-record-bytes must be an integer >= 256", kConvertUsage);
   }
   options.max_record_bytes = static_cast<size_t>(*max_bytes);
+  options.mapping_path = cl.Get("mapping", "");
   ConvertSummary summary;
   absl::Status status = RunConvert(options, &summary);
   std::cerr << "vigie convert: " << summary.records << " records written, "

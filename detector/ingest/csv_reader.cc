@@ -70,7 +70,10 @@ class CsvReader : public TextReaderBase {
   CsvReader(std::unique_ptr<InputBuffer> input, std::string name,
             const ReaderOptions& options)
       : TextReaderBase(std::move(input), std::move(name)),
-        max_record_bytes_(options.max_record_bytes) {
+        max_record_bytes_(options.max_record_bytes),
+        mapping_(options.mapping),
+        times_(options.mapping != nullptr ? options.mapping->time
+                                          : TimeFormat()) {
     spans_.reserve(32);
     views_.reserve(32);
     scratch_.reserve(1024);
@@ -148,7 +151,8 @@ class CsvReader : public TextReaderBase {
         int f = column_field_[c];
         if (f >= 0) fields_.value[f] = views_[c];
       }
-      if (!DecodeTextFields(fields_, Utf8::kCheck, times_, record, error)) {
+      if (!DecodeTextFields(fields_, Utf8::kCheck, times_, mapping_.get(),
+                            record, error)) {
         error->source = source_name();
         error->position = record_line;
         error->position_is_record = false;
@@ -460,6 +464,14 @@ class CsvReader : public TextReaderBase {
     return ReadHeader(record_line, error);
   }
 
+  // The header name of a field's column: the mapping's, lower case, or
+  // the field's own.
+  std::string ColumnName(int field) const {
+    if (mapping_ == nullptr) return std::string(FieldName(field));
+    return absl::AsciiStrToLower(
+        mapping_->ColumnOf(field, FieldName(field)));
+  }
+
   bool ReadHeader(int64_t line, RecordError* error) {
     header_read_ = true;
     num_columns_ = static_cast<int>(views_.size());
@@ -470,7 +482,7 @@ class CsvReader : public TextReaderBase {
       std::string name =
           absl::AsciiStrToLower(absl::StripAsciiWhitespace(views_[c]));
       for (int f = 0; f < kFieldCount; ++f) {
-        if (name == FieldName(f)) {
+        if (name == ColumnName(f)) {
           if (column_of[f] >= 0) {
             FillError(line, "", "",
                       absl::StrCat("header: duplicate column '", name, "'"),
@@ -486,8 +498,12 @@ class CsvReader : public TextReaderBase {
     for (int f : {kTime, kAccount, kIp, kAction}) {
       if (column_of[f] < 0) {
         FillError(line, "", "",
-                  absl::StrCat("header: missing required column '",
-                               FieldName(f), "'"),
+                  ColumnName(f) == FieldName(f)
+                      ? absl::StrCat("header: missing required column '",
+                                     FieldName(f), "'")
+                      : absl::StrCat("header: missing required column '",
+                                     ColumnName(f), "' (the mapping's '",
+                                     FieldName(f), "')"),
                   error);
         error->fatal = true;
         return false;
@@ -497,6 +513,7 @@ class CsvReader : public TextReaderBase {
   }
 
   size_t max_record_bytes_;
+  std::shared_ptr<const InputMapping> mapping_;  // May be null.
   size_t error_end_ = 0;  // Of Scan's latest structure error.
   bool started_ = false;
   bool header_read_ = false;

@@ -13,9 +13,8 @@ namespace vigie {
 namespace ingest_internal {
 namespace {
 
-constexpr absl::string_view kFieldNames[kFieldCount] = {
-    "time",    "account", "ip",         "action",  "outcome",
-    "subject", "records", "user_agent", "service", "profession"};
+static_assert(kFieldCount == InputMapping::kFields,
+              "the mapping names every field");
 
 constexpr absl::string_view kEcsNames[kFieldCount] = {
     "@timestamp",    "user.name",     "source.ip",
@@ -46,7 +45,7 @@ bool ParseCount(absl::string_view text, uint64_t* out, bool* overflow) {
 
 }  // namespace
 
-absl::string_view FieldName(int field) { return kFieldNames[field]; }
+absl::string_view FieldName(int field) { return InputFieldName(field); }
 absl::string_view EcsFieldName(int field) { return kEcsNames[field]; }
 
 bool IsValidUtf8(absl::string_view text) {
@@ -156,8 +155,8 @@ bool ValidateRecord(const AccessRecord& record, Utf8 utf8,
 }
 
 bool DecodeTextFields(const TextFields& fields, Utf8 utf8,
-                      EventTimeParser& times, AccessRecord* record,
-                      RecordError* error) {
+                      EventTimeParser& times, const InputMapping* mapping,
+                      AccessRecord* record, RecordError* error) {
   const absl::string_view* v = fields.value;
   // Required fields, in a fixed order so errors are deterministic.
   for (int f : {kTime, kAccount, kIp, kAction}) {
@@ -187,6 +186,10 @@ bool DecodeTextFields(const TextFields& fields, Utf8 utf8,
   record->ip = *ip;
   std::optional<Action> action = ParseAction(v[kAction]);
   if (!action.has_value()) {
+    action = mapping != nullptr ? mapping->ActionOf(v[kAction])
+                                : ActionIgnoringCase(v[kAction]);
+  }
+  if (!action.has_value()) {
     SetFieldError(kAction, v[kAction],
                   "unknown action (expected login, lookup, export, logout, "
                   "password_reset or mfa)",
@@ -197,6 +200,10 @@ bool DecodeTextFields(const TextFields& fields, Utf8 utf8,
   record->outcome = Outcome::kSuccess;
   if (!v[kOutcome].empty()) {
     std::optional<Outcome> outcome = ParseOutcome(v[kOutcome]);
+    if (!outcome.has_value()) {
+      outcome = mapping != nullptr ? mapping->OutcomeOf(v[kOutcome])
+                                   : OutcomeIgnoringCase(v[kOutcome]);
+    }
     if (!outcome.has_value()) {
       SetFieldError(kOutcome, v[kOutcome],
                     "unknown outcome (expected success, failure or not_found)",

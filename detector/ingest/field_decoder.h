@@ -10,6 +10,7 @@
 
 #include "absl/strings/string_view.h"
 #include "detector/access_record.h"
+#include "detector/input_mapping.h"
 #include "detector/ingest/time_format.h"
 #include "detector/record_reader.h"
 
@@ -49,12 +50,14 @@ struct TextFields {
 // checking them again would only cost time.
 enum class Utf8 { kCheck, kAlreadyValid };
 
-// Decodes and validates, reading the time with the reader's `times`. On
-// failure fills error->code/field/value/reason (not source or position)
-// and returns false.
+// Decodes and validates, reading the time with the reader's `times` and
+// actions and outcomes with `mapping`'s spellings (null: the canonical
+// names, without regard to case). On failure fills
+// error->code/field/value/reason (not source or position) and returns
+// false.
 bool DecodeTextFields(const TextFields& fields, Utf8 utf8,
-                      EventTimeParser& times, AccessRecord* record,
-                      RecordError* error);
+                      EventTimeParser& times, const InputMapping* mapping,
+                      AccessRecord* record, RecordError* error);
 
 // The checks every format shares: time and account present, subject on a
 // lookup, valid UTF-8 in every text field (unless `utf8` says it is

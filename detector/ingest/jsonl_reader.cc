@@ -162,7 +162,10 @@ class JsonLinesReader : public TextReaderBase {
   JsonLinesReader(std::unique_ptr<InputBuffer> input, std::string name,
                   const ReaderOptions& options)
       : TextReaderBase(std::move(input), std::move(name)),
-        max_record_bytes_(options.max_record_bytes) {}
+        max_record_bytes_(options.max_record_bytes),
+        mapping_(options.mapping),
+        times_(options.mapping != nullptr ? options.mapping->time
+                                          : TimeFormat()) {}
 
   InputFormat format() const override { return InputFormat::kJsonLines; }
 
@@ -291,8 +294,8 @@ class JsonLinesReader : public TextReaderBase {
         // Most recently matched first.
         std::rotate(layouts_.begin(), layouts_.begin() + i,
                     layouts_.begin() + i + 1);
-        return DecodeTextFields(fields_, Utf8::kAlreadyValid, times_, record,
-                                error);
+        return DecodeTextFields(fields_, Utf8::kAlreadyValid, times_,
+                                mapping_.get(), record, error);
       }
       fields_.Clear();
     }
@@ -344,8 +347,8 @@ class JsonLinesReader : public TextReaderBase {
                error);
       return false;
     }
-    return DecodeTextFields(fields_, Utf8::kAlreadyValid, times_, record,
-                            error);
+    return DecodeTextFields(fields_, Utf8::kAlreadyValid, times_,
+                            mapping_.get(), record, error);
   }
 
   // Visits every member of `object`, recording the ECS fields. Returns
@@ -591,6 +594,7 @@ class JsonLinesReader : public TextReaderBase {
   }
 
   size_t max_record_bytes_;
+  std::shared_ptr<const InputMapping> mapping_;  // May be null.
   od::parser parser_;
   std::string clean_line_;  // A failing line, padded with spaces (Parse).
   TextFields fields_;

@@ -4,6 +4,9 @@
 #include <cstring>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "detector/event.h"
 
 namespace vigie {
 namespace {
@@ -186,6 +189,14 @@ absl::StatusOr<int64_t> ParseEventTime(absl::string_view text) {
 }
 
 absl::StatusOr<int64_t> EventTimeParser::Parse(absl::string_view text) {
+  switch (format_.kind) {
+    case TimeFormat::Kind::kRfc3339OrEpochMillis:
+      break;
+    case TimeFormat::Kind::kPattern:
+      return ParsePattern(text);
+    default:
+      return ParseEpoch(text);
+  }
   if (has_minute_ && text.size() >= 20 &&
       memcmp(text.data(), minute_text_, sizeof(minute_text_)) == 0) {
     // The same first 16 characters as a time that parsed: a valid minute.
@@ -204,6 +215,88 @@ absl::StatusOr<int64_t> EventTimeParser::Parse(absl::string_view text) {
     has_minute_ = true;
   }
   return time;
+}
+
+absl::StatusOr<int64_t> EventTimeParser::ParseEpoch(
+    absl::string_view text) const {
+  // Whole units and up to nine digits of fraction, in milliseconds.
+  const TimeFormat::Kind kind = format_.kind;
+  const char* const unit = kind == TimeFormat::Kind::kEpochSeconds
+                               ? "not epoch seconds"
+                           : kind == TimeFormat::Kind::kEpochMillis
+                               ? "not epoch milliseconds"
+                               : "not epoch microseconds";
+  size_t i = 0;
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative) i = 1;
+  int64_t whole = 0;
+  size_t digits = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    if (++digits > 18) return absl::InvalidArgumentError(unit);
+    whole = whole * 10 + (text[i] - '0');
+  }
+  int64_t fraction_ns = 0;  // Of the unit, scaled to 9 digits.
+  if (i < text.size() && text[i] == '.') {
+    int64_t scale = 100000000;
+    for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+      fraction_ns += (text[i] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  if (digits == 0 || i != text.size()) return absl::InvalidArgumentError(unit);
+  int64_t ms;
+  switch (kind) {
+    case TimeFormat::Kind::kEpochSeconds:
+      // Past 2100 whatever the fraction (and without overflow).
+      ms = whole >= kPlausibleUntilMs / 1000
+               ? kPlausibleUntilMs
+               : whole * 1000 + fraction_ns / 1000000;
+      break;
+    case TimeFormat::Kind::kEpochMillis:
+      ms = whole + fraction_ns / 1000000000;
+      break;
+    default:
+      ms = whole / 1000;
+      break;
+  }
+  if (negative) ms = -ms;
+  if (ms >= kPlausibleFromMs && ms < kPlausibleUntilMs) return ms;
+  // The unit the value would be plausible in.
+  const bool too_big = ms >= kPlausibleUntilMs;
+  switch (kind) {
+    case TimeFormat::Kind::kEpochSeconds:
+      return absl::InvalidArgumentError(
+          too_big ? "implausible as epoch seconds, outside 1990..2099 "
+                    "(milliseconds?)"
+                  : "implausible as epoch seconds, outside 1990..2099");
+    case TimeFormat::Kind::kEpochMillis:
+      return absl::InvalidArgumentError(
+          too_big ? "implausible as epoch milliseconds, outside 1990..2099 "
+                    "(microseconds?)"
+                  : "implausible as epoch milliseconds, outside 1990..2099 "
+                    "(seconds?)");
+    default:
+      return absl::InvalidArgumentError(
+          too_big ? "implausible as epoch microseconds, outside 1990..2099"
+                  : "implausible as epoch microseconds, outside 1990..2099 "
+                    "(milliseconds?)");
+  }
+}
+
+absl::StatusOr<int64_t> EventTimeParser::ParsePattern(
+    absl::string_view text) const {
+  absl::Time time;
+  std::string ignored;
+  if (!absl::ParseTime(format_.pattern, text, format_.zone, &time,
+                       &ignored)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "does not match the time format \"", format_.pattern, "\""));
+  }
+  if (time < absl::FromUnixMillis(kMinEventTimeMs) ||
+      time > absl::FromUnixMillis(kMaxEventTimeMs)) {
+    return absl::InvalidArgumentError("year out of range (0000..9999)");
+  }
+  return absl::ToUnixMillis(time);
 }
 
 void AppendEventTime(int64_t time_ms, std::string* out) {

@@ -32,6 +32,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "detector/input_mapping.h"
 
 namespace vigie {
 
@@ -44,11 +45,24 @@ absl::StatusOr<int64_t> ParseEventTime(absl::string_view text);
 // seconds, the fraction and the offset are read again (~10 ns instead of
 // ~25). The same result, value or error, as ParseEventTime for every
 // input. Thread-compatible: one per reader.
+// With a TimeFormat other than the default (detector/input_mapping.h),
+// it reads that instead: epoch seconds (a decimal fraction allowed),
+// milliseconds or microseconds, refused outside 1990..2099 with the unit
+// they look like ("implausible as epoch seconds (milliseconds?)"), or a
+// strftime pattern in the format's zone ("does not match the time format
+// \"%Y-%m-%d %H:%M:%S\"").
 class EventTimeParser {
  public:
+  EventTimeParser() = default;
+  explicit EventTimeParser(const TimeFormat& format) : format_(format) {}
+
   absl::StatusOr<int64_t> Parse(absl::string_view text);
 
  private:
+  absl::StatusOr<int64_t> ParseEpoch(absl::string_view text) const;
+  absl::StatusOr<int64_t> ParsePattern(absl::string_view text) const;
+
+  TimeFormat format_;
   char minute_text_[16] = {};  // Of the last RFC 3339 time that parsed.
   int64_t minute_ms_ = 0;      // That minute, UTC, before the offset.
   bool has_minute_ = false;
