@@ -1,8 +1,9 @@
 // Fuzz target: the record readers (CSV, JSON Lines, binary, and the format
 // sniffing of an input whose name says nothing), read to their end. The
 // first byte picks the input's name (and so its format), the size of the
-// pieces a second read gets its bytes in, where a third resumes and the
-// longest record accepted; the rest is the input. What must hold for any input:
+// pieces a second read gets its bytes in, whether a mapping reads it
+// (local times by a pattern, spellings), where a third read resumes and
+// the longest record accepted; the rest is the input. What must hold for any input:
 //  - reading ends, with at most one result a byte (a reader that stops
 //    advancing is a hang), and every error names a reason;
 //  - the same records and the same errors at the same lines whether the
@@ -20,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "detector/ingest/byte_source.h"
 #include "detector/ingest/readers.h"
+#include "detector/input_mapping.h"
 #include "detector/record_reader.h"
 #include "fuzz/fuzz_target.h"
 
@@ -100,6 +102,24 @@ std::unique_ptr<RecordReader> InPieces(const std::string& bytes, int format,
   }
 }
 
+// A mapping that keeps the columns' own names (so that the corpus's
+// headers read) and reads local times by a pattern in a zone with
+// daylight saving, and spellings of actions and outcomes.
+std::shared_ptr<const vigie::InputMapping> Mapping() {
+  static const auto* mapping = [] {
+    vigie::InputMapping m;
+    if (!m.AddActionSpelling("VIEW_PATIENT", "lookup").ok() ||
+        !m.AddOutcomeSpelling("KO", "failure").ok()) {
+      std::abort();
+    }
+    m.time = vigie::TimeFormat::Parse("%Y-%m-%d %H:%M:%E*S", "Europe/Paris")
+                 .value();
+    return new std::shared_ptr<const vigie::InputMapping>(
+        std::make_shared<const vigie::InputMapping>(std::move(m)));
+  }();
+  return *mapping;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -107,14 +127,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const char* const kNames[] = {"fuzz.csv", "fuzz.jsonl", "fuzz.pb",
                                        "<stdin>"};
   static const size_t kPieces[] = {1, 3, 7, 64};
-  static const long kResumeAfter[] = {0, 1, 3, 9};
+  static const long kResumeAfter[] = {0, 3};
   static const size_t kLongestRecord[] = {4096, 64, 1024, 65536};
   const int format = data[0] % 4;
   const size_t piece = kPieces[(data[0] >> 2) % 4];
-  const long resume_after = kResumeAfter[(data[0] >> 4) % 4];
+  const bool mapped = (data[0] >> 4) & 1;
+  const long resume_after = kResumeAfter[(data[0] >> 5) & 1];
   const std::string bytes(reinterpret_cast<const char*>(data) + 1, size - 1);
   vigie::ReaderOptions options;
   options.max_record_bytes = kLongestRecord[data[0] >> 6];
+  if (mapped) options.mapping = Mapping();
   options.chunk_bytes = 4096;
   const size_t limit = bytes.size() + 2;
   absl::StatusOr<std::unique_ptr<RecordReader>> whole =
