@@ -1,6 +1,6 @@
-// InputMapping: how a portal's own CSV log reads as Vigie's events: the
-// column that holds each field, the portal's spellings of actions and
-// outcomes, and how its times are written.
+// InputMapping: how a portal's own CSV or JSON Lines log reads as Vigie's
+// events: the column (or key) that holds each field, the portal's
+// spellings of actions and outcomes, and how its times are written.
 //
 // Why: a portal writes `timestamp,user,src_ip,event,status,patient_id`
 // with `LOGIN` and `2022-03-10 08:15:01` (local time), not Vigie's own
@@ -8,8 +8,9 @@
 //
 // What it changes (the readers apply it, record by record):
 //  - columns: a CSV header name per field, matched without regard to case
-//    or surrounding spaces; unmapped fields keep their own names ("time",
-//    "account", ...);
+//    or surrounding spaces, or a JSON key path, dotted for nested objects
+//    ("actor.login"), matched exactly; unmapped fields keep their own
+//    names ("time", "account", ... in CSV; ECS keys in JSON Lines);
 //  - values: other spellings of actions and outcomes ("VIEW_PATIENT" ->
 //    lookup, "KO" -> failure), matched without regard to case, as are the
 //    canonical names themselves always;

@@ -76,8 +76,8 @@ struct ReaderOptions {
   size_t max_record_bytes = 64 * 1024;
   // Size of each read from the file. Default: 1 MiB.
   size_t chunk_bytes = 1 << 20;
-  // How a portal's own CSV log reads (its columns, spellings and times);
-  // null: Vigie's schema (canonical names, without regard to case).
+  // How a portal's own CSV or JSON Lines log reads (its columns, spellings
+  // and times); null: Vigie's schema (canonical names in any case).
   std::shared_ptr<const InputMapping> mapping;
   // JSON Lines files (not standard input) are parsed on this many threads,
   // in chunks of whole lines, with the same results as on one. 1: on the

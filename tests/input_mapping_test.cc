@@ -119,12 +119,13 @@ TEST(InputMapping, RefusesWhatCannotBeRead) {
   EXPECT_EQ(OutcomeIgnoringCase("NOT_FOUND"), Outcome::kNotFound);
 }
 
-std::vector<std::string> Read(const std::string& csv,
-                              std::shared_ptr<const InputMapping> mapping) {
+std::vector<std::string> Read(const std::string& text,
+                              std::shared_ptr<const InputMapping> mapping,
+                              const std::string& name = "portal.csv") {
   ReaderOptions options;
   options.mapping = std::move(mapping);
   std::unique_ptr<RecordReader> reader =
-      NewRecordReaderFromString(csv, "portal.csv", options).value();
+      NewRecordReaderFromString(text, name, options).value();
   std::vector<std::string> out;
   AccessRecord r;
   RecordError error;
@@ -176,6 +177,29 @@ TEST(InputMapping, ThePortalsOwnCsvReadsAsEvents) {
   // Without the mapping, the header names no field Vigie knows.
   EXPECT_THAT(Read(csv, nullptr)[0],
               HasSubstr("header: missing required column 'time'"));
+}
+
+// In JSON Lines a column is a key path, dotted for nested objects; errors
+// name the field as the log spells it.
+TEST(InputMapping, JsonLinesKeysAreMappedToo) {
+  InputMapping mapping;
+  ASSERT_TRUE(mapping.SetColumn("time", "ts").ok());
+  ASSERT_TRUE(mapping.SetColumn("account", "actor.login").ok());
+  ASSERT_TRUE(mapping.SetColumn("ip", "client.address").ok());
+  ASSERT_TRUE(mapping.SetColumn("action", "type").ok());
+  ASSERT_TRUE(mapping.AddActionSpelling("AUTH", "login").ok());
+  mapping.time = TimeFormat::Parse("epoch_s", "").value();
+  EXPECT_THAT(
+      Read("{\"ts\": \"1646900102.5\", \"actor\": {\"login\": \"dr.a\"}, "
+           "\"client\": {\"address\": \"192.0.2.1\"}, \"type\": \"auth\"}\n"
+           "{\"ts\": 1646900103, \"actor\": {\"login\": \"dr.a\"}, "
+           "\"client\": {\"address\": \"192.0.2.1\"}, \"type\": \"browse\"}\n",
+           std::make_shared<const InputMapping>(std::move(mapping)),
+           "idp.jsonl"),
+      ::testing::ElementsAre(
+          "1646900102500 dr.a login success ",
+          "idp.jsonl:2: field 'type': \"browse\": unknown action (expected "
+          "login, lookup, export, logout, password_reset or mfa)"));
 }
 
 TEST(InputMapping, AMissingMappedColumnIsNamedWithItsField) {

@@ -28,7 +28,7 @@ struct ConvertOptions {
   InputFormat output_format = InputFormat::kAuto;  // From OUT's extension.
   bool strict = false;
   size_t max_record_bytes = 64 * 1024;
-  // A text-format vigie.v1.InputMapping for a portal's own CSV: what
+  // A text-format vigie.v1.InputMapping for a portal's own log: what
   // `vigie convert` turns into Vigie's schema. Empty: none.
   std::string mapping_path;
 };

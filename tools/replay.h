@@ -47,7 +47,7 @@ struct ReplayOptions {
   std::vector<std::string> inputs;  // Paths; "-" is standard input.
   InputFormat format = InputFormat::kAuto;
   std::string config_path;          // Empty: defaults.
-  // A text-format vigie.v1.InputMapping: how the portal's own CSV reads
+  // A text-format vigie.v1.InputMapping: how the portal's own log reads
   // (in place of the configuration's ingest.mapping). Empty: none.
   std::string mapping_path;
   std::string alerts_path = "-";    // "-": standard output.

@@ -57,7 +57,7 @@ Flags:
                                    extension, else from the first bytes)
   --config FILE      text-format vigie.v1.DetectorConfig (see vigie config
                      --print-defaults)
-  --mapping FILE     how the portal's own CSV reads: its columns, its
+  --mapping FILE     how the portal's own log reads: its columns, its
                      spellings of actions and outcomes, its times
                      (text-format vigie.v1.InputMapping; docs/cli.md)
   --alerts FILE      where to write alerts (default - : standard output)
@@ -115,7 +115,7 @@ Flags:
   --to csv|jsonl|binary          output format (default: from OUT's name)
   --strict                       stop at the first rejected record
   --max-record-bytes N           longest accepted record (default 65536)
-  --mapping FILE                 how the portal's own CSV reads (see
+  --mapping FILE                 how the portal's own log reads (see
                                  vigie replay --help)
 )";
 

@@ -165,7 +165,13 @@ class JsonLinesReader : public TextReaderBase {
         max_record_bytes_(options.max_record_bytes),
         mapping_(options.mapping),
         times_(options.mapping != nullptr ? options.mapping->time
-                                          : TimeFormat()) {}
+                                          : TimeFormat()) {
+    for (int f = 0; f < kFieldCount; ++f) {
+      keys_[f] = std::string(
+          mapping_ != nullptr ? mapping_->ColumnOf(f, EcsFieldName(f))
+                              : EcsFieldName(f));
+    }
+  }
 
   InputFormat format() const override { return InputFormat::kJsonLines; }
 
@@ -199,10 +205,10 @@ class JsonLinesReader : public TextReaderBase {
       // Views into the line stay valid: Consume does not move bytes.
       input_->Consume(consumed);
       if (!ok) {
-        // Name the field as this format spells it.
+        // Name the field as this input spells it.
         for (int f = 0; f < kFieldCount; ++f) {
           if (error->field == FieldName(f)) {
-            error->field = std::string(EcsFieldName(f));
+            error->field = keys_[f];
             break;
           }
         }
@@ -536,7 +542,7 @@ class JsonLinesReader : public TextReaderBase {
 
   int MatchField(absl::string_view path) {
     for (int f = 0; f < kFieldCount; ++f) {
-      if (path == EcsFieldName(f)) return f;
+      if (path == keys_[f]) return f;
     }
     return -1;
   }
@@ -595,6 +601,8 @@ class JsonLinesReader : public TextReaderBase {
 
   size_t max_record_bytes_;
   std::shared_ptr<const InputMapping> mapping_;  // May be null.
+  // The key path of each field: ECS, or the mapping's.
+  std::array<std::string, kFieldCount> keys_;
   od::parser parser_;
   std::string clean_line_;  // A failing line, padded with spaces (Parse).
   TextFields fields_;
