@@ -14,7 +14,7 @@ check() {  # check DESCRIPTION COMMAND...
 status_of() { "$@" >/dev/null 2>&1; echo $?; }
 
 check "help exits 0" test "$(status_of "$vigie" help)" = 0
-for command in replay convert simulate keygen config; do
+for command in replay convert parse simulate keygen config; do
   check "$command --help exits 0" test "$(status_of "$vigie" $command --help)" = 0
 done
 check "no command exits 2" test "$(status_of "$vigie")" = 2
@@ -117,6 +117,12 @@ check "the portal's CSV converts with its mapping" \
 check "into the output shown" cmp -s "$tmp/portal.csv" "$examples/portal.converted.csv"
 check "and replays with it" "$vigie" replay --key-file "$tmp/key" --mapping "$examples/portal.mapping" --alerts "$tmp/portal.jsonl" "$examples/portal.csv" 2>/dev/null
 check "but not without it (exit 1)" test "$(status_of "$vigie" replay --key-file "$tmp/key" --alerts "$tmp/portal.jsonl" "$examples/portal.csv")" = 1
+parse_shown=$(awk '$0 == "<!-- vigie parse --mapping docs/examples/portal.mapping --show 3 docs/examples/portal.csv -->" {f = 1; next} f && /^```/ {n++; if (n == 2) exit; next} f && n == 1' "$doc")
+vigie_abs=$(realpath "$vigie")
+parse_run=$(cd "$(dirname "$0")/.." && "$vigie_abs" parse --mapping docs/examples/portal.mapping --show 3 docs/examples/portal.csv 2>/dev/null)
+check "vigie parse prints what docs/cli.md shows" test "$parse_shown" = "$parse_run"
+check "vigie parse without the mapping exits 1" test "$(status_of "$vigie" parse "$examples/portal.csv")" = 1
+check "vigie parse never prints a subject" sh -c "! '$vigie' parse --mapping '$examples/portal.mapping' '$examples/portal.csv' 2>&1 | grep -q 185057800608436"
 echo 'time: "timestamp" acount: "user"' >"$tmp/bad.mapping"
 "$vigie" replay --key-file "$tmp/key" --mapping "$tmp/bad.mapping" "$examples/portal.csv" 2>"$tmp/bad_mapping.err"
 check "a misspelt mapping names its line" grep -q "bad.mapping:1:.*acount" "$tmp/bad_mapping.err"

@@ -99,6 +99,14 @@ absl::StatusOr<v1::InputMapping> LoadMappingFile(const std::string& path) {
   return mapping;
 }
 
+absl::Status SetMappingFromFile(const std::string& path,
+                                ReaderOptions* options) {
+  if (path.empty()) return absl::OkStatus();
+  VIGIE_ASSIGN_OR_RETURN(v1::InputMapping mapping, LoadMappingFile(path));
+  VIGIE_ASSIGN_OR_RETURN(options->mapping, InputMappingFromProto(mapping));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::shared_ptr<const InputMapping>> InputMappingFromProto(
     const v1::InputMapping& proto) {
   InputMapping mapping;

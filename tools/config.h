@@ -37,6 +37,10 @@ absl::StatusOr<v1::InputMapping> LoadInputMapping(const std::string& path);
 // LoadInputMapping, then validated (InputMappingFromProto): errors name
 // the file.
 absl::StatusOr<v1::InputMapping> LoadMappingFile(const std::string& path);
+// Reads `path` with LoadMappingFile into options->mapping; nothing when
+// `path` is empty.
+absl::Status SetMappingFromFile(const std::string& path,
+                                ReaderOptions* options);
 // Validates a mapping: InvalidArgument naming the unknown field, the
 // column given twice, the spelling of no action or outcome, the unknown
 // time format or zone.

@@ -24,12 +24,8 @@ absl::Status RunConvert(const ConvertOptions& options,
   ReaderOptions reader_options;
   reader_options.format = options.input_format;
   reader_options.max_record_bytes = options.max_record_bytes;
-  if (!options.mapping_path.empty()) {
-    VIGIE_ASSIGN_OR_RETURN(v1::InputMapping mapping,
-                           LoadMappingFile(options.mapping_path));
-    VIGIE_ASSIGN_OR_RETURN(reader_options.mapping,
-                           InputMappingFromProto(mapping));
-  }
+  VIGIE_RETURN_IF_ERROR(
+      SetMappingFromFile(options.mapping_path, &reader_options));
   VIGIE_ASSIGN_OR_RETURN(std::unique_ptr<RecordReader> reader,
                          OpenRecordReader(options.input, reader_options));
   VIGIE_ASSIGN_OR_RETURN(std::unique_ptr<RecordWriter> writer,

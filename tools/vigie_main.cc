@@ -20,6 +20,7 @@
 #include "tools/command_line.h"
 #include "tools/config.h"
 #include "tools/convert.h"
+#include "tools/parse_command.h"
 #include "tools/replay.h"
 #include "tools/eval/evaluator.h"
 #include "tools/output_file.h"
@@ -36,6 +37,7 @@ Usage: vigie COMMAND [FLAGS] [ARGS]
 Commands:
   replay    run the detector over access logs and print alerts
   convert   convert an access log between CSV, JSON Lines and binary
+  parse     show how a log reads: its first records as events or refusals
   simulate  write a realistic, labelled portal access log
   eval      measure alerts against the labels of a simulated log
   keygen    create a pseudonymisation key file
@@ -117,6 +119,20 @@ Flags:
   --max-record-bytes N           longest accepted record (default 65536)
   --mapping FILE                 how the portal's own log reads (see
                                  vigie replay --help)
+)";
+
+constexpr char kParseUsage[] =
+    R"(Usage: vigie parse [FLAGS] INPUT
+
+Shows how a log reads, before any replay: its first records as the events
+they become (subjects masked), or why each was refused, then the counts by
+reason over the whole input. Exit status 1 when no record reads.
+
+Flags:
+  --mapping FILE                 how the portal's own log reads (see
+                                 docs/cli.md, "A portal's own columns")
+  --format auto|csv|jsonl|binary input format (default auto)
+  --show N                       records shown from the top (default 20)
 )";
 
 constexpr char kSimulateUsage[] =
@@ -329,6 +345,33 @@ int Convert(int argc, char** argv) {
   return 0;
 }
 
+int Parse(int argc, char** argv) {
+  CommandLine cl("parse", {{"mapping", true}, {"format", true}, {"show", true}});
+  absl::Status parsed = cl.Parse(argc, argv, 2);
+  if (!parsed.ok()) return Usage(std::string(parsed.message()), kParseUsage);
+  if (cl.positional().size() != 1) {
+    return Usage("parse needs one INPUT", kParseUsage);
+  }
+  ParseOptions options;
+  options.input = cl.positional()[0];
+  options.mapping_path = cl.Get("mapping", "");
+  absl::StatusOr<InputFormat> format = FormatFlag(cl, "format");
+  if (!format.ok()) {
+    return Usage(std::string(format.status().message()), kParseUsage);
+  }
+  options.format = *format;
+  absl::StatusOr<int64_t> show = cl.GetInt("show", 20);
+  if (!show.ok() || *show < 0) {
+    return Usage("--show must be a non-negative integer", kParseUsage);
+  }
+  options.show = *show;
+  ParseSummary summary;
+  absl::Status status = RunParse(options, std::cout, &summary);
+  std::cout.flush();
+  if (!status.ok()) return Fail(status);
+  return 0;
+}
+
 int Simulate(int argc, char** argv) {
   CommandLine cl("simulate", {{"accounts", true},
                               {"days", true},
@@ -510,6 +553,7 @@ int Main(int argc, char** argv) {
   const Command commands[] = {
       {"replay", Replay, kReplayUsage},
       {"convert", Convert, kConvertUsage},
+      {"parse", Parse, kParseUsage},
       {"simulate", Simulate, kSimulateUsage},
       {"eval", Eval, kEvalUsage},
       {"keygen", Keygen, kKeygenUsage},
