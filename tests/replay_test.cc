@@ -276,7 +276,9 @@ TEST(RunReplay, ARunThatAcceptsNoRecordFailsAndTheSummaryShowsTheTimeSpan) {
   ASSERT_TRUE(RunReplay(seconds, &read_as_ms).ok());
   EXPECT_THAT(FormatReplaySummary(read_as_ms),
               HasSubstr("event time: 1970-01-20T01:28:26Z to "
-                        "1970-01-20T01:29:56Z (2 min)"));
+                        "1970-01-20T01:29:56Z (2 min)\n  note: every event "
+                        "is before 1990: times in epoch seconds read as "
+                        "milliseconds?"));
 }
 
 TEST(RunReplay, StrictModeStopsAtTheFirstBadRecord) {

@@ -18,6 +18,7 @@
 #include "detector/alerts/alert_json.h"
 #include "detector/alerts/alert_sink.h"
 #include "detector/ingest/event_encoder.h"
+#include "detector/input_mapping.h"
 #include "detector/ingest/read_ahead_reader.h"
 #include "detector/ingest/pseudonymizer.h"
 #include "detector/internal/status_macros.h"
@@ -1027,6 +1028,12 @@ std::string FormatReplaySummary(const ReplaySummary& s) {
     absl::StrAppend(&out, "  event time: ", FormatEventTime(s.first_event_ms),
                     " to ", FormatEventTime(s.last_event_ms),
                     SpanWords(s.last_event_ms - s.first_event_ms), "\n");
+    if (s.last_event_ms < kPlausibleFromMs) {
+      out.append(
+          "  note: every event is before 1990: times in epoch seconds read "
+          "as milliseconds? (a mapping says time_format: \"epoch_s\", "
+          "docs/cli.md)\n");
+    }
   } else {
     out.append("  event time: none (no record accepted)\n");
   }
