@@ -77,6 +77,17 @@ TEST(ParseEventTime, RejectsOutOfRangeFieldsWithTheirReason) {
   ExpectTimeError("", "empty");
 }
 
+// A local time, the most common thing a portal writes, is told apart from
+// garbage: the reason says what is missing and what reads it.
+TEST(ParseEventTime, ALocalTimeIsRefusedNamingTheMissingOffset) {
+  for (const char* local : {"2022-03-10T08:15:02", "2022-03-10 08:15:02",
+                            "2022-03-10 08:15:02.250"}) {
+    ExpectTimeError(local,
+                    "no UTC offset (Z or +01:00): a local time needs a "
+                    "mapping's time_format and time_zone");
+  }
+}
+
 TEST(ParseEventTime, ReadsALeapSecondAsTheLastMillisecond) {
   EXPECT_EQ(ParseEventTime("2016-12-31T23:59:60Z").value(),
             ParseEventTime("2016-12-31T23:59:59.999Z").value());
@@ -84,7 +95,7 @@ TEST(ParseEventTime, ReadsALeapSecondAsTheLastMillisecond) {
 
 TEST(ParseEventTime, RejectsGarbage) {
   for (const char* bad :
-       {"yesterday", "2022-03-10", "2022-03-10T08:15:02", "2022-03-10T08:15Z",
+       {"yesterday", "2022-03-10", "2022-03-10T08:15Z",
         "2022-03-10T08:15:02.Z", "2022/03/10T08:15:02Z", "12a4",
         "2022-03-10T08:15:02Zjunk", "2022-03-10T08:15:02+0100", "-"}) {
     ExpectTimeError(bad, "not an RFC 3339 time or epoch milliseconds");

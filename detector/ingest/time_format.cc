@@ -83,7 +83,8 @@ absl::StatusOr<int64_t> ParseEpochMs(absl::string_view text) {
 
 // What follows an RFC 3339 time's minute (position 16 on):
 // ":SS[.fraction](Z|+hh:mm|-hh:mm)" and nothing else. NotATime when
-// malformed, "offset out of range" for a well-formed offset past 23:59.
+// malformed, "offset out of range" for a well-formed offset past 23:59,
+// "no UTC offset" when the text ends after the seconds.
 absl::Status ParseAfterMinute(absl::string_view text, int* second,
                               int64_t* millis, int64_t* offset_minutes) {
   if (text[16] != ':' || !Digits(text, 17, 2, second)) return NotATime();
@@ -103,7 +104,12 @@ absl::Status ParseAfterMinute(absl::string_view text, int* second,
     if (i == start) return NotATime();
   }
   *offset_minutes = 0;
-  if (i >= text.size()) return NotATime();
+  if (i >= text.size()) {
+    // A date and time without Z or an offset: a local time.
+    return absl::InvalidArgumentError(
+        "no UTC offset (Z or +01:00): a local time needs a mapping's "
+        "time_format and time_zone");
+  }
   if (text[i] == 'Z' || text[i] == 'z') {
     ++i;
   } else if (text[i] == '+' || text[i] == '-') {
@@ -138,7 +144,7 @@ absl::StatusOr<int64_t> TimeFromParts(int64_t minute_ms, int second,
   return minute_ms - offset_minutes * 60000 + second * 1000 + millis;
 }
 
-// An RFC 3339 time (REQUIRES: at least 20 characters); *minute_ms as for
+// An RFC 3339 time (REQUIRES: at least 19 characters); *minute_ms as for
 // TimeFromParts, set on success.
 absl::StatusOr<int64_t> ParseRfc3339(absl::string_view text,
                                      int64_t* minute_ms) {
@@ -176,8 +182,9 @@ absl::StatusOr<int64_t> ParseRfc3339(absl::string_view text,
 absl::StatusOr<int64_t> ParseAnyTime(absl::string_view text,
                                      int64_t* minute_ms) {
   if (text.empty()) return absl::InvalidArgumentError("empty");
-  // "YYYY-MM-DD" at least; anything without a '-' at position 4 is epoch ms.
-  if (text.size() < 20 || text[4] != '-') return ParseEpochMs(text);
+  // "YYYY-MM-DDTHH:MM:SS" at least; anything without a '-' at position 4
+  // is epoch ms.
+  if (text.size() < 19 || text[4] != '-') return ParseEpochMs(text);
   return ParseRfc3339(text, minute_ms);
 }
 

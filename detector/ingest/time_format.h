@@ -13,7 +13,9 @@
 //
 // Errors are InvalidArgument with a short reason phrased for the error line
 // `file:line: field 'time': "<value>": <reason>`, one of: "empty",
-// "not an RFC 3339 time or epoch milliseconds", "month out of range",
+// "not an RFC 3339 time or epoch milliseconds", "no UTC offset (Z or
+// +01:00): a local time needs a mapping's time_format and time_zone",
+// "month out of range",
 // "day out of range", "hour out of range", "minute out of range",
 // "second out of range", "offset out of range", "epoch milliseconds out of
 // range".
