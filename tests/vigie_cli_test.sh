@@ -116,6 +116,7 @@ check "the portal's CSV converts with its mapping" \
   "$vigie" convert --mapping "$examples/portal.mapping" "$examples/portal.csv" "$tmp/portal.csv" 2>/dev/null
 check "into the output shown" cmp -s "$tmp/portal.csv" "$examples/portal.converted.csv"
 check "and replays with it" "$vigie" replay --key-file "$tmp/key" --mapping "$examples/portal.mapping" --alerts "$tmp/portal.jsonl" "$examples/portal.csv" 2>/dev/null
+check "nor converts without it (exit 1)" test "$(status_of "$vigie" convert "$examples/portal.csv" "$tmp/unmapped.csv")" = 1
 check "but not without it (exit 1)" test "$(status_of "$vigie" replay --key-file "$tmp/key" --alerts "$tmp/portal.jsonl" "$examples/portal.csv")" = 1
 parse_shown=$(awk '$0 == "<!-- vigie parse --mapping docs/examples/portal.mapping --show 3 docs/examples/portal.csv -->" {f = 1; next} f && /^```/ {n++; if (n == 2) exit; next} f && n == 1' "$doc")
 vigie_abs=$(realpath "$vigie")

@@ -56,6 +56,10 @@ absl::Status RunConvert(const ConvertOptions& options,
   summary->seconds = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - started)
                          .count();
+  if (cut_short.ok() && summary->records == 0 && summary->rejected > 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "no record accepted: all ", summary->rejected, " were rejected"));
+  }
   return cut_short;
 }
 

@@ -2,7 +2,10 @@
 // log between CSV, ECS JSON Lines and binary, optionally gzip-compressed.
 // Every field is kept exactly (including the raw subject: the output is as
 // sensitive as the input). Rejected records are handled as in replay:
-// counted and skipped, or the first stops the run with `strict`.
+// counted and skipped, or the first stops the run with `strict`; when
+// every record is rejected the run fails ("no record accepted"), the
+// output written empty. With a mapping (mapping_path), a portal's own log
+// comes out in Vigie's schema.
 //
 // Example:
 //   ConvertOptions options{.input = "events.csv", .output = "events.pb"};
