@@ -88,22 +88,33 @@ absl::StatusOr<v1::InputMapping> LoadInputMapping(const std::string& path) {
   return mapping;
 }
 
+namespace {
+
+// The mapping `proto` read from `path` describes; errors name the file.
+absl::StatusOr<std::shared_ptr<const InputMapping>> MappingOfFile(
+    const std::string& path, const v1::InputMapping& proto) {
+  absl::StatusOr<std::shared_ptr<const InputMapping>> mapping =
+      InputMappingFromProto(proto);
+  if (!mapping.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", mapping.status().message()));
+  }
+  return mapping;
+}
+
+}  // namespace
+
 absl::StatusOr<v1::InputMapping> LoadMappingFile(const std::string& path) {
   VIGIE_ASSIGN_OR_RETURN(v1::InputMapping mapping, LoadInputMapping(path));
-  absl::StatusOr<std::shared_ptr<const InputMapping>> valid =
-      InputMappingFromProto(mapping);
-  if (!valid.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", valid.status().message()));
-  }
+  VIGIE_RETURN_IF_ERROR(MappingOfFile(path, mapping).status());
   return mapping;
 }
 
 absl::Status SetMappingFromFile(const std::string& path,
                                 ReaderOptions* options) {
   if (path.empty()) return absl::OkStatus();
-  VIGIE_ASSIGN_OR_RETURN(v1::InputMapping mapping, LoadMappingFile(path));
-  VIGIE_ASSIGN_OR_RETURN(options->mapping, InputMappingFromProto(mapping));
+  VIGIE_ASSIGN_OR_RETURN(v1::InputMapping mapping, LoadInputMapping(path));
+  VIGIE_ASSIGN_OR_RETURN(options->mapping, MappingOfFile(path, mapping));
   return absl::OkStatus();
 }
 

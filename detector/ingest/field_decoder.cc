@@ -184,11 +184,10 @@ bool DecodeTextFields(const TextFields& fields, Utf8 utf8,
     return false;
   }
   record->ip = *ip;
-  std::optional<Action> action = ParseAction(v[kAction]);
-  if (!action.has_value()) {
-    action = mapping != nullptr ? mapping->ActionOf(v[kAction])
-                                : ActionIgnoringCase(v[kAction]);
-  }
+  // Both try the canonical spelling first.
+  const std::optional<Action> action = mapping != nullptr
+                                           ? mapping->ActionOf(v[kAction])
+                                           : ActionIgnoringCase(v[kAction]);
   if (!action.has_value()) {
     SetFieldError(kAction, v[kAction],
                   "unknown action (expected login, lookup, export, logout, "
@@ -199,11 +198,9 @@ bool DecodeTextFields(const TextFields& fields, Utf8 utf8,
   record->action = *action;
   record->outcome = Outcome::kSuccess;
   if (!v[kOutcome].empty()) {
-    std::optional<Outcome> outcome = ParseOutcome(v[kOutcome]);
-    if (!outcome.has_value()) {
-      outcome = mapping != nullptr ? mapping->OutcomeOf(v[kOutcome])
-                                   : OutcomeIgnoringCase(v[kOutcome]);
-    }
+    const std::optional<Outcome> outcome =
+        mapping != nullptr ? mapping->OutcomeOf(v[kOutcome])
+                           : OutcomeIgnoringCase(v[kOutcome]);
     if (!outcome.has_value()) {
       SetFieldError(kOutcome, v[kOutcome],
                     "unknown outcome (expected success, failure or not_found)",
